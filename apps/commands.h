@@ -1,0 +1,10 @@
+#pragma once
+// Registration of the CLI's subcommands. Each registers its options and a callback that does the work.
+#include <CLI/CLI.hpp>
+
+namespace qforge::cli {
+
+void add_inspect_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
+
+}  // namespace qforge::cli

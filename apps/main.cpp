@@ -1,0 +1,31 @@
+// qforge command-line entry point: subcommands, and one error line with exit code 1 on any failure.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"qforge: quantize, convert, run and measure LLMs"};
+    app.require_subcommand(1);
+    qforge::cli::add_inspect_command(app);
+    qforge::cli::add_convert_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const qforge::Error& e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "error: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,96 @@
+#include "convert/tensor_plan.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/float_convert.h"
+#include "core/progress.h"
+
+namespace qforge {
+namespace {
+
+constexpr std::size_t kChunkBytes = 4u << 20;
+
+// Source row that output row r takes under the RoPE permutation.
+std::int64_t permuted_source_row(std::int64_t r, std::int64_t rows, std::int64_t n_head) {
+    const std::int64_t d = rows / n_head, half = d / 2;
+    const std::int64_t h = r / d, k = r % d, i = k / 2, j = k % 2;
+    return h * d + j * half + i;
+}
+
+void write_converted(GgufWriter& w, const PlannedTensor& p) {
+    const TensorView& src = *p.src;
+    const auto& out = p.out;
+    // A 1-D tensor (a bias) is permuted element by element; otherwise rows of ne[0] elements.
+    const bool one_d = out.ne.size() == 1;
+    const std::int64_t row_len = one_d ? 1 : out.ne[0];
+    const std::int64_t rows = one_d ? out.ne[0] : src.n_rows();
+    if (p.permute_heads > 0 && (rows % p.permute_heads != 0 || (rows / p.permute_heads) % 2 != 0))
+        fail("tensor '{}': {} rows cannot be permuted over {} heads", src.name, rows, p.permute_heads);
+
+    const bool same_type = src.type == out.type;
+    if (!same_type && !(is_float_type(src.type) && is_float_type(out.type)))
+        fail("tensor '{}': cannot convert {} to {}", src.name, type_name(src.type), type_name(out.type));
+    const std::size_t in_row_bytes = static_cast<std::size_t>(row_len) * traits(src.type).type_size;
+    const std::size_t out_row_bytes = static_cast<std::size_t>(row_len) * traits(out.type).type_size;
+    const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(kChunkBytes / std::max<std::size_t>(out_row_bytes, 1)));
+
+    std::vector<std::uint8_t> buffer;
+    std::vector<float> f32(static_cast<std::size_t>(row_len));
+    for (std::int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
+        const std::int64_t r1 = std::min(rows, r0 + rows_per_chunk);
+        buffer.resize(static_cast<std::size_t>(r1 - r0) * out_row_bytes);
+        for (std::int64_t r = r0; r < r1; ++r) {
+            const std::int64_t s = p.permute_heads > 0 ? permuted_source_row(r, rows, p.permute_heads) : r;
+            const std::uint8_t* in = src.data.data() + static_cast<std::size_t>(s) * in_row_bytes;
+            std::uint8_t* dst = buffer.data() + static_cast<std::size_t>(r - r0) * out_row_bytes;
+            if (same_type) {
+                std::memcpy(dst, in, out_row_bytes);
+            } else {
+                convert_to_f32(src.type, in, f32.data(), f32.size());
+                convert_from_f32(out.type, f32.data(), dst, f32.size());
+            }
+        }
+        w.write(buffer);
+    }
+}
+
+}  // namespace
+
+PlanTotals plan_totals(const std::vector<PlannedTensor>& plan) {
+    PlanTotals t;
+    for (const auto& p : plan) {
+        std::uint64_t n = 1;
+        for (auto d : p.out.ne) n *= static_cast<std::uint64_t>(d);
+        t.parameters += n;
+        t.bytes += p.out.nbytes();
+    }
+    return t;
+}
+
+void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, const std::vector<PlannedTensor>& plan,
+                     bool show_progress) {
+    std::vector<GgufTensorInfo> infos;
+    for (const auto& p : plan) infos.push_back(p.out);
+    GgufWriter w(path, metadata, std::move(infos));
+    Progress progress("convert", plan_totals(plan).bytes, show_progress);
+    for (const auto& p : plan) {
+        if (p.src == nullptr) {
+            if (p.generated.size() != p.out.nbytes())
+                fail("internal error: generated tensor '{}' has {} bytes, expected {}", p.out.name,
+                     p.generated.size(), p.out.nbytes());
+            w.write(p.generated);
+        } else if (p.src->type == p.out.type && p.permute_heads == 0) {
+            for (std::size_t off = 0; off < p.src->data.size(); off += kChunkBytes)
+                w.write(p.src->data.subspan(off, std::min(kChunkBytes, p.src->data.size() - off)));
+        } else {
+            write_converted(w, p);
+        }
+        progress.advance(p.out.nbytes(), p.out.name);
+    }
+    w.finish();
+    progress.finish();
+}
+
+}  // namespace qforge

@@ -1,0 +1,31 @@
+#pragma once
+// What goes into an output GGUF, tensor by tensor, and the streaming writer that produces it: each output
+// tensor is read from its source view row by row, reordered if asked (RoPE permutation), converted to the
+// output float type, and written, so memory holds one buffer, never the model.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor_view.h"
+#include "formats/gguf/gguf_metadata.h"
+#include "formats/gguf/gguf_writer.h"
+
+namespace qforge {
+
+struct PlannedTensor {
+    GgufTensorInfo out;
+    const TensorView* src = nullptr;      // read from here ...
+    std::vector<std::uint8_t> generated;  // ... or these bytes, already in out.type (tensors the converter makes)
+    std::int64_t permute_heads = 0;       // > 0: apply llama.cpp's RoPE row permutation over this many heads
+};
+
+struct PlanTotals {
+    std::uint64_t parameters = 0;
+    std::uint64_t bytes = 0;
+};
+PlanTotals plan_totals(const std::vector<PlannedTensor>& plan);
+
+void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, const std::vector<PlannedTensor>& plan,
+                     bool show_progress);
+
+}  // namespace qforge

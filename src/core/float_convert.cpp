@@ -1,0 +1,154 @@
+#include "core/float_convert.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace qforge {
+
+float fp16_to_fp32(std::uint16_t h) {
+    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+    const std::uint32_t exp = (h >> 10) & 0x1Fu;
+    std::uint32_t mant = h & 0x3FFu;
+    std::uint32_t bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            int e = -1;
+            do {
+                ++e;
+                mant <<= 1;
+            } while ((mant & 0x400u) == 0);
+            bits = sign | static_cast<std::uint32_t>(127 - 15 - e) << 23 | (mant & 0x3FFu) << 13;
+        }
+    } else if (exp == 0x1F) {
+        bits = sign | 0x7F800000u | mant << 13;
+    } else {
+        bits = sign | (exp + 112) << 23 | mant << 13;
+    }
+    return std::bit_cast<float>(bits);
+}
+
+std::uint16_t fp32_to_fp16(float f) {
+    const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+    const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+    const std::uint32_t abs = x & 0x7FFFFFFFu;
+    if (abs >= 0x7F800000u) {  // inf or NaN
+        if (abs == 0x7F800000u) return sign | 0x7C00u;
+        return sign | 0x7E00u | static_cast<std::uint16_t>((abs >> 13) & 0x3FFu);
+    }
+    if (abs >= 0x477FF000u) return sign | 0x7C00u;  // rounds to >= 65520: overflow to inf
+    if (abs < 0x38800000u) {                         // below fp16's smallest normal: subnormal or zero
+        if (abs < 0x33000000u) return sign;          // < 2^-25 rounds to zero (2^-25 exactly ties to even 0)
+        const std::uint32_t exp = abs >> 23;
+        const std::uint32_t mant = (abs & 0x7FFFFFu) | 0x800000u;
+        const std::uint32_t shift = 126 - exp;  // 14 + (127-15) - exp + 1 ... aligns to 2^-24 units
+        std::uint32_t q = mant >> shift;
+        const std::uint32_t rem = mant & ((1u << shift) - 1);
+        const std::uint32_t half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (q & 1u))) ++q;
+        return sign | static_cast<std::uint16_t>(q);
+    }
+    // normal: rebias exponent, round mantissa from 23 to 10 bits, nearest even
+    std::uint32_t v = abs - 0x38000000u;  // exponent - 112
+    const std::uint32_t rem = v & 0x1FFFu;
+    v >>= 13;
+    if (rem > 0x1000u || (rem == 0x1000u && (v & 1u))) ++v;
+    return sign | static_cast<std::uint16_t>(v);
+}
+
+float bf16_to_fp32(std::uint16_t b) { return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16); }
+
+std::uint16_t fp32_to_bf16(float f) {
+    std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+    if ((x & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((x >> 16) | 64u);  // quiet NaN
+    x += 0x7FFFu + ((x >> 16) & 1u);
+    return static_cast<std::uint16_t>(x >> 16);
+}
+
+float fp8_e4m3_to_fp32(std::uint8_t v) {
+    const float sign = (v & 0x80u) ? -1.0f : 1.0f;
+    const int exp = (v >> 3) & 0xF;
+    const int mant = v & 0x7;
+    if (exp == 0xF && mant == 0x7) return std::nanf("");  // E4M3FN has no infinities
+    if (exp == 0) return sign * std::ldexp(static_cast<float>(mant), -9);
+    return sign * std::ldexp(1.0f + static_cast<float>(mant) / 8.0f, exp - 7);
+}
+
+float fp8_e5m2_to_fp32(std::uint8_t v) { return fp16_to_fp32(static_cast<std::uint16_t>(v) << 8); }
+
+bool is_float_type(TensorType type) {
+    switch (type) {
+        case TensorType::F32: case TensorType::F16: case TensorType::BF16: case TensorType::F64:
+        case TensorType::F8_E4M3: case TensorType::F8_E5M2:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void convert_to_f32(TensorType type, const void* src, float* dst, std::size_t n) {
+    const auto* bytes = static_cast<const std::uint8_t*>(src);
+    switch (type) {
+        case TensorType::F32:
+            std::memcpy(dst, src, n * sizeof(float));
+            return;
+        case TensorType::F16:
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint16_t h;
+                std::memcpy(&h, bytes + 2 * i, 2);
+                dst[i] = fp16_to_fp32(h);
+            }
+            return;
+        case TensorType::BF16:
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint16_t h;
+                std::memcpy(&h, bytes + 2 * i, 2);
+                dst[i] = bf16_to_fp32(h);
+            }
+            return;
+        case TensorType::F64:
+            for (std::size_t i = 0; i < n; ++i) {
+                double d;
+                std::memcpy(&d, bytes + 8 * i, 8);
+                dst[i] = static_cast<float>(d);
+            }
+            return;
+        case TensorType::F8_E4M3:
+            for (std::size_t i = 0; i < n; ++i) dst[i] = fp8_e4m3_to_fp32(bytes[i]);
+            return;
+        case TensorType::F8_E5M2:
+            for (std::size_t i = 0; i < n; ++i) dst[i] = fp8_e5m2_to_fp32(bytes[i]);
+            return;
+        default:
+            fail("cannot convert {} values to f32", type_name(type));
+    }
+}
+
+void convert_from_f32(TensorType type, const float* src, void* dst, std::size_t n) {
+    auto* bytes = static_cast<std::uint8_t*>(dst);
+    switch (type) {
+        case TensorType::F32:
+            std::memcpy(dst, src, n * sizeof(float));
+            return;
+        case TensorType::F16:
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint16_t h = fp32_to_fp16(src[i]);
+                std::memcpy(bytes + 2 * i, &h, 2);
+            }
+            return;
+        case TensorType::BF16:
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint16_t h = fp32_to_bf16(src[i]);
+                std::memcpy(bytes + 2 * i, &h, 2);
+            }
+            return;
+        default:
+            fail("cannot convert f32 values to {}", type_name(type));
+    }
+}
+
+}  // namespace qforge

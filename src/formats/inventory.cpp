@@ -1,0 +1,116 @@
+#include "formats/inventory.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include "core/error.h"
+#include "formats/format_detect.h"
+#include "formats/gguf/gguf_file.h"
+#include "formats/hf/hf_checkpoint.h"
+#include "formats/llama2c/llama2c_checkpoint.h"
+#include "formats/safetensors/safetensors_file.h"
+
+namespace qforge {
+namespace fs = std::filesystem;
+namespace {
+
+nlohmann::json array_json(const GgufArray& a) {
+    nlohmann::json out = nlohmann::json::array();
+    const auto n = a.size();
+    for (std::uint64_t i = 0; i < n; ++i) {
+        switch (a.elem) {
+            case GgufType::STRING: out.push_back(a.strings[i]); break;
+            case GgufType::U8: out.push_back(a.raw[i]); break;
+            case GgufType::I8: out.push_back(static_cast<std::int8_t>(a.raw[i])); break;
+            case GgufType::BOOL: out.push_back(a.raw[i] != 0); break;
+            case GgufType::U16: { std::uint16_t x; std::memcpy(&x, &a.raw[i * 2], 2); out.push_back(x); break; }
+            case GgufType::I16: { std::int16_t x; std::memcpy(&x, &a.raw[i * 2], 2); out.push_back(x); break; }
+            case GgufType::U32: out.push_back(a.at<std::uint32_t>(i)); break;
+            case GgufType::I32: out.push_back(a.at<std::int32_t>(i)); break;
+            case GgufType::F32: out.push_back(a.at<float>(i)); break;
+            case GgufType::U64: out.push_back(a.at<std::uint64_t>(i)); break;
+            case GgufType::I64: out.push_back(a.at<std::int64_t>(i)); break;
+            case GgufType::F64: out.push_back(a.at<double>(i)); break;
+            default: break;
+        }
+    }
+    return out;
+}
+
+nlohmann::json value_json(const GgufValue& v) {
+    return std::visit(
+        [](const auto& x) -> nlohmann::json {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, GgufArray>) return array_json(x);
+            else return nlohmann::json(x);
+        },
+        v.v);
+}
+
+void add_tensors(Inventory& inv, const std::vector<TensorView>& tensors) {
+    for (const auto& t : tensors) {
+        InventoryTensor row{t.name, t.type, t.ne, t.data.size(), static_cast<std::uint64_t>(t.n_elements())};
+        inv.total_bytes += row.bytes;
+        inv.total_elements += row.elements;
+        inv.tensors.push_back(std::move(row));
+    }
+}
+
+void add_json_object(Inventory& inv, const nlohmann::json& obj, const std::string& prefix) {
+    for (const auto& [k, v] : obj.items()) {
+        std::string display = v.dump();
+        if (display.size() > 120) display = display.substr(0, 117) + "...";
+        inv.metadata.push_back({prefix + k, "json", display, v});
+    }
+}
+
+}  // namespace
+
+Inventory take_inventory(const std::string& path) {
+    Inventory inv;
+    inv.path = path;
+    const InputKind kind = detect_input_kind(path);
+    inv.format = std::string(input_kind_name(kind));
+    switch (kind) {
+        case InputKind::Gguf: {
+            GgufFile f(path);
+            inv.file_bytes = f.file_size();
+            inv.format = "GGUF v" + std::to_string(f.version());
+            for (const auto& [k, v] : f.metadata().items())
+                inv.metadata.push_back({k, std::string(gguf_type_name(v.type())), v.to_display(), value_json(v)});
+            add_tensors(inv, f.tensors());
+            break;
+        }
+        case InputKind::Safetensors: {
+            SafetensorsFile f(path);
+            inv.file_bytes = fs::file_size(path);
+            for (const auto& [k, v] : f.metadata()) inv.metadata.push_back({"__metadata__." + k, "string", v, v});
+            add_tensors(inv, f.tensors());
+            break;
+        }
+        case InputKind::HfDirectory: {
+            HfCheckpoint ck(path);
+            for (const auto& shard : ck.shard_paths()) inv.file_bytes += fs::file_size(shard);
+            add_json_object(inv, ck.config(), "config.");
+            add_tensors(inv, ck.tensors());
+            break;
+        }
+        case InputKind::Llama2c: {
+            Llama2cCheckpoint ck(path);
+            inv.file_bytes = fs::file_size(path);
+            const auto& c = ck.config();
+            const std::pair<const char*, std::int64_t> fields[] = {
+                {"version", c.version}, {"dim", c.dim}, {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers},
+                {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads}, {"vocab_size", c.vocab_size},
+                {"seq_len", c.seq_len}, {"shared_classifier", c.shared_classifier ? 1 : 0}};
+            for (const auto& [k, v] : fields) inv.metadata.push_back({k, "int", std::to_string(v), v});
+            add_tensors(inv, ck.tensors());
+            break;
+        }
+        case InputKind::Unknown:
+            fail("{}: not a GGUF, safetensors or llama2.c file, nor a Hugging Face checkpoint directory", path);
+    }
+    return inv;
+}
+
+}  // namespace qforge

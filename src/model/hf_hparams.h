@@ -1,0 +1,35 @@
+#pragma once
+// Hyperparameters of a Hugging Face llama-family config.json, and the GGUF metadata keys llama.cpp's
+// converter writes for them (in its order: the generic keys, then general.file_type, then the
+// architecture's own keys).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/gguf/gguf_metadata.h"
+#include "model/arch_registry.h"
+
+namespace qforge {
+
+struct HfHparams {
+    std::int64_t n_layer = 0, n_embd = 0, n_head = 0, n_head_kv = 0, vocab_size = 0;
+    std::optional<std::int64_t> n_ff, n_ctx, head_dim;
+    bool tied_embeddings = false;
+};
+
+// Reads and checks the fields; `where` names the config file in errors.
+HfHparams read_hf_hparams(const nlohmann::json& config, const std::string& where);
+
+// {arch}.block_count ... {arch}.attention.layer_norm_rms_epsilon (llama.cpp's Model.set_gguf_parameters).
+void write_generic_hparams(const nlohmann::json& config, const HfHparams& hp, const std::string& arch,
+                           GgufMetadata& m);
+// Keys specific to the architecture (llama: vocab_size, rope.dimension_count, rope scaling).
+void write_arch_hparams(const nlohmann::json& config, const HfHparams& hp, const ArchSpec& spec, GgufMetadata& m);
+
+// llama3-style rope scaling factors (the rope_freqs.weight tensor), when config.json asks for them.
+std::optional<std::vector<float>> llama3_rope_factors(const nlohmann::json& config, const HfHparams& hp);
+
+}  // namespace qforge

@@ -1,0 +1,40 @@
+// Writes the crafted inputs of tests/support/bad_inputs.cpp as files: DIR/{gguf,safetensors,llama2c}/NAME.
+// Bad files are the CLI's error-path corpus and, with the valid seeds (ok-*), the fuzzers' starting corpus.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "support/bad_inputs.h"
+
+namespace {
+
+void write(const std::filesystem::path& p, const std::string& bytes) {
+    std::ofstream out(p, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: make_corpus DIR\n");
+        return 2;
+    }
+    namespace fs = std::filesystem;
+    using namespace qforge::test;
+    const fs::path root = argv[1];
+    const struct {
+        const char* name;
+        std::string valid;
+        std::vector<BadInput> bad;
+    } readers[] = {{"gguf", valid_gguf(), bad_gguf_inputs()},
+                   {"safetensors", valid_safetensors(), bad_safetensors_inputs()},
+                   {"llama2c", valid_llama2c(), bad_llama2c_inputs()}};
+    for (const auto& r : readers) {
+        fs::remove_all(root / r.name);
+        fs::create_directories(root / r.name);
+        write(root / r.name / "ok-seed", r.valid);
+        for (const auto& b : r.bad) write(root / r.name / b.name, b.bytes);
+    }
+    return 0;
+}

@@ -1,0 +1,204 @@
+#include "support/bad_inputs.h"
+
+#include "support/byte_builder.h"
+
+namespace qforge::test {
+namespace {
+
+// Pieces of a GGUF whose parts can be swapped out.
+struct GgufParts {
+    std::uint32_t magic = 0x46554747, version = 3;
+    std::uint64_t n_tensors = 2, n_kv = 3;
+    std::string kvs, infos;
+    std::size_t data_bytes = 64 + 32;
+};
+
+std::string default_kvs() {
+    ByteBuilder b;
+    b.gguf_str("general.architecture").u32(8).gguf_str("llama");
+    b.gguf_str("test.count").u32(4).u32(7);
+    b.gguf_str("test.list").u32(9).u32(6).u64(2).f32(1.0f).f32(2.0f);
+    return b.str();
+}
+
+std::string default_infos() {
+    ByteBuilder b;
+    b.gguf_str("a.weight").u32(2).u64(4).u64(4).u32(0).u64(0);   // 4x4 f32 = 64 bytes
+    b.gguf_str("b.weight").u32(1).u64(32).u32(8).u64(64);        // one q8_0 block = 34 bytes
+    return b.str();
+}
+
+std::string assemble(const GgufParts& p) {
+    ByteBuilder b;
+    b.u32(p.magic).u32(p.version).u64(p.n_tensors).u64(p.n_kv).raw(p.kvs).raw(p.infos).pad_to(32);
+    b.zeros(p.data_bytes + 2);  // 64 + 34 bytes of tensor data
+    return b.str();
+}
+
+GgufParts defaults() {
+    GgufParts p;
+    p.kvs = default_kvs();
+    p.infos = default_infos();
+    return p;
+}
+
+std::string gguf_with_kv(const std::string& kv_bytes, std::uint64_t n_kv = 1) {
+    GgufParts p = defaults();
+    p.kvs = kv_bytes;
+    p.n_kv = n_kv;
+    return assemble(p);
+}
+
+std::string gguf_with_infos(const std::string& info_bytes, std::uint64_t n_tensors) {
+    GgufParts p = defaults();
+    p.infos = info_bytes;
+    p.n_tensors = n_tensors;
+    return assemble(p);
+}
+
+std::string st_file(const std::string& header, std::size_t data_bytes) {
+    ByteBuilder b;
+    b.u64(header.size()).raw(header).zeros(data_bytes);
+    return b.str();
+}
+
+}  // namespace
+
+std::string valid_gguf() { return assemble(defaults()); }
+
+std::vector<BadInput> bad_gguf_inputs() {
+    std::vector<BadInput> v;
+    const std::string good = valid_gguf();
+    v.push_back({"empty.gguf", "", "too short"});
+    v.push_back({"bad-magic.gguf", "GGUX" + good.substr(4), "bad magic"});
+    { GgufParts p = defaults(); p.version = 1; v.push_back({"version1.gguf", assemble(p), "GGUFv1"}); }
+    { GgufParts p = defaults(); p.version = 4; v.push_back({"version4.gguf", assemble(p), "version 4"}); }
+    { GgufParts p = defaults(); p.version = 0x03000000; v.push_back({"big-endian.gguf", assemble(p), "big-endian"}); }
+    v.push_back({"truncated-header.gguf", good.substr(0, 12), "truncated"});
+    v.push_back({"truncated-kv.gguf", good.substr(0, 60), "truncated"});
+    v.push_back({"truncated-data.gguf", good.substr(0, good.size() - 40), "runs past the end"});
+    { GgufParts p = defaults(); p.n_kv = 1ull << 60; v.push_back({"absurd-kv-count.gguf", assemble(p), "metadata_kv_count"}); }
+    { GgufParts p = defaults(); p.n_tensors = 1ull << 58; v.push_back({"absurd-tensor-count.gguf", assemble(p), "tensor_count"}); }
+    v.push_back({"lying-key-length.gguf", gguf_with_kv(ByteBuilder().u64(1ull << 40).raw("k").str()), "claims"});
+    v.push_back({"invalid-utf8-key.gguf", gguf_with_kv(ByteBuilder().gguf_str("bad\xff").u32(4).u32(1).str()), "UTF-8"});
+    v.push_back({"invalid-utf8-value.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("general.name").u32(8).gguf_str("\xc3\x28").str()), "UTF-8"});
+    v.push_back({"unknown-value-type.gguf", gguf_with_kv(ByteBuilder().gguf_str("k").u32(13).u32(1).str()), "unknown value type 13"});
+    v.push_back({"empty-key.gguf", gguf_with_kv(ByteBuilder().gguf_str("").u32(4).u32(1).str()), "empty key"});
+    v.push_back({"duplicate-key.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("k").u32(4).u32(1).gguf_str("k").u32(4).u32(2).str(), 2),
+                 "duplicate metadata key 'k'"});
+    v.push_back({"nested-array.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("k").u32(9).u32(9).u64(1).u32(4).u64(1).u32(5).str()), "nested array"});
+    v.push_back({"absurd-array-count.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("k").u32(9).u32(10).u64(1ull << 61).str()), "array elements"});
+    v.push_back({"absurd-string-array.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("k").u32(9).u32(8).u64(1ull << 62).str()), "array elements"});
+    v.push_back({"bad-bool.gguf", gguf_with_kv(ByteBuilder().gguf_str("k").u32(7).u8(2).str()), "bool"});
+    v.push_back({"alignment-wrong-type.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("general.alignment").u32(10).u64(32).str()), "expected u32"});
+    v.push_back({"alignment-not-power-of-two.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("general.alignment").u32(4).u32(24).str()), "power of two"});
+    v.push_back({"alignment-zero.gguf",
+                 gguf_with_kv(ByteBuilder().gguf_str("general.alignment").u32(4).u32(0).str()), "power of two"});
+    v.push_back({"long-tensor-name.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str(std::string(64, 'x')).u32(1).u64(4).u32(0).u64(0).str(), 1),
+                 "name is 64 bytes"});
+    v.push_back({"duplicate-tensor.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("t").u32(1).u64(4).u32(0).u64(0)
+                                     .gguf_str("t").u32(1).u64(4).u32(0).u64(32).str(), 2),
+                 "duplicate tensor name 't'"});
+    v.push_back({"too-many-dims.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("t").u32(5).u64(1).u64(1).u64(1).u64(1).u64(1).u32(0).u64(0).str(), 1),
+                 "5 dimensions"});
+    v.push_back({"absurd-shape.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("t").u32(2).u64(1ull << 40).u64(1ull << 40).u32(0).u64(0).str(), 1),
+                 "absurd shape"});
+    v.push_back({"row-not-block-multiple.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("t").u32(1).u64(48).u32(12).u64(0).str(), 1),
+                 "multiple of the block size 256"});
+    v.push_back({"unknown-tensor-type.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("odd.weight").u32(1).u64(4).u32(31).u64(0).str(), 1),
+                 "tensor 'odd.weight' has tensor type id 31"});
+    v.push_back({"wrong-offset.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("t").u32(1).u64(4).u32(0).u64(0)
+                                     .gguf_str("u").u32(1).u64(4).u32(0).u64(16).str(), 2),
+                 "has offset 16, expected 32"});
+    v.push_back({"data-past-eof.gguf",
+                 gguf_with_infos(ByteBuilder().gguf_str("t").u32(1).u64(1024).u32(0).u64(0).str(), 1),
+                 "runs past the end"});
+    return v;
+}
+
+std::string valid_safetensors() {
+    return st_file(R"({"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[16,24]}})", 24);
+}
+
+std::vector<BadInput> bad_safetensors_inputs() {
+    std::vector<BadInput> v;
+    v.push_back({"short.safetensors", "abc", "too short"});
+    v.push_back({"huge-header.safetensors", ByteBuilder().u64(200'000'000).raw("{}").str(), "exceeds"});
+    v.push_back({"header-past-eof.safetensors", ByteBuilder().u64(100).raw("{}").str(), "runs past the end"});
+    v.push_back({"not-json.safetensors", st_file("{\"a\": [1,", 0), "not valid JSON"});
+    v.push_back({"not-object.safetensors", st_file("[1,2]", 0), "not a JSON object"});
+    v.push_back({"invalid-utf8.safetensors", st_file("{\"\xff\":1}", 0), "UTF-8"});
+    v.push_back({"unknown-dtype.safetensors", st_file(R"({"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})", 1),
+                 "unknown dtype 'Q4'"});
+    v.push_back({"missing-shape.safetensors", st_file(R"({"a":{"dtype":"F32","data_offsets":[0,4]}})", 4), "'shape'"});
+    v.push_back({"negative-shape.safetensors", st_file(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4),
+                 "non-negative"});
+    v.push_back({"offset-past-end.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8), "past the data section"});
+    v.push_back({"reversed-offsets.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", 8), "reversed"});
+    v.push_back({"shape-mismatch.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8), "needs 12 bytes"});
+    v.push_back({"overlap.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12),
+                 "overlap"});
+    v.push_back({"hole.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8), "hole"});
+    v.push_back({"trailing-data.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 12), "data section holds 12"});
+    v.push_back({"absurd-shape.safetensors",
+                 st_file(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}})", 4),
+                 "absurdly large"});
+    v.push_back({"bad-metadata.safetensors", st_file(R"({"__metadata__":{"k":1}})", 0), "__metadata__"});
+    return v;
+}
+
+std::string valid_llama2c() {
+    // dim 8, hidden 16, 1 layer, 2 heads, 2 kv heads, vocab 4 (shared classifier), seq_len 2
+    ByteBuilder b;
+    b.i32(8).i32(16).i32(1).i32(2).i32(2).i32(4).i32(2);
+    const std::size_t floats = 4 * 8 + 8 + 4 * 64 + 8 + 3 * 128 + 8 + 2 * 2 * 2;
+    b.zeros(floats * 4);
+    return b.str();
+}
+
+std::vector<BadInput> bad_llama2c_inputs() {
+    std::vector<BadInput> v;
+    const std::string good = valid_llama2c();
+    v.push_back({"header-only.bin", good.substr(0, 28), "truncated"});
+    v.push_back({"truncated.bin", good.substr(0, good.size() - 4), "truncated"});
+    v.push_back({"trailing.bin", good + std::string(8, '\0'), "trailing data"});
+    {
+        ByteBuilder b;
+        b.i32(8).i32(16).i32(1).i32(3).i32(3).i32(4).i32(2);
+        v.push_back({"heads-not-dividing.bin", b.str() + good.substr(28), "not divisible"});
+    }
+    {
+        ByteBuilder b;
+        b.i32(8).i32(16).i32(100000).i32(2).i32(2).i32(4).i32(2);
+        v.push_back({"absurd-layers.bin", b.str() + good.substr(28), "n_layers"});
+    }
+    {
+        ByteBuilder b;
+        b.u32(0x616b3432).i32(2).i32(8).i32(16).i32(1).i32(2).i32(2).i32(4).i32(2).u8(1);
+        b.zeros(256 - b.size());
+        v.push_back({"version2.bin", b.str(), "version 2"});
+    }
+    return v;
+}
+
+}  // namespace qforge::test

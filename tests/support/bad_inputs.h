@@ -1,0 +1,25 @@
+#pragma once
+// Crafted corrupt inputs for each reader, with a fragment the error message must contain. The unit tests
+// check the messages; tests/fuzz/make_corpus writes them out as the corpus that the CLI and fuzz replays use.
+#include <string>
+#include <vector>
+
+namespace qforge::test {
+
+struct BadInput {
+    std::string name;      // file name in the corpus
+    std::string bytes;
+    std::string expected;  // fragment of the error message
+};
+
+// A small valid GGUF (a few metadata types, two tensors) to mutate.
+std::string valid_gguf();
+std::vector<BadInput> bad_gguf_inputs();
+
+std::string valid_safetensors();
+std::vector<BadInput> bad_safetensors_inputs();
+
+std::string valid_llama2c();
+std::vector<BadInput> bad_llama2c_inputs();
+
+}  // namespace qforge::test

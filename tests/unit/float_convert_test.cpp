@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <random>
+
+#include "core/float_convert.h"
+
+namespace qforge {
+namespace {
+
+TEST(FloatConvert, EveryHalfRoundTripsThroughFloat) {
+    for (std::uint32_t h = 0; h < 65536; ++h) {
+        const float f = fp16_to_fp32(static_cast<std::uint16_t>(h));
+        if (std::isnan(f)) continue;
+        EXPECT_EQ(fp32_to_fp16(f), h) << std::hex << h;
+    }
+}
+
+TEST(FloatConvert, HalfRoundingMatchesTheCompilersIeeeConversion) {
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<std::uint32_t> bits;
+    for (int i = 0; i < 2'000'000; ++i) {
+        const float f = std::bit_cast<float>(bits(rng));
+        if (std::isnan(f)) continue;
+        const _Float16 ref = static_cast<_Float16>(f);
+        ASSERT_EQ(fp32_to_fp16(f), std::bit_cast<std::uint16_t>(ref)) << f;
+    }
+    // ties between neighbours go to the even one
+    EXPECT_EQ(fp32_to_fp16(1.0f + 1.0f / 2048.0f), 0x3C00);
+    EXPECT_EQ(fp32_to_fp16(1.0f + 3.0f / 2048.0f), 0x3C02);
+    EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7C00);
+    EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7BFF);
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);
+    EXPECT_EQ(fp32_to_fp16(std::ldexp(1.5f, -25)), 0x0001);
+}
+
+TEST(FloatConvert, Bfloat16RoundsToNearestEvenAndKeepsNanQuiet) {
+    EXPECT_EQ(fp32_to_bf16(1.0f), 0x3F80);
+    EXPECT_EQ(fp32_to_bf16(std::bit_cast<float>(0x3F808000u)), 0x3F80);  // tie, even stays
+    EXPECT_EQ(fp32_to_bf16(std::bit_cast<float>(0x3F818000u)), 0x3F82);  // tie, odd rounds up
+    EXPECT_EQ(fp32_to_bf16(std::bit_cast<float>(0x3F808001u)), 0x3F81);
+    EXPECT_EQ(fp32_to_bf16(std::bit_cast<float>(0x7F800001u)), 0x7FC0);  // signalling NaN becomes quiet
+    EXPECT_EQ(bf16_to_fp32(0xC000), -2.0f);
+}
+
+TEST(FloatConvert, Fp8Decoding) {
+    EXPECT_EQ(fp8_e4m3_to_fp32(0x38), 1.0f);
+    EXPECT_EQ(fp8_e4m3_to_fp32(0x7E), 448.0f);
+    EXPECT_EQ(fp8_e4m3_to_fp32(0x01), std::ldexp(1.0f, -9));
+    EXPECT_TRUE(std::isnan(fp8_e4m3_to_fp32(0x7F)));
+    EXPECT_EQ(fp8_e5m2_to_fp32(0x3C), 1.0f);
+    EXPECT_EQ(fp8_e5m2_to_fp32(0x7B), 57344.0f);
+}
+
+}  // namespace
+}  // namespace qforge
