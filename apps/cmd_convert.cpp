@@ -5,8 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "convert/convert.h"
-#include "core/error.h"
+#include "qforge/qforge.h"
 
 namespace qforge::cli {
 
@@ -25,12 +24,14 @@ void add_convert_command(CLI::App& app) {
     cmd->add_option("--tokenizer-pre", args->tokenizer_pre, "BPE pre-tokenizer name when it is not recognised");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] {
-        ConvertOptions options;
-        options.outtype = *type_from_name(args->outtype);
-        if (!args->vocab.empty()) options.vocab_path = args->vocab;
-        if (!args->tokenizer_pre.empty()) options.tokenizer_pre = args->tokenizer_pre;
-        options.progress = !args->quiet;
-        const auto s = convert_to_gguf(args->src, args->out, options);
+        ConvertRequest request;
+        request.source = args->src;
+        request.output = args->out;
+        request.outtype = args->outtype;
+        request.vocab = args->vocab;
+        request.tokenizer_pre = args->tokenizer_pre;
+        request.progress = !args->quiet;
+        const ConvertResult s = convert(request);
         fmt::print(stderr, "convert: {} ({}) -> {}: {} tensors, {} parameters, {:.2f} MiB of tensor data\n",
                    args->src, s.input_kind, args->out, s.tensors, s.parameters,
                    static_cast<double>(s.bytes) / (1024.0 * 1024.0));

@@ -4,11 +4,11 @@
 #include <string>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "core/tensor_view.h"
 #include "formats/inventory.h"
+#include "qforge/qforge.h"
 
 namespace qforge::cli {
 namespace {
@@ -32,25 +32,6 @@ void print_text(const Inventory& inv, bool tensors) {
                static_cast<double>(inv.total_bytes) / (1024.0 * 1024.0), inv.bits_per_weight());
 }
 
-void print_json(const Inventory& inv) {
-    nlohmann::json j;
-    j["path"] = inv.path;
-    j["format"] = inv.format;
-    j["file_bytes"] = inv.file_bytes;
-    nlohmann::json md = nlohmann::json::array();
-    for (const auto& e : inv.metadata) md.push_back({{"key", e.key}, {"type", e.type}, {"value", e.value}});
-    j["metadata"] = md;
-    nlohmann::json ts = nlohmann::json::array();
-    for (const auto& t : inv.tensors)
-        ts.push_back({{"name", t.name}, {"type", type_name(t.type)}, {"ne", t.ne}, {"bytes", t.bytes},
-                      {"elements", t.elements}});
-    j["tensors"] = ts;
-    j["total_elements"] = inv.total_elements;
-    j["total_bytes"] = inv.total_bytes;
-    j["bits_per_weight"] = inv.bits_per_weight();
-    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
 }  // namespace
 
 void add_inspect_command(CLI::App& app) {
@@ -64,9 +45,11 @@ void add_inspect_command(CLI::App& app) {
     cmd->add_flag("--json", args->json, "Machine-readable output");
     cmd->add_flag("--no-tensors", args->no_tensors, "Leave out the tensor table");
     cmd->callback([args] {
-        const Inventory inv = take_inventory(args->path);
-        if (args->json) print_json(inv);
-        else print_text(inv, !args->no_tensors);
+        if (args->json) {
+            fmt::print("{}\n", inspect_json(args->path));
+            return;
+        }
+        print_text(take_inventory(args->path), !args->no_tensors);
     });
 }
 

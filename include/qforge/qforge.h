@@ -1,0 +1,53 @@
+#pragma once
+// qforge's public C++ API: every job the `qforge` command does is a call here. Plain types only; the
+// library's internals (readers, writers, plans) stay behind this header.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace qforge {
+
+// --- convert -------------------------------------------------------------------------------------------
+struct ConvertRequest {
+    std::string source;          // Hugging Face directory, llama2.c checkpoint or GGUF
+    std::string output;          // .gguf path; written atomically
+    std::string outtype = "f16"; // f32, f16 or bf16 for matrices (vectors stay f32)
+    std::string vocab;           // llama2.c tokenizer file; empty = tok<N>.bin or tokenizer.bin beside source
+    std::string tokenizer_pre;   // BPE pre-tokenizer name when tokenizer.json's is not recognised
+    bool progress = true;        // progress bar on stderr
+};
+
+struct ConvertResult {
+    std::string input_kind;
+    std::size_t tensors = 0;
+    std::uint64_t parameters = 0;
+    std::uint64_t bytes = 0;  // tensor data written
+};
+
+// Throws qforge::Error (from core/error.h, a std::runtime_error) with a one-line message on bad input.
+ConvertResult convert(const ConvertRequest& request);
+
+// --- inspect -------------------------------------------------------------------------------------------
+struct TensorSummary {
+    std::string name;
+    std::string type;              // ggml type name ("f32", "q4_K") or safetensors dtype
+    std::vector<std::int64_t> ne;  // ggml order: ne[0] is the row length
+    std::uint64_t bytes = 0;
+};
+
+struct ModelSummary {
+    std::string path;
+    std::string format;
+    std::vector<std::pair<std::string, std::string>> metadata;  // key, abbreviated value
+    std::vector<TensorSummary> tensors;
+    std::uint64_t total_elements = 0;
+    std::uint64_t total_bytes = 0;
+    double bits_per_weight = 0.0;
+};
+
+ModelSummary inspect(const std::string& path);
+// The same as JSON (complete metadata values), as `qforge inspect --json` prints it.
+std::string inspect_json(const std::string& path);
+
+}  // namespace qforge

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main demo on real models from ../shared/fixtures: convert a Hugging Face checkpoint and a llama2.c
+# checkpoint to GGUF, inspect the results, and check them byte for byte against llama.cpp's own conversions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${QFORGE_SHARED:-../shared}
+fx=$shared/fixtures
+[ -d "$fx" ] || { echo "demo: fixtures not found at $fx (put ../shared beside the checkout or set QFORGE_SHARED)"; exit 1; }
+bash scripts/setup.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j "$(nproc)" --target qforge_cli
+qf=build/bin/qforge
+out=demo-out
+mkdir -p "$out"
+
+echo; echo "== Hugging Face checkpoint (config.json + safetensors + tokenizer.model)"
+$qf inspect --no-tensors "$fx/models/pydoc6m" | tail -n 3
+for t in f32 f16 bf16; do
+  $qf convert "$fx/models/pydoc6m" "$out/pydoc6m-$t.gguf" --outtype "$t"
+  if cmp -s "$out/pydoc6m-$t.gguf" "$fx/gguf/pydoc6m-$t.gguf"; then
+    echo "   $out/pydoc6m-$t.gguf is byte-identical to llama.cpp's convert_hf_to_gguf.py output"
+  else
+    echo "   $out/pydoc6m-$t.gguf DIFFERS from llama.cpp's output"; exit 1
+  fi
+done
+echo; echo "== The converted GGUF"
+$qf inspect "$out/pydoc6m-f16.gguf" | head -n 40
+echo "   ..."
+$qf inspect "$out/pydoc6m-f16.gguf" | tail -n 1
+
+echo; echo "== llama2.c checkpoint (stories260K.bin + tok512.bin)"
+$qf convert "$fx/models/stories260K/stories260K.bin" "$out/stories260K-f32.gguf" --outtype f32
+$qf inspect --no-tensors "$out/stories260K-f32.gguf" | tail -n 1
+echo; echo "demo: done; outputs are in $out/"

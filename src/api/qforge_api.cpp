@@ -1,0 +1,40 @@
+// The public API (include/qforge/qforge.h) in terms of the library's layers.
+#include "qforge/qforge.h"
+
+#include "convert/convert.h"
+#include "core/error.h"
+#include "formats/inventory.h"
+#include "formats/inventory_json.h"
+
+namespace qforge {
+
+ConvertResult convert(const ConvertRequest& request) {
+    ConvertOptions options;
+    const auto type = type_from_name(request.outtype);
+    if (!type) fail("unknown --outtype '{}' (expected f32, f16 or bf16)", request.outtype);
+    options.outtype = *type;
+    if (!request.vocab.empty()) options.vocab_path = request.vocab;
+    if (!request.tokenizer_pre.empty()) options.tokenizer_pre = request.tokenizer_pre;
+    options.progress = request.progress;
+    const ConvertSummary s = convert_to_gguf(request.source, request.output, options);
+    return {s.input_kind, s.tensors, s.parameters, s.bytes};
+}
+
+ModelSummary inspect(const std::string& path) {
+    const Inventory inv = take_inventory(path);
+    ModelSummary m;
+    m.path = inv.path;
+    m.format = inv.format;
+    for (const auto& e : inv.metadata) m.metadata.emplace_back(e.key, e.type + " " + e.display);
+    for (const auto& t : inv.tensors) m.tensors.push_back({t.name, std::string(type_name(t.type)), t.ne, t.bytes});
+    m.total_elements = inv.total_elements;
+    m.total_bytes = inv.total_bytes;
+    m.bits_per_weight = inv.bits_per_weight();
+    return m;
+}
+
+std::string inspect_json(const std::string& path) {
+    return inventory_to_json(take_inventory(path)).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace qforge
