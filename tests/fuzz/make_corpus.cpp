@@ -1,4 +1,4 @@
-// Writes the crafted inputs of tests/support/bad_inputs.cpp as files: DIR/{gguf,safetensors,llama2c}/NAME.
+// Writes the crafted inputs of tests/support/bad_inputs.cpp as files: DIR/<reader>/NAME.
 // Bad files are the CLI's error-path corpus and, with the valid seeds (ok-*), the fuzzers' starting corpus.
 #include <cstdio>
 #include <filesystem>
@@ -29,7 +29,9 @@ int main(int argc, char** argv) {
         std::vector<BadInput> bad;
     } readers[] = {{"gguf", valid_gguf(), bad_gguf_inputs()},
                    {"safetensors", valid_safetensors(), bad_safetensors_inputs()},
-                   {"llama2c", valid_llama2c(), bad_llama2c_inputs()}};
+                   {"llama2c", valid_llama2c(), bad_llama2c_inputs()},
+                   {"hf_checkpoint", valid_hf_index(), bad_hf_index_inputs()},
+                   {"tokenizer_json", valid_tokenizer_json(), bad_tokenizer_json_inputs()}};
     for (const auto& r : readers) {
         fs::remove_all(root / r.name);
         fs::create_directories(root / r.name);

@@ -201,4 +201,37 @@ std::vector<BadInput> bad_llama2c_inputs() {
     return v;
 }
 
+std::string valid_hf_index() {
+    return R"({"metadata":{"total_size":4},"weight_map":{"a":"model-00001-of-00001.safetensors"}})";
+}
+
+std::vector<BadInput> bad_hf_index_inputs() {
+    return {
+        {"not-json.json", R"({"weight_map": {)", "not valid JSON"},
+        {"no-weight-map.json", R"({"metadata":{}})", "weight_map"},
+        {"empty-weight-map.json", R"({"weight_map":{}})", "weight_map is empty"},
+        {"number-shard.json", R"({"weight_map":{"a":7}})", "must name a file"},
+        {"path-escape.json", R"({"weight_map":{"a":"../model.safetensors"}})", "not a file in the directory"},
+        {"missing-shard.json", R"({"weight_map":{"a":"model-00002-of-00002.safetensors"}})", "missing"},
+        {"unlisted-tensor.json", R"({"weight_map":{"b":"model-00001-of-00001.safetensors"}})", "not listed"},
+    };
+}
+
+std::string valid_tokenizer_json() {
+    return R"({"added_tokens":[{"id":2,"content":"<|end|>","special":true}],"pre_tokenizer":null,)"
+           R"("model":{"type":"BPE","vocab":{"a":0,"b":1},"merges":["a b"]}})";
+}
+
+std::vector<BadInput> bad_tokenizer_json_inputs() {
+    return {
+        {"not-json.json", R"({"model":)", "not valid JSON"},
+        {"no-model.json", R"({"added_tokens":[]})", "missing object 'model'"},
+        {"unigram.json", R"({"model":{"type":"Unigram","vocab":[]}})", "not supported"},
+        {"bad-id.json", R"({"model":{"type":"BPE","vocab":{"a":-1}}})", "no valid id"},
+        {"huge-id.json", R"({"model":{"type":"BPE","vocab":{"a":99999999999}}})", "out of range"},
+        {"bad-merge.json", R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[1]}})", "malformed entry in model.merges"},
+        {"bad-added.json", R"({"added_tokens":[{"id":"x"}],"model":{"type":"BPE","vocab":{"a":0}}})", "malformed entry"},
+    };
+}
+
 }  // namespace qforge::test

@@ -22,4 +22,11 @@ std::vector<BadInput> bad_safetensors_inputs();
 std::string valid_llama2c();
 std::vector<BadInput> bad_llama2c_inputs();
 
+// For a directory holding config.json and model-00001-of-00001.safetensors with one tensor "a".
+std::string valid_hf_index();
+std::vector<BadInput> bad_hf_index_inputs();
+
+std::string valid_tokenizer_json();
+std::vector<BadInput> bad_tokenizer_json_inputs();
+
 }  // namespace qforge::test

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "formats/hf/hf_checkpoint.h"
 #include "formats/safetensors/safetensors_writer.h"
+#include "support/bad_inputs.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -61,6 +62,30 @@ TEST(HfCheckpoint, ExplainsMissingWeights) {
         FAIL();
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("safetensors"), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace qforge
+
+namespace qforge {
+namespace {
+
+TEST(HfCheckpoint, EveryCraftedBadIndexFailsWithItsReason) {
+    test::TempDir dir;
+    dir.write("config.json", R"({"architectures":["LlamaForCausalLM"]})");
+    write_shard(dir.file("model-00001-of-00001.safetensors"), {"a"});
+    dir.write("model.safetensors.index.json", test::valid_hf_index());
+    EXPECT_EQ(HfCheckpoint(dir.path()).tensors().size(), 1u);
+    for (const auto& bad : test::bad_hf_index_inputs()) {
+        SCOPED_TRACE(bad.name);
+        dir.write("model.safetensors.index.json", bad.bytes);
+        try {
+            HfCheckpoint ck(dir.path());
+            ADD_FAILURE() << "accepted " << bad.name;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(bad.expected), std::string::npos) << e.what();
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #include "tokenizer/spm_import.h"
 #include "tokenizer/token_heuristics.h"
 #include "support/fixtures.h"
+#include "support/bad_inputs.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -77,6 +78,28 @@ TEST(SentencePieceImport, ReadsTheFixtureTokenizerModel) {
     EXPECT_EQ(v.tokens[4100], "<|x|>");
     EXPECT_EQ(v.types[4100], TokenType::Control);
     EXPECT_THROW(import_sentencepiece_vocab(dir.path(), 100), Error);
+}
+
+}  // namespace
+}  // namespace qforge
+
+namespace qforge {
+namespace {
+
+TEST(BpeJsonImport, EveryCraftedBadFileFailsWithItsReason) {
+    test::TempDir dir;
+    dir.write("tokenizer.json", test::valid_tokenizer_json());
+    EXPECT_EQ(import_bpe_json_vocab(dir.path(), std::nullopt, std::string("gpt-2")).tokens.size(), 3u);
+    for (const auto& bad : test::bad_tokenizer_json_inputs()) {
+        SCOPED_TRACE(bad.name);
+        dir.write("tokenizer.json", bad.bytes);
+        try {
+            import_bpe_json_vocab(dir.path(), std::nullopt, std::string("gpt-2"));
+            ADD_FAILURE() << "accepted " << bad.name;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(bad.expected), std::string::npos) << e.what();
+        }
+    }
 }
 
 }  // namespace
