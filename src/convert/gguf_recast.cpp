@@ -18,7 +18,7 @@ GgufPlan plan_gguf_recast(const GgufFile& in, const ConvertOptions& options) {
         plan.tensors.push_back(std::move(p));
     }
     plan.metadata.set("general.file_type",
-                      GgufValue{GgufVariant(std::in_place_type<std::uint32_t>, file_type_for(options.outtype))});
+                      GgufValue::make(file_type_for(options.outtype)));
     return plan;
 }
 

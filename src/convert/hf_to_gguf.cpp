@@ -16,9 +16,6 @@ namespace qforge {
 namespace fs = std::filesystem;
 namespace {
 
-GgufValue str(const std::string& s) { return GgufValue{GgufVariant(std::in_place_type<std::string>, s)}; }
-GgufValue u32(std::uint32_t v) { return GgufValue{GgufVariant(std::in_place_type<std::uint32_t>, v)}; }
-
 ArchSpec arch_of(const HfCheckpoint& ck, const std::string& config_path) {
     const auto& c = ck.config();
     auto it = c.find("architectures");
@@ -77,15 +74,15 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     if (plan.tensors.empty()) fail("{}: no tensors to convert", ck.dir());
 
     auto& m = plan.metadata;
-    m.set("general.architecture", str(arch));
-    m.set("general.type", str("model"));
-    m.set("general.name", str(model_name_from_path(ck.dir())));
-    m.set("general.size_label", str(size_label(source_params)));
+    m.set("general.architecture", GgufValue::make<std::string>(arch));
+    m.set("general.type", GgufValue::make<std::string>("model"));
+    m.set("general.name", GgufValue::make<std::string>(model_name_from_path(ck.dir())));
+    m.set("general.size_label", GgufValue::make<std::string>(size_label(source_params)));
     write_generic_hparams(ck.config(), hp, arch, m);
-    m.set("general.file_type", u32(file_type_for(options.outtype)));
+    m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type_for(options.outtype)));
     write_arch_hparams(ck.config(), hp, spec, m);
     write_vocab_metadata(load_vocab(ck, hp, options), m);
-    m.set("general.quantization_version", u32(2));
+    m.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));
     return plan;
 }
 

@@ -12,10 +12,6 @@ namespace qforge {
 namespace fs = std::filesystem;
 namespace {
 
-GgufValue str(const std::string& s) { return GgufValue{GgufVariant(std::in_place_type<std::string>, s)}; }
-GgufValue u32(std::uint32_t v) { return GgufValue{GgufVariant(std::in_place_type<std::uint32_t>, v)}; }
-GgufValue f32(float v) { return GgufValue{GgufVariant(std::in_place_type<float>, v)}; }
-
 // convert-llama2c-to-ggml's order: embeddings, final norm, output, then per layer q k v o attn_norm gate down up
 // ffn_norm.
 int order_key(const std::string& gguf_name) {
@@ -69,17 +65,17 @@ GgufPlan plan_llama2c_to_gguf(const Llama2cCheckpoint& ck, const ConvertOptions&
     const std::string vocab_path = options.vocab_path ? *options.vocab_path : find_llama2c_vocab(ck);
     const Vocab vocab = import_llama2c_vocab(vocab_path, c.vocab_size);
     auto& m = plan.metadata;
-    m.set("general.architecture", str("llama"));
-    m.set("general.name", str("llama"));
-    m.set("llama.context_length", u32(static_cast<std::uint32_t>(c.seq_len)));
-    m.set("llama.embedding_length", u32(static_cast<std::uint32_t>(c.dim)));
-    m.set("llama.feed_forward_length", u32(static_cast<std::uint32_t>(c.hidden_dim)));
-    m.set("llama.attention.head_count", u32(static_cast<std::uint32_t>(c.n_heads)));
-    m.set("llama.attention.head_count_kv", u32(static_cast<std::uint32_t>(c.n_kv_heads)));
-    m.set("llama.block_count", u32(static_cast<std::uint32_t>(c.n_layers)));
-    m.set("llama.rope.dimension_count", u32(static_cast<std::uint32_t>(c.dim / c.n_heads)));
-    m.set("llama.attention.layer_norm_rms_epsilon", f32(1e-5f));
-    if (options.outtype != TensorType::F32) m.set("general.file_type", u32(file_type_for(options.outtype)));
+    m.set("general.architecture", GgufValue::make<std::string>("llama"));
+    m.set("general.name", GgufValue::make<std::string>("llama"));
+    m.set("llama.context_length", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.seq_len)));
+    m.set("llama.embedding_length", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.dim)));
+    m.set("llama.feed_forward_length", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.hidden_dim)));
+    m.set("llama.attention.head_count", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.n_heads)));
+    m.set("llama.attention.head_count_kv", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.n_kv_heads)));
+    m.set("llama.block_count", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.n_layers)));
+    m.set("llama.rope.dimension_count", GgufValue::make<std::uint32_t>(static_cast<std::uint32_t>(c.dim / c.n_heads)));
+    m.set("llama.attention.layer_norm_rms_epsilon", GgufValue::make<float>(1e-5f));
+    if (options.outtype != TensorType::F32) m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type_for(options.outtype)));
     write_vocab_metadata(vocab, m);
     return plan;
 }

@@ -6,18 +6,12 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "core/progress.h"
+#include "model/rope_permute.h"
 
 namespace qforge {
 namespace {
 
 constexpr std::size_t kChunkBytes = 4u << 20;
-
-// Source row that output row r takes under the RoPE permutation.
-std::int64_t permuted_source_row(std::int64_t r, std::int64_t rows, std::int64_t n_head) {
-    const std::int64_t d = rows / n_head, half = d / 2;
-    const std::int64_t h = r / d, k = r % d, i = k / 2, j = k % 2;
-    return h * d + j * half + i;
-}
 
 void write_converted(GgufWriter& w, const PlannedTensor& p) {
     const TensorView& src = *p.src;
@@ -42,7 +36,7 @@ void write_converted(GgufWriter& w, const PlannedTensor& p) {
         const std::int64_t r1 = std::min(rows, r0 + rows_per_chunk);
         buffer.resize(static_cast<std::size_t>(r1 - r0) * out_row_bytes);
         for (std::int64_t r = r0; r < r1; ++r) {
-            const std::int64_t s = p.permute_heads > 0 ? permuted_source_row(r, rows, p.permute_heads) : r;
+            const std::int64_t s = p.permute_heads > 0 ? rope_source_row(r, rows, p.permute_heads) : r;
             const std::uint8_t* in = src.data.data() + static_cast<std::size_t>(s) * in_row_bytes;
             std::uint8_t* dst = buffer.data() + static_cast<std::size_t>(r - r0) * out_row_bytes;
             if (same_type) {

@@ -90,64 +90,49 @@ bool is_float_type(TensorType type) {
     }
 }
 
+namespace {
+
+template <typename Storage, float (*decode)(Storage)>
+void decode_all(const std::uint8_t* bytes, float* dst, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        Storage v;
+        std::memcpy(&v, bytes + sizeof(Storage) * i, sizeof(Storage));
+        dst[i] = decode(v);
+    }
+}
+
+template <typename Storage, Storage (*encode)(float)>
+void encode_all(const float* src, std::uint8_t* bytes, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const Storage v = encode(src[i]);
+        std::memcpy(bytes + sizeof(Storage) * i, &v, sizeof(Storage));
+    }
+}
+
+float f64_to_fp32(double d) { return static_cast<float>(d); }
+
+}  // namespace
+
 void convert_to_f32(TensorType type, const void* src, float* dst, std::size_t n) {
     const auto* bytes = static_cast<const std::uint8_t*>(src);
     switch (type) {
-        case TensorType::F32:
-            std::memcpy(dst, src, n * sizeof(float));
-            return;
-        case TensorType::F16:
-            for (std::size_t i = 0; i < n; ++i) {
-                std::uint16_t h;
-                std::memcpy(&h, bytes + 2 * i, 2);
-                dst[i] = fp16_to_fp32(h);
-            }
-            return;
-        case TensorType::BF16:
-            for (std::size_t i = 0; i < n; ++i) {
-                std::uint16_t h;
-                std::memcpy(&h, bytes + 2 * i, 2);
-                dst[i] = bf16_to_fp32(h);
-            }
-            return;
-        case TensorType::F64:
-            for (std::size_t i = 0; i < n; ++i) {
-                double d;
-                std::memcpy(&d, bytes + 8 * i, 8);
-                dst[i] = static_cast<float>(d);
-            }
-            return;
-        case TensorType::F8_E4M3:
-            for (std::size_t i = 0; i < n; ++i) dst[i] = fp8_e4m3_to_fp32(bytes[i]);
-            return;
-        case TensorType::F8_E5M2:
-            for (std::size_t i = 0; i < n; ++i) dst[i] = fp8_e5m2_to_fp32(bytes[i]);
-            return;
-        default:
-            fail("cannot convert {} values to f32", type_name(type));
+        case TensorType::F32: std::memcpy(dst, src, n * sizeof(float)); return;
+        case TensorType::F16: decode_all<std::uint16_t, fp16_to_fp32>(bytes, dst, n); return;
+        case TensorType::BF16: decode_all<std::uint16_t, bf16_to_fp32>(bytes, dst, n); return;
+        case TensorType::F64: decode_all<double, f64_to_fp32>(bytes, dst, n); return;
+        case TensorType::F8_E4M3: decode_all<std::uint8_t, fp8_e4m3_to_fp32>(bytes, dst, n); return;
+        case TensorType::F8_E5M2: decode_all<std::uint8_t, fp8_e5m2_to_fp32>(bytes, dst, n); return;
+        default: fail("cannot convert {} values to f32", type_name(type));
     }
 }
 
 void convert_from_f32(TensorType type, const float* src, void* dst, std::size_t n) {
     auto* bytes = static_cast<std::uint8_t*>(dst);
     switch (type) {
-        case TensorType::F32:
-            std::memcpy(dst, src, n * sizeof(float));
-            return;
-        case TensorType::F16:
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::uint16_t h = fp32_to_fp16(src[i]);
-                std::memcpy(bytes + 2 * i, &h, 2);
-            }
-            return;
-        case TensorType::BF16:
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::uint16_t h = fp32_to_bf16(src[i]);
-                std::memcpy(bytes + 2 * i, &h, 2);
-            }
-            return;
-        default:
-            fail("cannot convert f32 values to {}", type_name(type));
+        case TensorType::F32: std::memcpy(dst, src, n * sizeof(float)); return;
+        case TensorType::F16: encode_all<std::uint16_t, fp32_to_fp16>(src, bytes, n); return;
+        case TensorType::BF16: encode_all<std::uint16_t, fp32_to_bf16>(src, bytes, n); return;
+        default: fail("cannot convert f32 values to {}", type_name(type));
     }
 }
 

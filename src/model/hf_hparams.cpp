@@ -29,8 +29,8 @@ std::optional<double> get_number(const nlohmann::json& c, const char* key, const
     return it->get<double>();
 }
 
-GgufValue u32(std::int64_t v) { return GgufValue{GgufVariant(std::in_place_type<std::uint32_t>, static_cast<std::uint32_t>(v))}; }
-GgufValue f32(double v) { return GgufValue{GgufVariant(std::in_place_type<float>, static_cast<float>(v))}; }
+GgufValue u32(std::int64_t v) { return GgufValue::make(static_cast<std::uint32_t>(v)); }
+GgufValue f32(double v) { return GgufValue::make(static_cast<float>(v)); }
 
 }  // namespace
 
@@ -76,7 +76,7 @@ void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const Arch
     auto rs = c.find("rope_scaling");
     if (rs != c.end() && rs->is_object() && rs->contains("factor") && rs->value("type", std::string()) == "linear") {
         if (!(*rs)["factor"].is_number()) fail("config.json: rope_scaling.factor must be a number");
-        m.set(a + ".rope.scaling.type", GgufValue{std::string("linear")});
+        m.set(a + ".rope.scaling.type", GgufValue::make<std::string>("linear"));
         m.set(a + ".rope.scaling.factor", f32((*rs)["factor"].get<double>()));
     }
 }

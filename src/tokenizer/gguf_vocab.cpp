@@ -22,18 +22,18 @@ std::string special_key(const std::string& kind) {
 }  // namespace
 
 void write_vocab_metadata(const Vocab& vocab, GgufMetadata& m) {
-    m.set("tokenizer.ggml.model", GgufValue{vocab.model});
-    if (vocab.pre) m.set("tokenizer.ggml.pre", GgufValue{*vocab.pre});
-    m.set("tokenizer.ggml.tokens", GgufValue{GgufArray::of_strings(vocab.tokens)});
-    if (!vocab.scores.empty()) m.set("tokenizer.ggml.scores", GgufValue{GgufArray::of_f32(vocab.scores)});
+    m.set("tokenizer.ggml.model", GgufValue::make(vocab.model));
+    if (vocab.pre) m.set("tokenizer.ggml.pre", GgufValue::make(*vocab.pre));
+    m.set("tokenizer.ggml.tokens", GgufValue::make(GgufArray::of_strings(vocab.tokens)));
+    if (!vocab.scores.empty()) m.set("tokenizer.ggml.scores", GgufValue::make(GgufArray::of_f32(vocab.scores)));
     std::vector<std::int32_t> types;
     types.reserve(vocab.types.size());
     for (auto t : vocab.types) types.push_back(static_cast<std::int32_t>(t));
-    m.set("tokenizer.ggml.token_type", GgufValue{GgufArray::of_i32(types)});
-    if (!vocab.merges.empty()) m.set("tokenizer.ggml.merges", GgufValue{GgufArray::of_strings(vocab.merges)});
-    for (const auto& [kind, id] : vocab.special_ids) m.set(special_key(kind), GgufValue{id});
-    for (const auto& [kind, on] : vocab.add_special) m.set("tokenizer.ggml.add_" + kind + "_token", GgufValue{on});
-    if (vocab.chat_template) m.set("tokenizer.chat_template", GgufValue{*vocab.chat_template});
+    m.set("tokenizer.ggml.token_type", GgufValue::make(GgufArray::of_i32(types)));
+    if (!vocab.merges.empty()) m.set("tokenizer.ggml.merges", GgufValue::make(GgufArray::of_strings(vocab.merges)));
+    for (const auto& [kind, id] : vocab.special_ids) m.set(special_key(kind), GgufValue::make(id));
+    for (const auto& [kind, on] : vocab.add_special) m.set("tokenizer.ggml.add_" + kind + "_token", GgufValue::make(on));
+    if (vocab.chat_template) m.set("tokenizer.chat_template", GgufValue::make(*vocab.chat_template));
 }
 
 }  // namespace qforge

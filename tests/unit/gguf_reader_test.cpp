@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "formats/gguf/gguf_file.h"
 #include "support/bad_inputs.h"
+#include "support/expect_rejected.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -29,19 +30,7 @@ TEST(GgufReader, ReadsCraftedValidFile) {
 
 TEST(GgufReader, EveryCraftedBadFileFailsWithItsReason) {
     test::TempDir dir;
-    for (const auto& bad : test::bad_gguf_inputs()) {
-        SCOPED_TRACE(bad.name);
-        dir.write(bad.name, bad.bytes);
-        try {
-            GgufFile f(dir.file(bad.name));
-            ADD_FAILURE() << "accepted " << bad.name;
-        } catch (const Error& e) {
-            const std::string msg = e.what();
-            EXPECT_NE(msg.find(bad.expected), std::string::npos) << msg;
-            EXPECT_NE(msg.find(dir.file(bad.name)), std::string::npos) << "message must name the file: " << msg;
-            EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
-        }
-    }
+    test::expect_each_rejected(test::bad_gguf_inputs(), dir, [](const std::string& p) { GgufFile f(p); });
 }
 
 TEST(GgufReader, EveryTruncationOfAValidFileFailsCleanly) {

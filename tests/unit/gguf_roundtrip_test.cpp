@@ -14,7 +14,7 @@ namespace qforge {
 namespace {
 
 template <typename T>
-GgufValue val(T v) { return GgufValue{GgufVariant(std::in_place_type<T>, v)}; }
+GgufValue val(T v) { return GgufValue::make<T>(v); }
 
 GgufMetadata every_type() {
     GgufMetadata m;

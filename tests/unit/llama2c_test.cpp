@@ -4,6 +4,7 @@
 #include "formats/llama2c/llama2c_checkpoint.h"
 #include "formats/llama2c/llama2c_vocab.h"
 #include "support/bad_inputs.h"
+#include "support/expect_rejected.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -38,16 +39,7 @@ TEST(Llama2c, EveryCraftedBadFileFailsWithItsReason) {
     test::TempDir dir;
     dir.write("ok.bin", test::valid_llama2c());
     EXPECT_NO_THROW(Llama2cCheckpoint{dir.file("ok.bin")});
-    for (const auto& bad : test::bad_llama2c_inputs()) {
-        SCOPED_TRACE(bad.name);
-        dir.write(bad.name, bad.bytes);
-        try {
-            Llama2cCheckpoint ck(dir.file(bad.name));
-            ADD_FAILURE() << "accepted " << bad.name;
-        } catch (const Error& e) {
-            EXPECT_NE(std::string(e.what()).find(bad.expected), std::string::npos) << e.what();
-        }
-    }
+    test::expect_each_rejected(test::bad_llama2c_inputs(), dir, [](const std::string& p) { Llama2cCheckpoint ck(p); });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "tokenizer/token_heuristics.h"
 #include "support/fixtures.h"
 #include "support/bad_inputs.h"
+#include "support/expect_rejected.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -90,16 +91,9 @@ TEST(BpeJsonImport, EveryCraftedBadFileFailsWithItsReason) {
     test::TempDir dir;
     dir.write("tokenizer.json", test::valid_tokenizer_json());
     EXPECT_EQ(import_bpe_json_vocab(dir.path(), std::nullopt, std::string("gpt-2")).tokens.size(), 3u);
-    for (const auto& bad : test::bad_tokenizer_json_inputs()) {
-        SCOPED_TRACE(bad.name);
-        dir.write("tokenizer.json", bad.bytes);
-        try {
-            import_bpe_json_vocab(dir.path(), std::nullopt, std::string("gpt-2"));
-            ADD_FAILURE() << "accepted " << bad.name;
-        } catch (const Error& e) {
-            EXPECT_NE(std::string(e.what()).find(bad.expected), std::string::npos) << e.what();
-        }
-    }
+    test::expect_each_rejected(
+        test::bad_tokenizer_json_inputs(), dir,
+        [](const std::string& d) { import_bpe_json_vocab(d, std::nullopt, std::string("gpt-2")); }, "tokenizer.json");
 }
 
 }  // namespace

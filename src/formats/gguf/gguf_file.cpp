@@ -40,7 +40,7 @@ public:
 
     template <typename T>
     GgufValue scalar(const std::string& what) {
-        return GgufValue{GgufVariant(std::in_place_type<T>, r_.read<T>(what))};
+        return GgufValue::make(r_.read<T>(what));
     }
 
     GgufValue read_value(GgufType type, const std::string& key) {
@@ -59,11 +59,11 @@ public:
             case GgufType::BOOL: {
                 const auto b = r_.read<std::uint8_t>(what);
                 if (b > 1) fail("{}: {} is a bool with byte {} (expected 0 or 1)", r_.file(), what, b);
-                return GgufValue{GgufVariant(std::in_place_type<bool>, b == 1)};
+                return GgufValue::make(b == 1);
             }
             case GgufType::STRING:
-                return GgufValue{GgufVariant(std::in_place_type<std::string>, read_string(what, true))};
-            case GgufType::ARRAY: return GgufValue{GgufVariant(std::in_place_type<GgufArray>, read_array(key))};
+                return GgufValue::make(read_string(what, true));
+            case GgufType::ARRAY: return GgufValue::make(read_array(key));
         }
         fail("{}: {} has unknown value type", r_.file(), what);
     }

@@ -44,6 +44,12 @@ using GgufVariant = std::variant<std::uint8_t, std::int8_t, std::uint16_t, std::
 struct GgufValue {
     GgufVariant v;
 
+    // A value of exactly type T (no implicit conversions: make<std::uint32_t>(7), make<std::string>("x")).
+    template <typename T>
+    static GgufValue make(T value) {
+        return GgufValue{GgufVariant(std::in_place_type<T>, std::move(value))};
+    }
+
     GgufType type() const { return static_cast<GgufType>(v.index()); }
     bool is_integer() const;
     // Any integer type converted to int64 (u64 above INT64_MAX throws).

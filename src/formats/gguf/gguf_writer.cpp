@@ -15,14 +15,29 @@ std::uint64_t GgufTensorInfo::nbytes() const {
     return *b;
 }
 
+namespace {
+
+std::uint32_t alignment_of(const std::string& path, const GgufMetadata& metadata) {
+    const GgufValue* a = metadata.find(gguf::kAlignmentKey);
+    if (a == nullptr) return gguf::kDefaultAlignment;
+    if (a->type() != GgufType::U32) fail("{}: '{}' must be a u32", path, gguf::kAlignmentKey);
+    const auto alignment = std::get<std::uint32_t>(a->v);
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+        fail("{}: '{}' must be a power of two, not {}", path, gguf::kAlignmentKey, alignment);
+    return alignment;
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> GgufWriter::sizes_of(const std::vector<GgufTensorInfo>& tensors) {
+    std::vector<std::uint64_t> sizes;
+    for (const auto& t : tensors) sizes.push_back(t.nbytes());
+    return sizes;
+}
+
 GgufWriter::GgufWriter(const std::string& path, const GgufMetadata& metadata, std::vector<GgufTensorInfo> tensors)
-    : out_(path), tensors_(std::move(tensors)), alignment_(gguf::kDefaultAlignment) {
-    if (const GgufValue* a = metadata.find(gguf::kAlignmentKey)) {
-        if (a->type() != GgufType::U32) fail("{}: '{}' must be a u32", path, gguf::kAlignmentKey);
-        alignment_ = std::get<std::uint32_t>(a->v);
-        if (alignment_ == 0 || (alignment_ & (alignment_ - 1)) != 0)
-            fail("{}: '{}' must be a power of two, not {}", path, gguf::kAlignmentKey, alignment_);
-    }
+    : out_(path), tensors_(std::move(tensors)), alignment_(alignment_of(path, metadata)),
+      stream_(out_, sizes_of(tensors_), alignment_) {
     std::unordered_set<std::string> names;
     for (const auto& t : tensors_) {
         if (t.name.empty() || t.name.size() > gguf::kMaxNameLength)
@@ -106,30 +121,10 @@ void GgufWriter::write_metadata(const GgufMetadata& metadata) {
     }
 }
 
-void GgufWriter::write(std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty()) {
-        while (current_ < tensors_.size() && written_in_current_ == 0 && tensors_[current_].nbytes() == 0) ++current_;
-        if (current_ >= tensors_.size())
-            fail("{}: more tensor data than the {} declared tensors hold", out_.target(), tensors_.size());
-        const auto& t = tensors_[current_];
-        const std::uint64_t need = t.nbytes() - written_in_current_;
-        const std::uint64_t n = bytes.size() < need ? bytes.size() : need;
-        out_.write(bytes.data(), n);
-        written_in_current_ += n;
-        bytes = bytes.subspan(n);
-        if (written_in_current_ == t.nbytes()) {
-            out_.write_zeros(gguf::pad_to(out_.position(), alignment_) - out_.position());
-            ++current_;
-            written_in_current_ = 0;
-        }
-    }
-}
+void GgufWriter::write(std::span<const std::uint8_t> bytes) { stream_.write(bytes); }
 
 void GgufWriter::finish() {
-    // Zero-byte tensors complete without a write.
-    while (current_ < tensors_.size() && tensors_[current_].nbytes() == 0) ++current_;
-    if (current_ != tensors_.size())
-        fail("{}: only {} of {} tensors were written", out_.target(), current_, tensors_.size());
+    stream_.check_complete();
     out_.commit();
 }
 

@@ -10,6 +10,7 @@
 #include "core/atomic_file.h"
 #include "core/tensor_type.h"
 #include "formats/gguf/gguf_metadata.h"
+#include "formats/tensor_byte_stream.h"
 
 namespace qforge {
 
@@ -27,11 +28,12 @@ public:
 
     // Appends bytes of the current tensor; a tensor is complete (and padded) when all its bytes arrived.
     void write(std::span<const std::uint8_t> bytes);
-    std::size_t current_tensor() const { return current_; }
+    std::size_t current_tensor() const { return stream_.current(); }
     const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
     void finish();
 
 private:
+    static std::vector<std::uint64_t> sizes_of(const std::vector<GgufTensorInfo>& tensors);
     void write_metadata(const GgufMetadata& metadata);
     void write_string(const std::string& s);
     void write_value(const GgufValue& value);
@@ -39,8 +41,7 @@ private:
     AtomicFile out_;
     std::vector<GgufTensorInfo> tensors_;
     std::uint32_t alignment_;
-    std::size_t current_ = 0;
-    std::uint64_t written_in_current_ = 0;
+    TensorByteStream stream_;
 };
 
 }  // namespace qforge

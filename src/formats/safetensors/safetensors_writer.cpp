@@ -38,28 +38,15 @@ SafetensorsWriter::SafetensorsWriter(const std::string& path, std::vector<Safete
     const std::uint64_t n = text.size();
     out_.write(&n, 8);
     out_.write(text.data(), text.size());
+    std::vector<std::uint64_t> sizes;
+    for (const auto& e : entries_) sizes.push_back(e.nbytes());
+    stream_ = std::make_unique<TensorByteStream>(out_, std::move(sizes), 1);
 }
 
-void SafetensorsWriter::write(std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty()) {
-        if (current_ >= entries_.size())
-            fail("{}: more tensor data than the {} declared tensors hold", out_.target(), entries_.size());
-        const std::uint64_t need = entries_[current_].nbytes() - written_in_current_;
-        const std::uint64_t n = bytes.size() < need ? bytes.size() : need;
-        out_.write(bytes.data(), n);
-        written_in_current_ += n;
-        bytes = bytes.subspan(n);
-        if (written_in_current_ == entries_[current_].nbytes()) {
-            ++current_;
-            written_in_current_ = 0;
-        }
-    }
-}
+void SafetensorsWriter::write(std::span<const std::uint8_t> bytes) { stream_->write(bytes); }
 
 void SafetensorsWriter::finish() {
-    while (current_ < entries_.size() && entries_[current_].nbytes() == 0) ++current_;
-    if (current_ != entries_.size())
-        fail("{}: only {} of {} tensors were written", out_.target(), current_, entries_.size());
+    stream_->check_complete();
     out_.commit();
 }
 

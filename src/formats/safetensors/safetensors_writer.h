@@ -3,12 +3,14 @@
 // tensor's bytes in declaration order. The file appears only after finish().
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/atomic_file.h"
 #include "core/tensor_type.h"
+#include "formats/tensor_byte_stream.h"
 
 namespace qforge {
 
@@ -29,8 +31,7 @@ public:
 private:
     AtomicFile out_;
     std::vector<SafetensorsEntry> entries_;
-    std::size_t current_ = 0;
-    std::uint64_t written_in_current_ = 0;
+    std::unique_ptr<TensorByteStream> stream_;
 };
 
 }  // namespace qforge
