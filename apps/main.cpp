@@ -1,6 +1,7 @@
 // qforge command-line entry point: subcommands, and one error line with exit code 1 on any failure.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -10,13 +11,14 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"qforge: quantize, convert, run and measure LLMs"};
+    app.set_version_flag("--version", std::string("qforge ") + QFORGE_VERSION);
     app.require_subcommand(1);
     qforge::cli::add_inspect_command(app);
     qforge::cli::add_convert_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return app.exit(e) == 0 ? 0 : 1;  // --help and --version succeed; usage errors exit 1 like other errors
     } catch (const qforge::Error& e) {
         fmt::print(stderr, "error: {}\n", e.what());
         return 1;

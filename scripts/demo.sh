@@ -14,7 +14,7 @@ out=demo-out
 mkdir -p "$out"
 
 echo; echo "== Hugging Face checkpoint (config.json + safetensors + tokenizer.model)"
-$qf inspect --no-tensors "$fx/models/pydoc6m" | tail -n 3
+$qf inspect --no-tensors "$fx/models/pydoc6m"
 for t in f32 f16 bf16; do
   $qf convert "$fx/models/pydoc6m" "$out/pydoc6m-$t.gguf" --outtype "$t"
   if cmp -s "$out/pydoc6m-$t.gguf" "$fx/gguf/pydoc6m-$t.gguf"; then
