@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     qforge::cli::add_inspect_command(app);
     qforge::cli::add_convert_command(app);
+    qforge::cli::add_tokenize_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -50,4 +50,19 @@ ModelSummary inspect(const std::string& path);
 // The same as JSON (complete metadata values), as `qforge inspect --json` prints it.
 std::string inspect_json(const std::string& path);
 
+// --- tokenize ------------------------------------------------------------------------------------------
+struct TokenizeRequest {
+    std::string model;          // GGUF file (the tokenizer comes from its metadata)
+    std::string text;
+    bool add_special = true;    // BOS/EOS as the vocabulary asks
+    bool parse_special = true;  // "<s>", "<|im_end|>" ... in the text are special tokens
+};
+
+struct TokenizeResult {
+    std::vector<std::int32_t> ids;
+    std::vector<std::string> pieces;  // the bytes each token stands for (special tokens by their text)
+};
+
+TokenizeResult tokenize(const TokenizeRequest& request);
+
 }  // namespace qforge

@@ -4,7 +4,9 @@
 #include "convert/convert.h"
 #include "core/error.h"
 #include "formats/inventory.h"
+#include "formats/gguf/gguf_file.h"
 #include "formats/inventory_json.h"
+#include "tokenizer/tokenizer.h"
 
 namespace qforge {
 
@@ -35,6 +37,15 @@ ModelSummary inspect(const std::string& path) {
 
 std::string inspect_json(const std::string& path) {
     return inventory_to_json(take_inventory(path)).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+TokenizeResult tokenize(const TokenizeRequest& request) {
+    GgufFile model(request.model);
+    const Tokenizer tok = Tokenizer::from_gguf(model.metadata(), model.path());
+    TokenizeResult r;
+    r.ids = tok.encode(request.text, request.add_special, request.parse_special);
+    for (auto id : r.ids) r.pieces.push_back(tok.piece(id, true));
+    return r;
 }
 
 }  // namespace qforge

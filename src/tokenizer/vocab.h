@@ -23,6 +23,10 @@ struct Vocab {
     std::vector<std::pair<std::string, std::uint32_t>> special_ids;  // ("bos", 1), ("eos", 2), ...
     std::vector<std::pair<std::string, bool>> add_special;          // ("bos", true), ("eos", false)
     std::optional<std::string> chat_template;
+    std::optional<bool> add_space_prefix;  // SentencePiece: prepend a space (default true)
+
+    std::optional<std::uint32_t> special_id(const std::string& kind) const;
+    std::optional<bool> add_flag(const std::string& kind) const;
 
     void set_special_id(const std::string& kind, std::int64_t id);  // first setting wins, like gguf-py
 };
