@@ -4,6 +4,7 @@
 #include <numbers>
 
 #include "core/error.h"
+#include "formats/hf/json_file.h"
 
 namespace qforge {
 namespace {
@@ -44,7 +45,7 @@ HfHparams read_hf_hparams(const nlohmann::json& c, const std::string& where) {
     hp.n_ff = get_int(c, "intermediate_size", where);
     hp.n_ctx = get_int(c, "max_position_embeddings", where);
     hp.head_dim = get_int(c, "head_dim", where);
-    hp.tied_embeddings = c.value("tie_word_embeddings", false);
+    hp.tied_embeddings = json_bool(c, "tie_word_embeddings", where).value_or(false);
     if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0)
         fail("{}: num_attention_heads {} is not a multiple of num_key_value_heads {}", where, hp.n_head, hp.n_head_kv);
     if (!hp.head_dim && hp.n_embd % hp.n_head != 0)
@@ -74,7 +75,8 @@ void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const Arch
     m.set(a + ".vocab_size", u32(hp.vocab_size));
     m.set(a + ".rope.dimension_count", u32(hp.head_dim.value_or(hp.n_embd / hp.n_head)));
     auto rs = c.find("rope_scaling");
-    if (rs != c.end() && rs->is_object() && rs->contains("factor") && rs->value("type", std::string()) == "linear") {
+    if (rs != c.end() && rs->is_object() && rs->contains("factor") &&
+        json_string(*rs, "type", "config.json rope_scaling") == "linear") {
         if (!(*rs)["factor"].is_number()) fail("config.json: rope_scaling.factor must be a number");
         m.set(a + ".rope.scaling.type", GgufValue::make<std::string>("linear"));
         m.set(a + ".rope.scaling.factor", f32((*rs)["factor"].get<double>()));
@@ -83,12 +85,13 @@ void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const Arch
 
 std::optional<std::vector<float>> llama3_rope_factors(const nlohmann::json& c, const HfHparams& hp) {
     auto rs = c.find("rope_scaling");
-    if (rs == c.end() || !rs->is_object() || rs->value("rope_type", std::string()) != "llama3") return std::nullopt;
+    if (rs == c.end() || !rs->is_object() || json_string(*rs, "rope_type", "config.json rope_scaling") != "llama3")
+        return std::nullopt;
     auto num = [&](const char* key, double dflt) {
         auto it = rs->find(key);
         return it != rs->end() && it->is_number() ? it->get<double>() : dflt;
     };
-    const double base = c.value("rope_theta", 10000.0);
+    const double base = json_number(c, "rope_theta", "config.json").value_or(10000.0);
     const std::int64_t dim = hp.head_dim.value_or(hp.n_embd / hp.n_head);
     const double factor = num("factor", 8.0), low = num("low_freq_factor", 1.0), high = num("high_freq_factor", 4.0);
     const double old_ctx = num("original_max_position_embeddings", 8192.0);

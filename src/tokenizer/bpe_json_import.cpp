@@ -27,7 +27,8 @@ const std::array<std::pair<const char*, const char*>, 2> kKnownSplitRegexes = {{
 
 void collect_split_patterns(const nlohmann::json& pt, std::vector<std::string>& out, bool& byte_level) {
     if (!pt.is_object()) return;
-    const std::string type = pt.value("type", std::string());
+    const auto t = pt.find("type");
+    const std::string type = t != pt.end() && t->is_string() ? t->get<std::string>() : "";
     if (type == "Sequence" && pt.contains("pretokenizers") && pt["pretokenizers"].is_array()) {
         for (const auto& p : pt["pretokenizers"]) collect_split_patterns(p, out, byte_level);
     } else if (type == "Split" && pt.contains("pattern") && pt["pattern"].is_object()) {
@@ -36,7 +37,8 @@ void collect_split_patterns(const nlohmann::json& pt, std::vector<std::string>& 
         else if (pat.contains("String") && pat["String"].is_string()) out.push_back(pat["String"].get<std::string>());
     } else if (type == "ByteLevel") {
         byte_level = true;
-        if (pt.value("use_regex", true)) out.push_back("<gpt-2>");
+        const auto r = pt.find("use_regex");
+        if (r == pt.end() || !r->is_boolean() || r->get<bool>()) out.push_back("<gpt-2>");
     }
 }
 
@@ -67,8 +69,8 @@ Vocab import_bpe_json_vocab(const std::string& dir, std::optional<std::int64_t> 
     if (!tok.is_object() || !tok.contains("model") || !tok["model"].is_object())
         fail("{}: missing object 'model'", path);
     const auto& model = tok["model"];
-    if (model.value("type", std::string()) != "BPE")
-        fail("{}: model type '{}' is not supported (expected BPE)", path, model.value("type", std::string("?")));
+    const auto type = json_string(model, "type", path + " model");
+    if (type != "BPE") fail("{}: model type '{}' is not supported (expected BPE)", path, type.value_or("?"));
     if (!model.contains("vocab") || !model["vocab"].is_object()) fail("{}: missing object 'model.vocab'", path);
 
     std::map<std::int64_t, std::string> by_id;
@@ -101,7 +103,7 @@ Vocab import_bpe_json_vocab(const std::string& dir, std::optional<std::int64_t> 
         std::string text = it->second;
         TokenType type = TokenType::Normal;
         if (auto a = added.find(i); a != added.end()) {
-            if (a->second.value("special", false) || token_looks_special(text)) {
+            if (json_bool(a->second, "special", path + " added_tokens").value_or(false) || token_looks_special(text)) {
                 type = TokenType::Control;
             } else {
                 text = replace_space_marker(text);

@@ -38,7 +38,7 @@ void load_hf_special_tokens(const std::string& dir, Vocab& vocab) {
                     content = (*e)["content"].get<std::string>();
                 else continue;
                 for (const auto& at : added_tokens) {
-                    if (at.is_object() && at.value("content", std::string()) == content && at.contains("id") &&
+                    if (at.is_object() && json_string(at, "content", tj.string()) == content && at.contains("id") &&
                         at["id"].is_number_integer()) {
                         vocab.set_special_id(k, at["id"].get<std::int64_t>());
                         break;

@@ -70,7 +70,7 @@ Vocab import_sentencepiece_vocab(const std::string& dir, std::optional<std::int6
                     fail("{}: added_tokens_decoder entry {} lacks a string 'content'", config.string(), key);
                 if (i < 0 || i >= n) continue;
                 std::string text = data["content"].get<std::string>();
-                const bool special = data.value("special", false);
+                const bool special = json_bool(data, "special", config.string()).value_or(false);
                 if (special || token_looks_special(text)) {
                     v.types[i] = TokenType::Control;
                 } else {

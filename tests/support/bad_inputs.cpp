@@ -231,6 +231,11 @@ std::vector<BadInput> bad_tokenizer_json_inputs() {
         {"huge-id.json", R"({"model":{"type":"BPE","vocab":{"a":99999999999}}})", "out of range"},
         {"bad-merge.json", R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[1]}})", "malformed entry in model.merges"},
         {"bad-added.json", R"({"added_tokens":[{"id":"x"}],"model":{"type":"BPE","vocab":{"a":0}}})", "malformed entry"},
+        // found by fuzz_tokenizer_json: typed fields of the wrong type
+        {"number-type.json", R"({"model":{"type":7799999}})", "field 'type' must be a string"},
+        {"number-special.json",
+         R"({"added_tokens":[{"id":0,"content":"a","special":1}],"model":{"type":"BPE","vocab":{"a":0}}})",
+         "field 'special' must be true or false"},
     };
 }
 
