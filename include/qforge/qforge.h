@@ -2,6 +2,7 @@
 // qforge's public C++ API: every job the `qforge` command does is a call here. Plain types only; the
 // library's internals (readers, writers, plans) stay behind this header.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,5 +65,22 @@ struct TokenizeResult {
 };
 
 TokenizeResult tokenize(const TokenizeRequest& request);
+
+// --- perplexity ----------------------------------------------------------------------------------------
+struct PerplexityRequest {
+    std::string model;  // GGUF
+    std::string text;
+    std::int64_t n_ctx = 512;
+    std::int64_t n_chunks = -1;  // all
+    int threads = 0;             // 0: physical cores
+    std::function<void(std::int64_t chunk, double running_ppl)> on_chunk;
+};
+
+struct PerplexityReport {
+    double ppl = 0.0, ppl_error = 0.0;
+    std::int64_t n_chunks = 0, n_scored = 0;
+};
+
+PerplexityReport perplexity(const PerplexityRequest& request);
 
 }  // namespace qforge

@@ -6,6 +6,8 @@
 #include "formats/inventory.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/inventory_json.h"
+#include "eval/perplexity.h"
+#include "model/llama_model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qforge {
@@ -46,6 +48,21 @@ TokenizeResult tokenize(const TokenizeRequest& request) {
     r.ids = tok.encode(request.text, request.add_special, request.parse_special);
     for (auto id : r.ids) r.pieces.push_back(tok.piece(id, true));
     return r;
+}
+
+PerplexityReport perplexity(const PerplexityRequest& request) {
+    const LlamaModel model(request.model);
+    const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), request.model);
+    if (static_cast<std::int64_t>(tok.size()) != model.hparams().n_vocab)
+        fail("{}: the tokenizer has {} tokens but token_embd.weight has {} rows", request.model, tok.size(),
+             model.hparams().n_vocab);
+    ThreadPool pool(request.threads);
+    PerplexityOptions o;
+    o.n_ctx = request.n_ctx;
+    o.n_chunks = request.n_chunks;
+    o.on_chunk = request.on_chunk;
+    const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
+    return {r.ppl, r.ppl_error, r.n_chunks, r.n_scored};
 }
 
 }  // namespace qforge

@@ -1,0 +1,65 @@
+// qforge perplexity -m MODEL -f TEXT [-c N_CTX] [--chunks N] [-t N] [--json]
+// Prints llama-perplexity's lines: "[1]31.4660,[2]28.3690,..." and "Final estimate: PPL = 22.9402 +/- 0.31011".
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/error.h"
+#include "qforge/qforge.h"
+
+namespace qforge::cli {
+
+void add_perplexity_command(CLI::App& app) {
+    struct Args {
+        std::string model, file;
+        std::int64_t n_ctx = 512, chunks = -1;
+        int threads = 0;
+        bool json = false;
+    };
+    auto args = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("perplexity", "Perplexity of a GGUF model on a text, as llama-perplexity computes it");
+    cmd->add_option("-m,--model", args->model, "GGUF model")->required();
+    cmd->add_option("-f,--file", args->file, "Text file")->required();
+    cmd->add_option("-c,--ctx-size", args->n_ctx, "Context size (chunk length)")->check(CLI::Range(4, 1 << 20));
+    cmd->add_option("--chunks", args->chunks, "Number of chunks (default: all)");
+    cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
+    cmd->add_flag("--json", args->json, "Print the result as JSON");
+    cmd->callback([args] {
+        PerplexityRequest req;
+        req.model = args->model;
+        std::ifstream in(args->file, std::ios::binary);
+        if (!in) fail("{}: cannot open", args->file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        req.text = ss.str();
+        req.n_ctx = args->n_ctx;
+        req.n_chunks = args->chunks;
+        req.threads = args->threads;
+        const auto start = std::chrono::steady_clock::now();
+        if (!args->json)
+            req.on_chunk = [](std::int64_t i, double ppl) {
+                fmt::print("[{}]{:.4f},", i, ppl);
+                std::fflush(stdout);
+            };
+        const PerplexityReport r = perplexity(req);
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (args->json) {
+            nlohmann::json j = {{"ppl", r.ppl}, {"ppl_error", r.ppl_error}, {"n_ctx", args->n_ctx},
+                                {"chunks", r.n_chunks}, {"tokens_scored", r.n_scored}, {"seconds", secs}};
+            fmt::print("{}\n", j.dump());
+            return;
+        }
+        fmt::print("\nFinal estimate: PPL = {:.4f} +/- {:.5f}\n", r.ppl, r.ppl_error);
+        fmt::print(stderr, "perplexity: {} chunks of {} tokens, {} scored, {:.2f} s\n", r.n_chunks, args->n_ctx,
+                   r.n_scored, secs);
+    });
+}
+
+}  // namespace qforge::cli

@@ -1,0 +1,36 @@
+#pragma once
+// Perplexity the way llama-perplexity measures it: the text is tokenized once (with BOS), cut into
+// non-overlapping chunks of n_ctx tokens whose first token is replaced by BOS, and only the second half of each
+// chunk is scored, each token predicted from the logits before it.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "model/llama_model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace qforge {
+
+struct PerplexityOptions {
+    std::int64_t n_ctx = 512;
+    std::int64_t n_chunks = -1;  // -1: as many as the text holds
+    // Called after each chunk with its number (1-based) and the running perplexity.
+    std::function<void(std::int64_t, double)> on_chunk;
+    // Called with every scored token's full logits row (for KL-divergence); optional.
+    std::function<void(const float* logits, std::int32_t next_token)> on_logits;
+};
+
+struct PerplexityResult {
+    double ppl = 0.0, ppl_error = 0.0;
+    std::int64_t n_chunks = 0, n_scored = 0, n_tokens = 0;
+};
+
+// Log-probability of `token` under softmax(logits), computed in double like llama.cpp's log_softmax.
+double log_softmax_at(const float* logits, std::int64_t n_vocab, std::int32_t token);
+
+PerplexityResult compute_perplexity(const LlamaModel& model, const Tokenizer& tokenizer, const std::string& text,
+                                    const PerplexityOptions& options, ThreadPool& pool);
+
+}  // namespace qforge

@@ -1,0 +1,70 @@
+#include "model/llama_weights.h"
+
+#include "core/error.h"
+#include "core/float_convert.h"
+#include "quant/kernels/vec_dot.h"
+
+namespace qforge {
+namespace {
+
+class Binder {
+public:
+    Binder(const TensorSource& src, const std::string& where) : src_(src), where_(where) {}
+
+    const TensorView* get(const std::string& name, std::vector<std::int64_t> ne, bool matrix, bool optional = false) {
+        const TensorView* t = src_.find(name);
+        if (t == nullptr) {
+            if (optional) return nullptr;
+            fail("{}: tensor '{}' is missing", where_, name);
+        }
+        if (t->ne != ne) fail("{}: tensor '{}' has shape {} (expected {})", where_, name, shape_string(t->ne), shape_string(ne));
+        if (matrix && !has_vec_dot(t->type))
+            fail("{}: tensor '{}' has type {}, which the engine cannot run yet (supported: f32, f16, bf16, q8_0)",
+                 where_, name, type_name(t->type));
+        if (!matrix && t->type != TensorType::F32)
+            fail("{}: tensor '{}' has type {} (expected f32)", where_, name, type_name(t->type));
+        return t;
+    }
+
+private:
+    const TensorSource& src_;
+    const std::string& where_;
+};
+
+}  // namespace
+
+LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp, const std::string& where) {
+    Binder b(src, where);
+    LlamaWeights w;
+    const std::int64_t e = hp.n_embd, q = hp.n_head * hp.head_dim, kv = hp.n_head_kv * hp.head_dim;
+    const TensorView* emb = src.find("token_embd.weight");
+    if (emb == nullptr) fail("{}: tensor 'token_embd.weight' is missing", where);
+    if (!has_vec_dot(emb->type) || emb->ne != std::vector<std::int64_t>{e, hp.n_vocab})
+        fail("{}: tensor 'token_embd.weight' has type {} and shape {} (expected one of f32, f16, bf16, q8_0 and {})",
+             where, type_name(emb->type), shape_string(emb->ne), shape_string({e, hp.n_vocab}));
+    w.tok_embd = emb;
+    w.output_norm = b.get("output_norm.weight", {e}, false);
+    w.output = b.get("output.weight", {e, hp.n_vocab}, true, true);
+    if (w.output == nullptr) w.output = w.tok_embd;
+    w.rope_freqs = b.get("rope_freqs.weight", {hp.n_rot / 2}, false, true);
+    for (std::int64_t i = 0; i < hp.n_layer; ++i) {
+        const std::string p = "blk." + std::to_string(i) + ".";
+        LlamaLayer l{};
+        l.attn_norm = b.get(p + "attn_norm.weight", {e}, false);
+        l.wq = b.get(p + "attn_q.weight", {e, q}, true);
+        l.wk = b.get(p + "attn_k.weight", {e, kv}, true);
+        l.wv = b.get(p + "attn_v.weight", {e, kv}, true);
+        l.wo = b.get(p + "attn_output.weight", {q, e}, true);
+        l.bq = b.get(p + "attn_q.bias", {q}, false, true);
+        l.bk = b.get(p + "attn_k.bias", {kv}, false, true);
+        l.bv = b.get(p + "attn_v.bias", {kv}, false, true);
+        l.ffn_norm = b.get(p + "ffn_norm.weight", {e}, false);
+        l.gate = b.get(p + "ffn_gate.weight", {e, hp.n_ff}, true);
+        l.up = b.get(p + "ffn_up.weight", {e, hp.n_ff}, true);
+        l.down = b.get(p + "ffn_down.weight", {hp.n_ff, e}, true);
+        w.layers.push_back(l);
+    }
+    return w;
+}
+
+}  // namespace qforge

@@ -1,0 +1,24 @@
+#pragma once
+// The element-wise and row operations of the llama forward pass, computed the way ggml's CPU backend
+// computes them (sum of squares in double for RMSNorm, RoPE angles advanced by repeated multiplication,
+// softmax sums in double), so results agree with llama.cpp to float rounding.
+#include <cstdint>
+
+namespace qforge {
+
+// y = x / sqrt(mean(x^2) + eps) * weight
+void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps);
+
+// cos/sin of the n_rot/2 rotation angles at position `pos`, into cache[2*i], cache[2*i+1].
+void rope_cache(float* cache, std::int64_t n_rot, std::int64_t pos, float base, float freq_scale,
+                const float* freq_factors);
+// Rotates the first n_rot values of one head: adjacent pairs (llama), or (i, i + n_rot/2) pairs (neox).
+void rope_apply(float* head, const float* cache, std::int64_t n_rot, bool neox);
+
+// In place over n values; returns nothing, leaves probabilities.
+void softmax(float* x, std::int64_t n);
+
+// x[i] = silu(gate[i]) * up[i]
+void swiglu(const float* gate, const float* up, float* out, std::int64_t n);
+
+}  // namespace qforge

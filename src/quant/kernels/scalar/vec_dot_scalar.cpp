@@ -1,0 +1,44 @@
+// Reference dot products: plain loops, accumulation in float in element order.
+#include <cstring>
+
+#include "core/error.h"
+#include "core/float_convert.h"
+#include "quant/codecs/legacy.h"
+#include "quant/kernels/vec_dot.h"
+
+namespace qforge {
+
+float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n) {
+    float sum = 0.0f;
+    switch (w) {
+        case TensorType::F32: {
+            const auto* x = static_cast<const float*>(a);
+            const auto* y = static_cast<const float*>(b);
+            for (std::int64_t i = 0; i < n; ++i) sum += x[i] * y[i];
+            return sum;
+        }
+        case TensorType::F16:
+        case TensorType::BF16: {
+            const auto* x = static_cast<const std::uint16_t*>(a);
+            const auto* y = static_cast<const std::uint16_t*>(b);
+            const bool half = w == TensorType::F16;
+            for (std::int64_t i = 0; i < n; ++i)
+                sum += half ? fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]) : bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+            return sum;
+        }
+        case TensorType::Q8_0: {
+            const auto* x = static_cast<const BlockQ8_0*>(a);
+            const auto* y = static_cast<const BlockQ8_0*>(b);
+            for (std::int64_t blk = 0; blk < n / kQK8_0; ++blk) {
+                int s = 0;
+                for (int j = 0; j < kQK8_0; ++j) s += x[blk].qs[j] * y[blk].qs[j];
+                sum += static_cast<float>(s) * (fp16_to_fp32(x[blk].d) * fp16_to_fp32(y[blk].d));
+            }
+            return sum;
+        }
+        default:
+            fail("no dot product for weight type {}", type_name(w));
+    }
+}
+
+}  // namespace qforge

@@ -1,0 +1,42 @@
+#include "quant/kernels/vec_dot.h"
+
+#include "core/error.h"
+#include "core/float_convert.h"
+#include "quant/codecs/legacy.h"
+
+namespace qforge {
+
+bool cpu_has_avx2() {
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                            __builtin_cpu_supports("f16c");
+    return has;
+}
+
+bool has_vec_dot(TensorType w) {
+    return w == TensorType::F32 || w == TensorType::F16 || w == TensorType::BF16 || w == TensorType::Q8_0;
+}
+
+TensorType activation_type(TensorType w) {
+    if (!has_vec_dot(w)) fail("no matrix kernel for weight type {} yet", type_name(w));
+    return w;
+}
+
+std::size_t activation_row_bytes(TensorType w, std::int64_t n) {
+    return static_cast<std::size_t>(*bytes_for(activation_type(w), static_cast<std::uint64_t>(n)));
+}
+
+void prepare_activations(TensorType w, const float* x, void* out, std::int64_t n) {
+    switch (activation_type(w)) {
+        case TensorType::Q8_0:
+            quantize_row_q8_0_activations(x, static_cast<BlockQ8_0*>(out), n);
+            return;
+        default:
+            convert_from_f32(activation_type(w), x, out, static_cast<std::size_t>(n));
+    }
+}
+
+float vec_dot(TensorType w, const void* a, const void* b, std::int64_t n) {
+    return cpu_has_avx2() ? vec_dot_avx2(w, a, b, n) : vec_dot_scalar(w, a, b, n);
+}
+
+}  // namespace qforge

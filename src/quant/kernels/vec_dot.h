@@ -1,0 +1,26 @@
+#pragma once
+// Dot products of a weight row with an activation row, as the engine's matrix products need them. Each weight
+// type pairs with the activation format llama.cpp pairs it with (its vec_dot_type): F32 with F32, F16 with F16,
+// BF16 with BF16, Q8_0 with Q8_0. The scalar code is the reference; an AVX2 path is chosen at run time.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/tensor_type.h"
+
+namespace qforge {
+
+// Weight types the kernels handle.
+bool has_vec_dot(TensorType weight);
+TensorType activation_type(TensorType weight);
+std::size_t activation_row_bytes(TensorType weight, std::int64_t n);
+// Converts n f32 activations to the weight type's activation format.
+void prepare_activations(TensorType weight, const float* x, void* out, std::int64_t n);
+// Dot product of one weight row and one prepared activation row of n elements.
+float vec_dot(TensorType weight, const void* w, const void* x, std::int64_t n);
+
+// The reference and the SIMD path, for tests that hold one to the other.
+float vec_dot_scalar(TensorType weight, const void* w, const void* x, std::int64_t n);
+float vec_dot_avx2(TensorType weight, const void* w, const void* x, std::int64_t n);
+bool cpu_has_avx2();
+
+}  // namespace qforge
