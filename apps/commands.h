@@ -8,5 +8,6 @@ void add_inspect_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_perplexity_command(CLI::App& app);
+void add_run_command(CLI::App& app);
 
 }  // namespace qforge::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     qforge::cli::add_convert_command(app);
     qforge::cli::add_tokenize_command(app);
     qforge::cli::add_perplexity_command(app);
+    qforge::cli::add_run_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

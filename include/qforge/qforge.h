@@ -83,4 +83,27 @@ struct PerplexityReport {
 
 PerplexityReport perplexity(const PerplexityRequest& request);
 
+// --- run (text generation) -----------------------------------------------------------------------------
+struct GenerateRequest {
+    std::string model;  // GGUF
+    std::string prompt;
+    std::int64_t n_predict = 128;
+    std::int64_t n_ctx = 0;         // 0: the model's training context, at most 4096
+    float temperature = 0.8f;       // 0: greedy
+    std::int32_t top_k = 40;
+    float top_p = 0.95f;
+    std::uint32_t seed = 0xFFFFFFFFu;  // 0xFFFFFFFF: random
+    int threads = 0;
+    std::function<void(const std::string& piece)> on_piece;  // streamed text
+};
+
+struct GenerateResult {
+    std::string text;
+    std::vector<std::int32_t> tokens;
+    std::size_t prompt_tokens = 0;
+    double load_seconds = 0.0, prompt_seconds = 0.0, generation_seconds = 0.0;
+};
+
+GenerateResult generate(const GenerateRequest& request);
+
 }  // namespace qforge

@@ -8,7 +8,10 @@
 #include "formats/inventory_json.h"
 #include "eval/perplexity.h"
 #include "model/llama_model.h"
+#include "runtime/generator.h"
 #include "tokenizer/tokenizer.h"
+
+#include <chrono>
 
 namespace qforge {
 
@@ -50,12 +53,21 @@ TokenizeResult tokenize(const TokenizeRequest& request) {
     return r;
 }
 
+namespace {
+
+Tokenizer model_tokenizer(const LlamaModel& model, const std::string& path) {
+    Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), path);
+    if (static_cast<std::int64_t>(tok.size()) != model.hparams().n_vocab)
+        fail("{}: the tokenizer has {} tokens but token_embd.weight has {} rows", path, tok.size(),
+             model.hparams().n_vocab);
+    return tok;
+}
+
+}  // namespace
+
 PerplexityReport perplexity(const PerplexityRequest& request) {
     const LlamaModel model(request.model);
-    const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), request.model);
-    if (static_cast<std::int64_t>(tok.size()) != model.hparams().n_vocab)
-        fail("{}: the tokenizer has {} tokens but token_embd.weight has {} rows", request.model, tok.size(),
-             model.hparams().n_vocab);
+    const Tokenizer tok = model_tokenizer(model, request.model);
     ThreadPool pool(request.threads);
     PerplexityOptions o;
     o.n_ctx = request.n_ctx;
@@ -63,6 +75,27 @@ PerplexityReport perplexity(const PerplexityRequest& request) {
     o.on_chunk = request.on_chunk;
     const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
     return {r.ppl, r.ppl_error, r.n_chunks, r.n_scored};
+}
+
+GenerateResult generate(const GenerateRequest& request) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const LlamaModel model(request.model);
+    const Tokenizer tok = model_tokenizer(model, request.model);
+    ThreadPool pool(request.threads);
+    GenerateResult out;
+    out.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    GenerationOptions o;
+    o.n_predict = request.n_predict;
+    o.n_ctx = request.n_ctx;
+    o.sampler = {request.temperature, request.top_k, request.top_p, request.seed};
+    o.on_piece = request.on_piece;
+    const GenerationResult r = qforge::generate(model, tok, request.prompt, o, pool);
+    out.text = r.text;
+    out.tokens = r.tokens;
+    out.prompt_tokens = r.prompt_tokens.size();
+    out.prompt_seconds = r.prompt_seconds;
+    out.generation_seconds = r.generation_seconds;
+    return out;
 }
 
 }  // namespace qforge

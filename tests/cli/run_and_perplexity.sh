@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# qforge run and qforge perplexity from the command line: llama.cpp's output lines, and clear refusals.
+set -eu
+bin=$1 shared=$2
+fx=$shared/fixtures
+[ -d "$fx" ] || { echo "FAIL: fixtures not found at $fx"; exit 1; }
+out=$("$bin" run -m "$fx/gguf/stories260K-f32.gguf" -p "Once upon a time" -n 11 --temp 0 2>"$3/run.err")
+[ "$out" = "Once upon a time, there was a little girl named Lily." ] || { echo "FAIL: run printed: $out"; exit 1; }
+grep -q "tokens per second" "$3/run.err" || { echo "FAIL: no timings on stderr"; exit 1; }
+# sampled runs are reproducible for a seed
+a=$("$bin" run -m "$fx/gguf/stories260K-f32.gguf" -p "Once" -n 20 --temp 0.9 --seed 42 2>/dev/null)
+b=$("$bin" run -m "$fx/gguf/stories260K-f32.gguf" -p "Once" -n 20 --temp 0.9 --seed 42 2>/dev/null)
+[ "$a" = "$b" ] || { echo "FAIL: same seed, different text"; exit 1; }
+
+ppl=$("$bin" perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$fx/text/tinystories-sample.txt" -c 128 --chunks 3 2>/dev/null)
+grep -Eq '^\[1\][0-9.]+,\[2\][0-9.]+,\[3\][0-9.]+,$' <<<"$(head -1 <<<"$ppl")" || { echo "FAIL: running values: $ppl"; exit 1; }
+grep -Eq '^Final estimate: PPL = [0-9]+\.[0-9]{4} \+/- [0-9]+\.[0-9]{5}$' <<<"$ppl" || { echo "FAIL: final line: $ppl"; exit 1; }
+
+refuse() {  # a command that must fail with one error line and exit 1
+  set +e; err=$("$bin" "$@" 2>&1 >/dev/null); rc=$?; set -e
+  if [ "$rc" -ne 1 ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then echo "FAIL ($rc): $* -> $err"; exit 1; fi
+}
+refuse run -m "$fx/gguf/stories260K-f32.gguf" -p ""
+refuse run -m "$fx/vocab/ggml-vocab-llama-spm.gguf" -p "x"
+refuse run -m "$fx/gguf/pydoc6m-pure-q4_k.gguf" -p "x"
+printf 'short text' > "$3/short.txt"
+refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/short.txt" -c 128
+refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/missing.txt"
+echo "run and perplexity: ok"
