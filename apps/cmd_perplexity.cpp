@@ -1,4 +1,5 @@
-// qforge perplexity -m MODEL -f TEXT [-c N_CTX] [--chunks N] [-t N] [--json]
+// qforge perplexity -m MODEL -f TEXT [-c N_CTX] [--chunks N] [-t N] [--kl-divergence-base FILE] [--json]
+// qforge perplexity -m MODEL --kl-divergence --kl-divergence-base FILE
 // Prints llama-perplexity's lines: "[1]31.4660,[2]28.3690,..." and "Final estimate: PPL = 22.9402 +/- 0.31011".
 #include <chrono>
 #include <cstdio>
@@ -18,7 +19,8 @@ namespace qforge::cli {
 
 void add_perplexity_command(CLI::App& app) {
     struct Args {
-        std::string model, file;
+        std::string model, file, kl_base;
+        bool kl = false;
         std::int64_t n_ctx = 512, chunks = -1;
         int threads = 0;
         bool json = false;
@@ -26,12 +28,35 @@ void add_perplexity_command(CLI::App& app) {
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand("perplexity", "Perplexity of a GGUF model on a text, as llama-perplexity computes it");
     cmd->add_option("-m,--model", args->model, "GGUF model")->required();
-    cmd->add_option("-f,--file", args->file, "Text file")->required();
+    cmd->add_option("-f,--file", args->file, "Text file");
+    cmd->add_option("--kl-divergence-base", args->kl_base,
+                    "Save the log-probabilities there (or, with --kl-divergence, compare against them)");
+    cmd->add_flag("--kl-divergence", args->kl, "Compare the model against the --kl-divergence-base file");
     cmd->add_option("-c,--ctx-size", args->n_ctx, "Context size (chunk length)")->check(CLI::Range(4, 1 << 20));
     cmd->add_option("--chunks", args->chunks, "Number of chunks (default: all)");
     cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
     cmd->add_flag("--json", args->json, "Print the result as JSON");
     cmd->callback([args] {
+        if (args->kl) {
+            if (args->kl_base.empty()) fail("--kl-divergence needs --kl-divergence-base FILE");
+            KlDivergenceRequest kreq;
+            kreq.model = args->model;
+            kreq.base_file = args->kl_base;
+            kreq.threads = args->threads;
+            kreq.on_line = [](const std::string& line) {
+                fmt::print("{}\n", line);
+                std::fflush(stdout);
+            };
+            if (args->json) kreq.on_line = nullptr;
+            const KlDivergenceReport k = kl_divergence(kreq);
+            if (args->json)
+                fmt::print("{}\n", nlohmann::json{{"ppl", k.ppl}, {"ppl_base", k.ppl_base}, {"mean_kld", k.mean_kld},
+                                                  {"mean_kld_error", k.mean_kld_error}, {"max_kld", k.max_kld},
+                                                  {"same_top", k.same_top}, {"rms_dp", k.rms_dp}, {"tokens", k.tokens}}
+                                        .dump());
+            return;
+        }
+        if (args->file.empty()) fail("perplexity: give the text with -f FILE");
         PerplexityRequest req;
         req.model = args->model;
         std::ifstream in(args->file, std::ios::binary);
@@ -42,6 +67,7 @@ void add_perplexity_command(CLI::App& app) {
         req.n_ctx = args->n_ctx;
         req.n_chunks = args->chunks;
         req.threads = args->threads;
+        req.kl_divergence_base = args->kl_base;
         const auto start = std::chrono::steady_clock::now();
         if (!args->json)
             req.on_chunk = [](std::int64_t i, double ppl) {

@@ -73,6 +73,7 @@ struct PerplexityRequest {
     std::int64_t n_ctx = 512;
     std::int64_t n_chunks = -1;  // all
     int threads = 0;             // 0: physical cores
+    std::string kl_divergence_base;  // when set, save the base log-probabilities there (llama.cpp's layout)
     std::function<void(std::int64_t chunk, double running_ppl)> on_chunk;
 };
 
@@ -82,6 +83,21 @@ struct PerplexityReport {
 };
 
 PerplexityReport perplexity(const PerplexityRequest& request);
+
+// --- KL-divergence against saved base log-probabilities -------------------------------------------------
+struct KlDivergenceRequest {
+    std::string model;      // GGUF to compare
+    std::string base_file;  // written by perplexity with kl_divergence_base
+    int threads = 0;
+    std::function<void(const std::string& line)> on_line;  // llama-perplexity's report, line by line
+};
+
+struct KlDivergenceReport {
+    double ppl = 0, ppl_base = 0, mean_kld = 0, mean_kld_error = 0, max_kld = 0, same_top = 0, rms_dp = 0;
+    std::int64_t tokens = 0;
+};
+
+KlDivergenceReport kl_divergence(const KlDivergenceRequest& request);
 
 // --- run (text generation) -----------------------------------------------------------------------------
 struct GenerateRequest {

@@ -6,6 +6,7 @@
 #include "formats/inventory.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/inventory_json.h"
+#include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "model/llama_model.h"
 #include "runtime/generator.h"
@@ -73,8 +74,18 @@ PerplexityReport perplexity(const PerplexityRequest& request) {
     o.n_ctx = request.n_ctx;
     o.n_chunks = request.n_chunks;
     o.on_chunk = request.on_chunk;
+    o.kl_base_path = request.kl_divergence_base;
     const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
     return {r.ppl, r.ppl_error, r.n_chunks, r.n_scored};
+}
+
+KlDivergenceReport kl_divergence(const KlDivergenceRequest& request) {
+    const LlamaModel model(request.model);
+    const Tokenizer tok = model_tokenizer(model, request.model);
+    const LogitsFileReader base(request.base_file);
+    ThreadPool pool(request.threads);
+    const KldSummary s = compute_kl_divergence(model, tok, base, pool, request.on_line ? request.on_line : [](const std::string&) {});
+    return {s.ppl, s.ppl_base, s.mean_kld, s.mean_kld_error, s.max_kld, s.same_top, s.rms_dp, s.count};
 }
 
 GenerateResult generate(const GenerateRequest& request) {

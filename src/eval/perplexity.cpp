@@ -4,7 +4,10 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "eval/logits_file.h"
 #include "model/llama_session.h"
+
+#include <memory>
 
 namespace qforge {
 
@@ -31,6 +34,15 @@ PerplexityResult compute_perplexity(const LlamaModel& model, const Tokenizer& to
     const auto bos = tokenizer.bos();
     const bool add_bos = tokenizer.adds_bos();
 
+    std::unique_ptr<LogitsFileWriter> base;
+    std::vector<std::uint16_t> entries;
+    const std::int64_t words = logits_entry_words(n_vocab);
+    if (!o.kl_base_path.empty()) {
+        base = std::make_unique<LogitsFileWriter>(o.kl_base_path, static_cast<std::int32_t>(n_ctx),
+                                                  static_cast<std::int32_t>(n_vocab), static_cast<std::int32_t>(n_chunks),
+                                                  std::span(tokens.data(), static_cast<std::size_t>(n_chunks * n_ctx)));
+        entries.resize(static_cast<std::size_t>((n_ctx - 1 - first) * words));
+    }
     LlamaSession session(model, n_ctx, pool);
     std::vector<float> logits;
     double nll = 0.0, nll2 = 0.0;
@@ -43,14 +55,16 @@ PerplexityResult compute_perplexity(const LlamaModel& model, const Tokenizer& to
         for (std::int64_t i = first; i < n_ctx - 1; ++i) {
             const float* row = logits.data() + i * n_vocab;
             const std::int32_t next = tokens[static_cast<std::size_t>(c * n_ctx + i + 1)];
-            const double v = -log_softmax_at(row, n_vocab, next);
+            const double v = base ? encode_log_probs(row, n_vocab, next, entries.data() + (i - first) * words)
+                                  : -log_softmax_at(row, n_vocab, next);
             nll += v;
             nll2 += v * v;
-            if (o.on_logits) o.on_logits(row, next);
         }
+        if (base) base->append(entries);
         count += n_ctx - 1 - first;
         if (o.on_chunk) o.on_chunk(c + 1, std::exp(nll / static_cast<double>(count)));
     }
+    if (base) base->finish();
     PerplexityResult r;
     r.n_chunks = n_chunks;
     r.n_scored = count;

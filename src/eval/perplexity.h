@@ -18,8 +18,9 @@ struct PerplexityOptions {
     std::int64_t n_chunks = -1;  // -1: as many as the text holds
     // Called after each chunk with its number (1-based) and the running perplexity.
     std::function<void(std::int64_t, double)> on_chunk;
-    // Called with every scored token's full logits row (for KL-divergence); optional.
-    std::function<void(const float* logits, std::int32_t next_token)> on_logits;
+    // When set, the scored log-probabilities are saved there in llama.cpp's _logits_ layout
+    // (--kl-divergence-base), for a later KL-divergence comparison.
+    std::string kl_base_path;
 };
 
 struct PerplexityResult {

@@ -16,6 +16,15 @@ ppl=$("$bin" perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$fx/text/tinystor
 grep -Eq '^\[1\][0-9.]+,\[2\][0-9.]+,\[3\][0-9.]+,$' <<<"$(head -1 <<<"$ppl")" || { echo "FAIL: running values: $ppl"; exit 1; }
 grep -Eq '^Final estimate: PPL = [0-9]+\.[0-9]{4} \+/- [0-9]+\.[0-9]{5}$' <<<"$ppl" || { echo "FAIL: final line: $ppl"; exit 1; }
 
+# KL-divergence: save base log-probabilities, then compare; llama.cpp's labels
+"$bin" perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$fx/text/tinystories-sample.txt" -c 128 --chunks 3 \
+  --kl-divergence-base "$3/base.kld" >/dev/null 2>&1
+kld=$("$bin" perplexity -m "$fx/gguf/stories260K-f32.gguf" --kl-divergence --kl-divergence-base "$3/base.kld" 2>/dev/null)
+for label in "Mean PPL(Q)                   :" "Mean    KLD:" "Maximum KLD:" "Same top p:" "RMS Δp    :"; do
+  grep -qF "$label" <<<"$kld" || { echo "FAIL: no '$label' in KL-divergence output"; exit 1; }
+done
+rm -f "$3/base.kld"
+
 refuse() {  # a command that must fail with one error line and exit 1
   set +e; err=$("$bin" "$@" 2>&1 >/dev/null); rc=$?; set -e
   if [ "$rc" -ne 1 ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then echo "FAIL ($rc): $* -> $err"; exit 1; fi
@@ -26,4 +35,6 @@ refuse run -m "$fx/gguf/pydoc6m-pure-q4_k.gguf" -p "x"
 printf 'short text' > "$3/short.txt"
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/short.txt" -c 128
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/missing.txt"
+refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" --kl-divergence
+refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" --kl-divergence --kl-divergence-base "$3/missing.kld"
 echo "run and perplexity: ok"
