@@ -21,7 +21,8 @@ void add_perplexity_command(CLI::App& app) {
     struct Args {
         std::string model, file, kl_base;
         bool kl = false;
-        std::int64_t n_ctx = 512, chunks = -1;
+        std::int64_t n_ctx = 512, chunks = -1, batch = 2048;
+        bool no_ctx_check = false;
         int threads = 0;
         bool json = false;
     };
@@ -34,6 +35,8 @@ void add_perplexity_command(CLI::App& app) {
     cmd->add_flag("--kl-divergence", args->kl, "Compare the model against the --kl-divergence-base file");
     cmd->add_option("-c,--ctx-size", args->n_ctx, "Context size (chunk length)")->check(CLI::Range(4, 1 << 20));
     cmd->add_option("--chunks", args->chunks, "Number of chunks (default: all)");
+    cmd->add_option("-b,--batch-size", args->batch, "Tokens per forward pass")->check(CLI::Range(1, 1 << 20));
+    cmd->add_flag("--no-ctx-check", args->no_ctx_check, "Allow a context beyond the model's training context");
     cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
     cmd->add_flag("--json", args->json, "Print the result as JSON");
     cmd->callback([args] {
@@ -66,6 +69,8 @@ void add_perplexity_command(CLI::App& app) {
         req.text = ss.str();
         req.n_ctx = args->n_ctx;
         req.n_chunks = args->chunks;
+        req.n_batch = args->batch;
+        req.allow_beyond_training_context = args->no_ctx_check;
         req.threads = args->threads;
         req.kl_divergence_base = args->kl_base;
         const auto start = std::chrono::steady_clock::now();

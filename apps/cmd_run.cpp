@@ -23,6 +23,7 @@ void add_run_command(CLI::App& app) {
     cmd->add_option("--seed", req->seed, "Random seed (default: random)");
     cmd->add_option("-c,--ctx-size", req->n_ctx, "Context size (default: the model's, at most 4096)");
     cmd->add_option("-t,--threads", req->threads, "Threads (default: physical cores)");
+    cmd->add_flag("--no-ctx-check", req->allow_beyond_training_context, "Allow a context beyond the model's training context");
     cmd->callback([req] {
         req->on_piece = [](const std::string& piece) {
             fmt::print("{}", piece);

@@ -72,6 +72,8 @@ struct PerplexityRequest {
     std::string text;
     std::int64_t n_ctx = 512;
     std::int64_t n_chunks = -1;  // all
+    std::int64_t n_batch = 2048;
+    bool allow_beyond_training_context = false;
     int threads = 0;             // 0: physical cores
     std::string kl_divergence_base;  // when set, save the base log-probabilities there (llama.cpp's layout)
     std::function<void(std::int64_t chunk, double running_ppl)> on_chunk;
@@ -105,6 +107,7 @@ struct GenerateRequest {
     std::string prompt;
     std::int64_t n_predict = 128;
     std::int64_t n_ctx = 0;         // 0: the model's training context, at most 4096
+    bool allow_beyond_training_context = false;
     float temperature = 0.8f;       // 0: greedy
     std::int32_t top_k = 40;
     float top_p = 0.95f;

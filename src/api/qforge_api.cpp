@@ -73,6 +73,8 @@ PerplexityReport perplexity(const PerplexityRequest& request) {
     PerplexityOptions o;
     o.n_ctx = request.n_ctx;
     o.n_chunks = request.n_chunks;
+    o.n_batch = request.n_batch;
+    o.allow_beyond_training_context = request.allow_beyond_training_context;
     o.on_chunk = request.on_chunk;
     o.kl_base_path = request.kl_divergence_base;
     const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
@@ -98,6 +100,7 @@ GenerateResult generate(const GenerateRequest& request) {
     GenerationOptions o;
     o.n_predict = request.n_predict;
     o.n_ctx = request.n_ctx;
+    o.allow_beyond_training_context = request.allow_beyond_training_context;
     o.sampler = {request.temperature, request.top_k, request.top_p, request.seed};
     o.on_piece = request.on_piece;
     const GenerationResult r = qforge::generate(model, tok, request.prompt, o, pool);

@@ -23,6 +23,10 @@ PerplexityResult compute_perplexity(const LlamaModel& model, const Tokenizer& to
                                     const PerplexityOptions& o, ThreadPool& pool) {
     const std::int64_t n_ctx = o.n_ctx;
     if (n_ctx < 4) fail("perplexity: context size {} is too small", n_ctx);
+    if (o.n_batch < 1) fail("perplexity: batch size must be positive, not {}", o.n_batch);
+    if (n_ctx > model.hparams().n_ctx_train && !o.allow_beyond_training_context)
+        fail("perplexity: context size {} is beyond the {} tokens the model was trained on (use a smaller -c, or "
+             "--no-ctx-check to evaluate anyway)", n_ctx, model.hparams().n_ctx_train);
     std::vector<std::int32_t> tokens = tokenizer.encode(text, true, false);
     if (static_cast<std::int64_t>(tokens.size()) < 2 * n_ctx)
         fail("perplexity: you need at least {} tokens to evaluate perplexity with a context of {} (the text has {})",
@@ -51,7 +55,13 @@ PerplexityResult compute_perplexity(const LlamaModel& model, const Tokenizer& to
         std::vector<std::int32_t> chunk(tokens.begin() + c * n_ctx, tokens.begin() + (c + 1) * n_ctx);
         if (add_bos) chunk[0] = *bos;
         session.reset();
-        session.decode(chunk, true, logits);
+        logits.clear();
+        std::vector<float> part;
+        for (std::int64_t b = 0; b < n_ctx; b += o.n_batch) {
+            const std::int64_t len = std::min(o.n_batch, n_ctx - b);
+            session.decode(std::span(chunk.data() + b, static_cast<std::size_t>(len)), true, part);
+            logits.insert(logits.end(), part.begin(), part.end());
+        }
         for (std::int64_t i = first; i < n_ctx - 1; ++i) {
             const float* row = logits.data() + i * n_vocab;
             const std::int32_t next = tokens[static_cast<std::size_t>(c * n_ctx + i + 1)];

@@ -16,6 +16,8 @@ namespace qforge {
 struct PerplexityOptions {
     std::int64_t n_ctx = 512;
     std::int64_t n_chunks = -1;  // -1: as many as the text holds
+    std::int64_t n_batch = 2048;  // tokens per forward pass (a chunk longer than this is evaluated in pieces)
+    bool allow_beyond_training_context = false;
     // Called after each chunk with its number (1-based) and the running perplexity.
     std::function<void(std::int64_t, double)> on_chunk;
     // When set, the scored log-probabilities are saved there in llama.cpp's _logits_ layout

@@ -14,6 +14,9 @@ GenerationResult generate(const LlamaModel& model, const Tokenizer& tokenizer, c
     GenerationResult r;
     r.prompt_tokens = tokenizer.encode(prompt, true, true);
     const std::int64_t n_ctx = o.n_ctx > 0 ? o.n_ctx : std::min<std::int64_t>(model.hparams().n_ctx_train, 4096);
+    if (n_ctx > model.hparams().n_ctx_train && !o.allow_beyond_training_context)
+        fail("context size {} is beyond the {} tokens the model was trained on (use a smaller -c, or --no-ctx-check)",
+             n_ctx, model.hparams().n_ctx_train);
     const std::int64_t n_prompt = static_cast<std::int64_t>(r.prompt_tokens.size());
     if (n_prompt >= n_ctx)
         fail("the prompt has {} tokens, more than the context of {} allows (raise -c)", n_prompt, n_ctx);

@@ -16,6 +16,7 @@ namespace qforge {
 struct GenerationOptions {
     std::int64_t n_predict = 128;
     std::int64_t n_ctx = 0;  // 0: the model's training context, at most 4096
+    bool allow_beyond_training_context = false;
     SamplerOptions sampler;
     std::function<void(const std::string& piece)> on_piece;  // streamed text
 };

@@ -36,5 +36,11 @@ printf 'short text' > "$3/short.txt"
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/short.txt" -c 128
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/missing.txt"
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" --kl-divergence
+refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$fx/text/tinystories-sample.txt" -c 256
+refuse run -m "$fx/gguf/stories260K-f32.gguf" -p "Once" -c 256
+# -b splits chunks into several passes with the same result
+a=$("$bin" perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$fx/text/tinystories-sample.txt" -c 128 --chunks 2 2>/dev/null | tail -1)
+b=$("$bin" perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$fx/text/tinystories-sample.txt" -c 128 --chunks 2 -b 50 2>/dev/null | tail -1)
+[ "$a" = "$b" ] || { echo "FAIL: -b changed the result: $a vs $b"; exit 1; }
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" --kl-divergence --kl-divergence-base "$3/missing.kld"
 echo "run and perplexity: ok"

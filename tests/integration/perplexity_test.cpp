@@ -72,3 +72,24 @@ TEST(Perplexity, RefusesTextShorterThanTwoChunks) {
 
 }  // namespace
 }  // namespace qforge
+
+namespace qforge {
+namespace {
+
+TEST(Perplexity, Stories260KBeyondItsTrainingContextMatchesLlamaCpp) {
+    // llama-perplexity -m stories260K-f32.gguf -f tinystories-sample.txt -c 256: "Final estimate: PPL = 7.4292 +/- 0.08297"
+    const LlamaModel model(test::fixture("gguf/stories260K-f32.gguf"));
+    const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), "stories260K");
+    ThreadPool pool(0);
+    PerplexityOptions o;
+    o.n_ctx = 256;  // the file says 128 (llama.cpp's converter default): refused unless asked for
+    const std::string text = test::read_file_bytes(test::fixture("text/tinystories-sample.txt"));
+    EXPECT_THROW(compute_perplexity(model, tok, text, o, pool), Error);
+    o.allow_beyond_training_context = true;
+    const PerplexityResult r = compute_perplexity(model, tok, text, o, pool);
+    EXPECT_NEAR(r.ppl, 7.4292, 0.00006);
+    EXPECT_NEAR(r.ppl_error, 0.08297, 0.000006);
+}
+
+}  // namespace
+}  // namespace qforge
