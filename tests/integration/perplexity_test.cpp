@@ -76,7 +76,7 @@ TEST(Perplexity, RefusesTextShorterThanTwoChunks) {
 namespace qforge {
 namespace {
 
-TEST(Perplexity, Stories260KBeyondItsTrainingContextMatchesLlamaCpp) {
+TEST(StoriesPerplexityFigure, BeyondItsTrainingContextMatchesLlamaCpp) {
     // llama-perplexity -m stories260K-f32.gguf -f tinystories-sample.txt -c 256: "Final estimate: PPL = 7.4292 +/- 0.08297"
     const LlamaModel model(test::fixture("gguf/stories260K-f32.gguf"));
     const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), "stories260K");
