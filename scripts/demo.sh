@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main demo on real models from ../shared/fixtures: convert a Hugging Face checkpoint and a llama2.c
-# checkpoint to GGUF, inspect the results, and check them byte for byte against llama.cpp's own conversions.
+# checkpoint to GGUF, inspect the results, check them byte for byte against llama.cpp's own conversions, then
+# tokenize, generate and measure perplexity with the converted files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${QFORGE_SHARED:-../shared}
@@ -31,4 +32,11 @@ $qf inspect "$out/pydoc6m-f16.gguf" | tail -n 1
 echo; echo "== llama2.c checkpoint (stories260K.bin + tok512.bin)"
 $qf convert "$fx/models/stories260K/stories260K.bin" "$out/stories260K-f32.gguf" --outtype f32
 $qf inspect --no-tensors "$out/stories260K-f32.gguf" | tail -n 1
+
+echo; echo "== Running the converted models"
+$qf tokenize -m "$out/pydoc6m-f16.gguf" -p "The dictionary"
+$qf run -m "$out/stories260K-f32.gguf" -p "Once upon a time" -n 40 --temp 0
+$qf run -m "$out/pydoc6m-f16.gguf" -p "The dictionary" -n 40 --temp 0
+echo; echo "== Perplexity of pydoc6m (F16) on held-out Python docs, first 40 chunks of 256 tokens"
+$qf perplexity -m "$out/pydoc6m-f16.gguf" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40
 echo; echo "demo: done; outputs are in $out/"

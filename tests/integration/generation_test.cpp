@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "convert/convert.h"
+#include "formats/gguf/gguf_writer.h"
 #include "core/error.h"
 #include "runtime/generator.h"
 #include "support/fixtures.h"
@@ -81,6 +82,27 @@ TEST(Generation, RefusesAnEmptyPromptAndAnOverlongOne) {
     EXPECT_THROW(generate(model, tok, "", o, pool), Error);
     o.n_ctx = 4;
     EXPECT_THROW(generate(model, tok, "Once upon a time there was", o, pool), Error);
+}
+
+TEST(Generation, AModelWithoutTokenizerIsRefused) {
+    // pydoc6m with every tokenizer.* key removed
+    test::TempDir dir;
+    GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
+    GgufMetadata m;
+    for (const auto& [k, v] : in.metadata().items())
+        if (!k.starts_with("tokenizer.")) m.set(k, v);
+    std::vector<GgufTensorInfo> infos;
+    for (const auto& t : in.tensors()) infos.push_back({t.name, t.type, t.ne});
+    GgufWriter w(dir.file("notok.gguf"), m, infos);
+    for (const auto& t : in.tensors()) w.write(t.data);
+    w.finish();
+    const LlamaModel model(dir.file("notok.gguf"));
+    try {
+        Tokenizer::from_gguf(model.file().metadata(), dir.file("notok.gguf"));
+        FAIL() << "accepted a model without tokenizer";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no tokenizer"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Generation, UnsupportedModelsAreRefusedClearly) {

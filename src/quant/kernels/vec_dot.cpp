@@ -3,13 +3,13 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "quant/codecs/legacy.h"
+#include "quant/kernels/cpu_features.h"
 
 namespace qforge {
 
 bool cpu_has_avx2() {
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                            __builtin_cpu_supports("f16c");
-    return has;
+    const CpuFeatures& f = cpu_features();
+    return f.avx2 && f.fma && f.f16c;
 }
 
 bool has_vec_dot(TensorType w) {

@@ -1,0 +1,13 @@
+#pragma once
+// What the CPU running us supports, read with CPUID (and XGETBV for the OS's AVX state), so kernels can be
+// chosen at run time. Works with both GCC and clang.
+
+namespace qforge {
+
+struct CpuFeatures {
+    bool avx2 = false, fma = false, f16c = false, avx512f = false, avx512vnni = false;
+};
+
+const CpuFeatures& cpu_features();
+
+}  // namespace qforge
