@@ -29,6 +29,25 @@ struct ConvertResult {
 // Throws qforge::Error (from core/error.h, a std::runtime_error) with a one-line message on bad input.
 ConvertResult convert(const ConvertRequest& request);
 
+// --- quantize -----------------------------------------------------------------------------------------
+struct QuantizeRequest {
+    std::string input;   // GGUF
+    std::string output;  // GGUF; written atomically
+    std::string type;    // F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0
+    bool pure = false;   // every quantizable tensor in `type` (llama.cpp's mixes are not implemented yet)
+    bool allow_requantize = false;
+    bool leave_output_tensor = false;
+    bool progress = true;
+};
+
+struct QuantizeResult {
+    std::size_t tensors = 0, quantized = 0;
+    std::uint64_t bytes_before = 0, bytes_after = 0;
+    double bpw_before = 0.0, bpw_after = 0.0;
+};
+
+QuantizeResult quantize(const QuantizeRequest& request);
+
 // --- inspect -------------------------------------------------------------------------------------------
 struct TensorSummary {
     std::string name;

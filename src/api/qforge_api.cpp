@@ -2,6 +2,7 @@
 #include "qforge/qforge.h"
 
 #include "convert/convert.h"
+#include "convert/quantize_gguf.h"
 #include "core/error.h"
 #include "formats/inventory.h"
 #include "formats/gguf/gguf_file.h"
@@ -13,6 +14,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include <chrono>
+#include <filesystem>
 
 namespace qforge {
 
@@ -26,6 +28,36 @@ ConvertResult convert(const ConvertRequest& request) {
     options.progress = request.progress;
     const ConvertSummary s = convert_to_gguf(request.source, request.output, options);
     return {s.input_kind, s.tensors, s.parameters, s.bytes};
+}
+
+QuantizeResult quantize(const QuantizeRequest& request) {
+    const auto type = type_from_name(request.type);
+    if (!type)
+        fail("quantize: type '{}' is not supported yet (supported: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0; k-quants, "
+             "IQ types and llama.cpp's mixes come next)", request.type);
+    std::error_code ec;
+    if (std::filesystem::exists(request.output, ec) && std::filesystem::equivalent(request.input, request.output, ec))
+        fail("{}: output would overwrite the input", request.output);
+    const GgufFile in(request.input);
+    QuantizeOptions o;
+    o.type = *type;
+    o.pure = request.pure;
+    o.allow_requantize = request.allow_requantize;
+    o.leave_output_tensor = request.leave_output_tensor;
+    const GgufPlan plan = plan_quantize(in, o);
+    write_gguf_plan(request.output, plan.metadata, plan.tensors, request.progress);
+    QuantizeResult r;
+    r.tensors = plan.tensors.size();
+    std::uint64_t elements = 0;
+    for (const auto& p : plan.tensors) {
+        r.bytes_before += p.src->data.size();
+        r.bytes_after += p.out.nbytes();
+        elements += static_cast<std::uint64_t>(p.src->n_elements());
+        if (p.out.type != p.src->type) ++r.quantized;
+    }
+    r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / static_cast<double>(elements);
+    r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / static_cast<double>(elements);
+    return r;
 }
 
 ModelSummary inspect(const std::string& path) {

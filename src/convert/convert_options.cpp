@@ -1,16 +1,14 @@
 #include "convert/convert_options.h"
 
 #include "core/error.h"
+#include "quant/plan/quantizable.h"
 
 namespace qforge {
 
 std::uint32_t file_type_for(TensorType outtype) {
-    switch (outtype) {
-        case TensorType::F32: return 0;
-        case TensorType::F16: return 1;
-        case TensorType::BF16: return 32;
-        default: fail("--outtype must be f32, f16 or bf16, not {}", type_name(outtype));
-    }
+    if (outtype != TensorType::F32 && outtype != TensorType::F16 && outtype != TensorType::BF16)
+        fail("--outtype must be f32, f16 or bf16, not {}", type_name(outtype));
+    return *llama_ftype_for(outtype);
 }
 
 TensorType output_type_for(const std::string& name, std::size_t n_dims, TensorType outtype) {

@@ -32,7 +32,7 @@ int order_key(const std::string& gguf_name) {
 
 std::string find_llama2c_vocab(const Llama2cCheckpoint& ck) {
     const fs::path dir = fs::path(ck.path()).parent_path();
-    for (const std::string name : {"tok" + std::to_string(ck.config().vocab_size) + ".bin", std::string("tokenizer.bin")}) {
+    for (const std::string& name : {"tok" + std::to_string(ck.config().vocab_size) + ".bin", std::string("tokenizer.bin")}) {
         if (fs::exists(dir / name)) return (dir / name).string();
     }
     fail("{}: no tokenizer found beside it (looked for tok{}.bin and tokenizer.bin; name one with --vocab)",

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
-#include "core/float_convert.h"
+#include "quant/codecs/codec_table.h"
 #include "core/progress.h"
 #include "model/rope_permute.h"
 
@@ -24,10 +24,10 @@ void write_converted(GgufWriter& w, const PlannedTensor& p) {
         fail("tensor '{}': {} rows cannot be permuted over {} heads", src.name, rows, p.permute_heads);
 
     const bool same_type = src.type == out.type;
-    if (!same_type && !(is_float_type(src.type) && is_float_type(out.type)))
+    if (!same_type && !(has_codec(src.type) && has_codec(out.type)))
         fail("tensor '{}': cannot convert {} to {}", src.name, type_name(src.type), type_name(out.type));
-    const std::size_t in_row_bytes = static_cast<std::size_t>(row_len) * traits(src.type).type_size;
-    const std::size_t out_row_bytes = static_cast<std::size_t>(row_len) * traits(out.type).type_size;
+    const std::size_t in_row_bytes = *bytes_for(src.type, static_cast<std::uint64_t>(row_len));
+    const std::size_t out_row_bytes = *bytes_for(out.type, static_cast<std::uint64_t>(row_len));
     const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(kChunkBytes / std::max<std::size_t>(out_row_bytes, 1)));
 
     std::vector<std::uint8_t> buffer;
@@ -42,8 +42,8 @@ void write_converted(GgufWriter& w, const PlannedTensor& p) {
             if (same_type) {
                 std::memcpy(dst, in, out_row_bytes);
             } else {
-                convert_to_f32(src.type, in, f32.data(), f32.size());
-                convert_from_f32(out.type, f32.data(), dst, f32.size());
+                dequantize_row(src.type, in, f32.data(), row_len);
+                quantize_row(out.type, f32.data(), dst, row_len);
             }
         }
         w.write(buffer);

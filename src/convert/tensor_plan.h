@@ -1,7 +1,8 @@
 #pragma once
 // What goes into an output GGUF, tensor by tensor, and the streaming writer that produces it: each output
 // tensor is read from its source view row by row, reordered if asked (RoPE permutation), converted to the
-// output float type, and written, so memory holds one buffer, never the model.
+// output type (float or quantized, through the codec table), and written, so memory holds one buffer, never
+// the model.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/ops.h"
-#include "quant/codecs/legacy.h"
+#include "quant/codecs/codec_table.h"
 #include "quant/kernels/matmul.h"
 #include "quant/kernels/vec_dot.h"
 
@@ -24,8 +24,7 @@ void add_bias(float* x, const TensorView* bias, std::int64_t n_tokens, std::int6
 void embed(const TensorView& emb, std::int32_t token, float* out, std::int64_t n) {
     const std::size_t row_bytes = emb.data.size() / static_cast<std::size_t>(emb.ne[1]);
     const std::uint8_t* row = emb.data.data() + static_cast<std::size_t>(token) * row_bytes;
-    if (emb.type == TensorType::Q8_0) dequantize_row_q8_0(reinterpret_cast<const BlockQ8_0*>(row), out, n);
-    else convert_to_f32(emb.type, row, out, static_cast<std::size_t>(n));
+    dequantize_row(emb.type, row, out, n);
 }
 
 }  // namespace

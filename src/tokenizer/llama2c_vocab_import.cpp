@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "formats/llama2c/llama2c_vocab.h"
+#include "tokenizer/token_heuristics.h"
 
 namespace qforge {
 namespace {
@@ -11,15 +12,6 @@ bool is_byte_piece(const std::string& s) {
     // Matches what sscanf("<0x%02hhX>") accepts for llama2.c pieces: "<0x" followed by one or two hex digits.
     if (s.size() < 4 || s.compare(0, 3, "<0x") != 0) return false;
     return std::isxdigit(static_cast<unsigned char>(s[3])) != 0;
-}
-
-std::string escape_spaces(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == ' ') out += "\xe2\x96\x81";
-        else out += c;
-    }
-    return out;
 }
 
 }  // namespace
@@ -36,7 +28,7 @@ Vocab import_llama2c_vocab(const std::string& path, std::int32_t vocab_size) {
         else if (id == 2) { text = "</s>"; type = TokenType::Control; }
         else if (text.empty()) type = TokenType::Control;
         else if (is_byte_piece(text)) type = TokenType::Byte;
-        v.tokens.push_back(escape_spaces(text));
+        v.tokens.push_back(add_space_marker(text));
         v.scores.push_back(raw[id].score);
         v.types.push_back(type);
     }

@@ -26,4 +26,14 @@ std::string replace_space_marker(std::string_view token) {
     return out;
 }
 
+std::string add_space_marker(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (char c : text) {
+        if (c == ' ') out += "\xe2\x96\x81";
+        else out += c;
+    }
+    return out;
+}
+
 }  // namespace qforge

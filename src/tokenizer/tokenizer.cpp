@@ -8,6 +8,7 @@
 #include "tokenizer/byte_level.h"
 #include "tokenizer/gguf_vocab.h"
 #include "tokenizer/spm_encoder.h"
+#include "tokenizer/token_heuristics.h"
 
 namespace qforge {
 namespace {
@@ -15,29 +16,6 @@ namespace {
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
-}
-
-std::string escape_spaces(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 8);
-    for (char c : text) {
-        if (c == ' ') out += "\xe2\x96\x81";
-        else out += c;
-    }
-    return out;
-}
-
-std::string unescape_spaces(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size();) {
-        if (text.substr(i, 3) == "\xe2\x96\x81") {
-            out += ' ';
-            i += 3;
-        } else {
-            out += text[i++];
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -99,7 +77,7 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, bool add_special, 
         if (spm_) {
             std::string t = add_space_prefix_ && prev_special ? " " : "";
             t.append(f.text);
-            spm_encode(*index_, escape_spaces(t), out);
+            spm_encode(*index_, add_space_marker(t), out);
         } else {
             bpe_encode(*index_, *pre_, f.text, out);
         }
@@ -119,7 +97,7 @@ std::string Tokenizer::piece(TokenId id, bool special) const {
         case TokenType::UserDefined:
             return text;
         case TokenType::Normal:
-            if (spm_) return unescape_spaces(text);
+            if (spm_) return replace_space_marker(text);
             return unicode_to_bytes(text).value_or(text);
         case TokenType::Byte:
             if (spm_ && text.size() == 6 && text.starts_with("<0x"))

@@ -1,0 +1,15 @@
+#pragma once
+// One row per tensor type, as in ggml's type traits: how to quantize a row of floats into it and how to
+// dequantize it back. Float types are rows too, so a pipeline can go from any type to any other.
+#include <cstdint>
+
+#include "core/tensor_type.h"
+
+namespace qforge {
+
+bool has_codec(TensorType type);
+// n is a multiple of the type's block size.
+void quantize_row(TensorType type, const float* x, void* out, std::int64_t n);
+void dequantize_row(TensorType type, const void* in, float* y, std::int64_t n);
+
+}  // namespace qforge

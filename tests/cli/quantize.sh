@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# qforge quantize --pure writes llama-quantize's file byte for byte; what is not implemented is refused clearly.
+set -eu
+bin=$1 shared=$2 work=$3/quantize
+fx=$shared/fixtures
+[ -d "$fx" ] || { echo "FAIL: fixtures not found at $fx"; exit 1; }
+rm -rf "$work" && mkdir -p "$work"
+"$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/q4_0.gguf" Q4_0 --pure 2>"$work/log"
+cmp "$work/q4_0.gguf" "$fx/gguf/pydoc6m-pure-q4_0.gguf"
+grep -q "BPW" "$work/log" || { echo "FAIL: no size summary"; exit 1; }
+for args in "Q4_K_M" "Q4_0" "IQ4_XS --pure"; do
+  # shellcheck disable=SC2086
+  if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi
+done
+if "$bin" quantize -q "$fx/gguf/pydoc6m-pure-q8_0.gguf" "$work/x.gguf" Q4_0 --pure 2>/dev/null; then
+  echo "FAIL: requantized without --allow-requantize"; exit 1
+fi
+[ ! -e "$work/x.gguf" ]
+echo "quantize: ok"

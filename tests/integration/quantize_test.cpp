@@ -1,0 +1,91 @@
+// qforge quantize --pure against llama-quantize --pure on pydoc6m-f32.gguf: for every legacy type the whole
+// file (metadata order, tensor order, every block) is byte-identical.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "convert/quantize_gguf.h"
+#include "core/error.h"
+#include "quant/codecs/codec_table.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+namespace qforge {
+namespace {
+
+class PureQuantize : public ::testing::TestWithParam<std::pair<TensorType, const char*>> {};
+
+TEST_P(PureQuantize, MatchesLlamaQuantizeByteForByte) {
+    const auto [type, fixture] = GetParam();
+    test::TempDir dir;
+    GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
+    QuantizeOptions o;
+    o.type = type;
+    o.pure = true;
+    o.progress = false;
+    const GgufPlan plan = plan_quantize(in, o);
+    write_gguf_plan(dir.file("out.gguf"), plan.metadata, plan.tensors, false);
+    GgufFile ours(dir.file("out.gguf")), theirs(test::fixture(fixture));
+    EXPECT_TRUE(ours.metadata() == theirs.metadata());
+    ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
+    for (std::size_t i = 0; i < ours.tensors().size(); ++i) {
+        const auto& a = ours.tensors()[i];
+        const auto& b = theirs.tensors()[i];
+        ASSERT_EQ(a.name, b.name);
+        ASSERT_EQ(a.type, b.type) << a.name;
+        ASSERT_EQ(a.data.size(), b.data.size());
+        EXPECT_EQ(std::memcmp(a.data.data(), b.data.data(), a.data.size()), 0) << a.name;
+    }
+    EXPECT_TRUE(test::read_file_bytes(dir.file("out.gguf")) == test::read_file_bytes(test::fixture(fixture)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Legacy, PureQuantize,
+                         ::testing::Values(std::pair{TensorType::Q4_0, "gguf/pydoc6m-pure-q4_0.gguf"},
+                                           std::pair{TensorType::Q4_1, "gguf/pydoc6m-pure-q4_1.gguf"},
+                                           std::pair{TensorType::Q5_0, "gguf/pydoc6m-pure-q5_0.gguf"},
+                                           std::pair{TensorType::Q5_1, "gguf/pydoc6m-pure-q5_1.gguf"},
+                                           std::pair{TensorType::Q8_0, "gguf/pydoc6m-pure-q8_0.gguf"}),
+                         [](const auto& info) { return std::string(type_name(info.param.first)); });
+
+TEST(Quantize, RefusesWhatItCannotDoYet) {
+    GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
+    QuantizeOptions o;
+    o.type = TensorType::Q4_K;
+    o.pure = true;
+    EXPECT_THROW(plan_quantize(in, o), Error);  // k-quants: not yet
+    o.type = TensorType::Q4_0;
+    o.pure = false;
+    EXPECT_THROW(plan_quantize(in, o), Error);  // llama.cpp's mix rules: not yet
+    GgufFile q(test::fixture("gguf/pydoc6m-pure-q8_0.gguf"));
+    o.pure = true;
+    EXPECT_THROW(plan_quantize(q, o), Error);  // requantizing needs --allow-requantize
+    o.allow_requantize = true;
+    EXPECT_NO_THROW(plan_quantize(q, o));
+}
+
+// Within half a step, except at the far end of the symmetric types (Q4_0, Q5_0), whose grid reaches one step
+// less on the side opposite the largest magnitude: there within one step.
+TEST(LegacyCodecs, DequantizeInvertsQuantizeWithinAStep) {
+    std::vector<float> x(256), y(256);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * static_cast<float>(i)) * (1.0f + static_cast<float>(i % 7));
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0}) {
+        std::vector<std::uint8_t> q(*bytes_for(t, x.size()));
+        quantize_row(t, x.data(), q.data(), 256);
+        dequantize_row(t, q.data(), y.data(), 256);
+        const int bits = t == TensorType::Q8_0 ? 8 : (t == TensorType::Q5_0 || t == TensorType::Q5_1) ? 5 : 4;
+        for (std::size_t b = 0; b < 8; ++b) {
+            float lo = x[b * 32], hi = x[b * 32];
+            for (int j = 0; j < 32; ++j) {
+                lo = std::min(lo, x[b * 32 + j]);
+                hi = std::max(hi, x[b * 32 + j]);
+            }
+            const float step = 2.0f * std::max(std::fabs(lo), std::fabs(hi)) / static_cast<float>((1 << bits) - 1);
+            for (int j = 0; j < 32; ++j)
+                EXPECT_NEAR(y[b * 32 + j], x[b * 32 + j], step * 1.01f + 1e-3f) << type_name(t);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace qforge
