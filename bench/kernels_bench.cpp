@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "core/tensor_type.h"
+#include "quant/codecs/codec_table.h"
 #include "quant/kernels/vec_dot.h"
 
 using namespace qforge;
@@ -20,8 +21,9 @@ void BM_vec_dot(benchmark::State& state, TensorType type, bool simd) {
     std::vector<float> x(static_cast<std::size_t>(n));
     for (auto& v : x) v = d(rng);
     const std::size_t row_bytes = activation_row_bytes(type, n);
-    std::vector<std::uint8_t> w(row_bytes * rows), a(row_bytes);
-    for (std::int64_t r = 0; r < rows; ++r) prepare_activations(type, x.data(), w.data() + r * row_bytes, n);
+    const std::size_t w_row = *bytes_for(type, static_cast<std::uint64_t>(n));
+    std::vector<std::uint8_t> w(w_row * rows), a(row_bytes);
+    for (std::int64_t r = 0; r < rows; ++r) quantize_row(type, x.data(), w.data() + r * w_row, n);
     prepare_activations(type, x.data(), a.data(), n);
     if (simd && !cpu_has_avx2()) {
         state.SkipWithError("no AVX2");
@@ -30,8 +32,8 @@ void BM_vec_dot(benchmark::State& state, TensorType type, bool simd) {
     for (auto _ : state) {
         float s = 0;
         for (std::int64_t r = 0; r < rows; ++r)
-            s += simd ? vec_dot_avx2(type, w.data() + r * row_bytes, a.data(), n)
-                      : vec_dot_scalar(type, w.data() + r * row_bytes, a.data(), n);
+            s += simd ? vec_dot_avx2(type, w.data() + r * w_row, a.data(), n)
+                      : vec_dot_scalar(type, w.data() + r * w_row, a.data(), n);
         benchmark::DoNotOptimize(s);
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(w.size()));
@@ -47,5 +49,10 @@ BENCHMARK_CAPTURE(BM_vec_dot, bf16_scalar, TensorType::BF16, false)->Arg(4096);
 BENCHMARK_CAPTURE(BM_vec_dot, bf16_avx2, TensorType::BF16, true)->Arg(4096);
 BENCHMARK_CAPTURE(BM_vec_dot, q8_0_scalar, TensorType::Q8_0, false)->Arg(4096);
 BENCHMARK_CAPTURE(BM_vec_dot, q8_0_avx2, TensorType::Q8_0, true)->Arg(4096);
+BENCHMARK_CAPTURE(BM_vec_dot, q4_0_scalar, TensorType::Q4_0, false)->Arg(4096);
+BENCHMARK_CAPTURE(BM_vec_dot, q4_0_avx2, TensorType::Q4_0, true)->Arg(4096);
+BENCHMARK_CAPTURE(BM_vec_dot, q4_1_avx2, TensorType::Q4_1, true)->Arg(4096);
+BENCHMARK_CAPTURE(BM_vec_dot, q5_0_avx2, TensorType::Q5_0, true)->Arg(4096);
+BENCHMARK_CAPTURE(BM_vec_dot, q5_1_avx2, TensorType::Q5_1, true)->Arg(4096);
 
 BENCHMARK_MAIN();

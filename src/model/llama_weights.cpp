@@ -19,7 +19,7 @@ public:
         }
         if (t->ne != ne) fail("{}: tensor '{}' has shape {} (expected {})", where_, name, shape_string(t->ne), shape_string(ne));
         if (matrix && !has_vec_dot(t->type))
-            fail("{}: tensor '{}' has type {}, which the engine cannot run yet (supported: f32, f16, bf16, q8_0)",
+            fail("{}: tensor '{}' has type {}, which the engine cannot run yet (supported: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1)",
                  where_, name, type_name(t->type));
         if (!matrix && t->type != TensorType::F32)
             fail("{}: tensor '{}' has type {} (expected f32)", where_, name, type_name(t->type));
@@ -40,7 +40,7 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
     const TensorView* emb = src.find("token_embd.weight");
     if (emb == nullptr) fail("{}: tensor 'token_embd.weight' is missing", where);
     if (!has_vec_dot(emb->type) || emb->ne != std::vector<std::int64_t>{e, hp.n_vocab})
-        fail("{}: tensor 'token_embd.weight' has type {} and shape {} (expected one of f32, f16, bf16, q8_0 and {})",
+        fail("{}: tensor 'token_embd.weight' has type {} and shape {} (expected a type the engine runs and {})",
              where, type_name(emb->type), shape_string(emb->ne), shape_string({e, hp.n_vocab}));
     w.tok_embd = emb;
     w.output_norm = b.get("output_norm.weight", {e}, false);

@@ -110,7 +110,7 @@ TEST(Generation, UnsupportedModelsAreRefusedClearly) {
     EXPECT_THROW(LlamaModel(test::fixture("vocab/ggml-vocab-llama-spm.gguf")), Error);
     // quantized types the engine does not run yet are named
     try {
-        LlamaModel m(test::fixture("gguf/pydoc6m-pure-q4_k.gguf"));
+        LlamaModel m(test::fixture("gguf/pydoc6m-pure-q4_k.gguf"));  // k-quants: next
         FAIL();
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("q4_K"), std::string::npos) << e.what();

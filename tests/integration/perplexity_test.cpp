@@ -1,5 +1,5 @@
 // Perplexity of pydoc6m on pydoc-test.txt at -c 256 agrees with llama-perplexity's figures
-// (../shared/fixtures/README.md): 0.01 % for F32, 0.1 % for F16, BF16 and Q8_0. The early chunks' running
+// (../shared/fixtures/README.md): 0.01 % for F32, 0.1 % for F16, BF16 and the legacy quantized types. The early chunks' running
 // values match llama.cpp's log to its printed precision.
 #include <gtest/gtest.h>
 
@@ -52,7 +52,11 @@ INSTANTIATE_TEST_SUITE_P(Pydoc6m, PerplexityFigure,
                          ::testing::Values(Figure{"gguf/pydoc6m-f32.gguf", 22.940177, 1e-4},
                                            Figure{"gguf/pydoc6m-f16.gguf", 22.940175, 1e-3},
                                            Figure{"gguf/pydoc6m-bf16.gguf", 22.940492, 1e-3},
-                                           Figure{"gguf/pydoc6m-pure-q8_0.gguf", 22.941769, 1e-3}),
+                                           Figure{"gguf/pydoc6m-pure-q8_0.gguf", 22.941769, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q4_0.gguf", 23.176057, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q4_1.gguf", 23.128703, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q5_0.gguf", 23.001794, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q5_1.gguf", 22.988477, 1e-3}),
                          [](const auto& info) {
                              std::string n = info.param.gguf;
                              n = n.substr(5, n.size() - 10);

@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "quant/codecs/codec_table.h"
 #include "quant/codecs/legacy.h"
 #include "quant/kernels/vec_dot.h"
 
@@ -29,8 +30,8 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
             x[i] = dist(rng);
             magnitude += std::fabs(w[i] * x[i]);
         }
-        std::vector<std::uint8_t> wb(activation_row_bytes(type, n)), xb(wb.size());
-        prepare_activations(type, w.data(), wb.data(), n);
+        std::vector<std::uint8_t> wb(*bytes_for(type, static_cast<std::uint64_t>(n))), xb(activation_row_bytes(type, n));
+        quantize_row(type, w.data(), wb.data(), n);
         prepare_activations(type, x.data(), xb.data(), n);
         const float ref = vec_dot_scalar(type, wb.data(), xb.data(), n);
         const float simd = vec_dot_avx2(type, wb.data(), xb.data(), n);
@@ -39,7 +40,9 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, VecDot, ::testing::Values(TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0),
+INSTANTIATE_TEST_SUITE_P(Types, VecDot,
+                         ::testing::Values(TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0,
+                                           TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Q8_0, RoundTripsWithinHalfAStep) {

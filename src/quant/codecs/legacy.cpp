@@ -60,6 +60,22 @@ void quantize_row_q8_0_activations(const float* x, BlockQ8_0* y, std::int64_t n)
     }
 }
 
+void quantize_row_q8_1_activations(const float* x, BlockQ8_1* y, std::int64_t n) {
+    for (std::int64_t b = 0; b < n / kQK8_0; ++b, x += kQK8_0) {
+        float amax = 0.0f;
+        for (int j = 0; j < kQK8_0; ++j) amax = std::max(amax, std::fabs(x[j]));
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < kQK8_0; ++j) {
+            y[b].qs[j] = static_cast<std::int8_t>(std::nearbyintf(x[j] * id));
+            sum += y[b].qs[j];
+        }
+        y[b].d = fp32_to_fp16(d);
+        y[b].s = fp32_to_fp16(d * static_cast<float>(sum));
+    }
+}
+
 void quantize_row_q4_0(const float* x, BlockQ4_0* y, std::int64_t n) {
     for (std::int64_t b = 0; b < n / kQK4; ++b, x += kQK4) {
         const float d = signed_absmax(x, kQK4) / -8;

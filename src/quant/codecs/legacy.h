@@ -13,6 +13,10 @@ struct BlockQ8_0 {
     std::uint16_t d;  // fp16 scale
     std::int8_t qs[kQK8_0];
 };
+struct BlockQ8_1 {
+    std::uint16_t d, s;  // fp16 scale, and d times the sum of qs
+    std::int8_t qs[kQK8_0];
+};
 struct BlockQ4_0 {
     std::uint16_t d;
     std::uint8_t qs[kQK4 / 2];  // element j in the low nibble of byte j, element j+16 in its high nibble
@@ -31,7 +35,7 @@ struct BlockQ5_1 {
     std::uint8_t qh[4];
     std::uint8_t qs[kQK4 / 2];
 };
-static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 &&
+static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ8_1) == 36 && sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 &&
                   sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24,
               "block sizes as in ggml-common.h");
 
@@ -39,6 +43,8 @@ static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ4_0) == 18 && sizeof(Block
 void quantize_row_q8_0(const float* x, BlockQ8_0* y, std::int64_t n);
 // As llama.cpp quantizes activations on x86 (scale 127/amax, round half to even): used for dot products.
 void quantize_row_q8_0_activations(const float* x, BlockQ8_0* y, std::int64_t n);
+// Q8_1 activations for Q4_1/Q5_1 dot products, rounded the same way.
+void quantize_row_q8_1_activations(const float* x, BlockQ8_1* y, std::int64_t n);
 void quantize_row_q4_0(const float* x, BlockQ4_0* y, std::int64_t n);
 void quantize_row_q4_1(const float* x, BlockQ4_1* y, std::int64_t n);
 void quantize_row_q5_0(const float* x, BlockQ5_0* y, std::int64_t n);

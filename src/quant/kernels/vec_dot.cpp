@@ -13,12 +13,22 @@ bool cpu_has_avx2() {
 }
 
 bool has_vec_dot(TensorType w) {
-    return w == TensorType::F32 || w == TensorType::F16 || w == TensorType::BF16 || w == TensorType::Q8_0;
+    switch (w) {
+        case TensorType::F32: case TensorType::F16: case TensorType::BF16: case TensorType::Q8_0:
+        case TensorType::Q4_0: case TensorType::Q4_1: case TensorType::Q5_0: case TensorType::Q5_1:
+            return true;
+        default:
+            return false;
+    }
 }
 
 TensorType activation_type(TensorType w) {
     if (!has_vec_dot(w)) fail("no matrix kernel for weight type {} yet", type_name(w));
-    return w;
+    switch (w) {
+        case TensorType::Q4_0: case TensorType::Q5_0: return TensorType::Q8_0;
+        case TensorType::Q4_1: case TensorType::Q5_1: return TensorType::Q8_1;
+        default: return w;
+    }
 }
 
 std::size_t activation_row_bytes(TensorType w, std::int64_t n) {
@@ -29,6 +39,9 @@ void prepare_activations(TensorType w, const float* x, void* out, std::int64_t n
     switch (activation_type(w)) {
         case TensorType::Q8_0:
             quantize_row_q8_0_activations(x, static_cast<BlockQ8_0*>(out), n);
+            return;
+        case TensorType::Q8_1:
+            quantize_row_q8_1_activations(x, static_cast<BlockQ8_1*>(out), n);
             return;
         default:
             convert_from_f32(activation_type(w), x, out, static_cast<std::size_t>(n));

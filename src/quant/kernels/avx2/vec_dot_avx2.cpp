@@ -3,6 +3,8 @@
 // float reassociation.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "quant/codecs/legacy.h"
@@ -38,6 +40,37 @@ __m256 dot_i8x32(const std::int8_t* a, const std::int8_t* b) {
     const __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
     const __m256i dot32 = _mm256_madd_epi16(dot16, _mm256_set1_epi16(1));
     return _mm256_cvtepi32_ps(dot32);
+}
+
+// Products of 32 unsigned bytes (0..31) with 32 signed bytes, as 8 int32 lanes turned float.
+__m256 dot_u8i8x32(__m256i u, const std::int8_t* b) {
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i dot32 = _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(dot32);
+}
+
+__m256 dot_i8i8x32(__m256i x, const std::int8_t* b) {
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i dot16 = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
+}
+
+// 16 bytes of nibbles -> 32 bytes: low nibbles are elements 0..15, high nibbles 16..31.
+__m256i nibbles(const std::uint8_t* qs) {
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m256i both = _mm256_insertf128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1);
+    return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+}
+
+// Bit j of a 32-bit mask -> 0x10 in byte j.
+__m256i fifth_bits(const std::uint8_t* qh) {
+    std::uint32_t bits;
+    std::memcpy(&bits, qh, 4);
+    const __m256i shuf = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), shuf);
+    v = _mm256_or_si256(v, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    v = _mm256_cmpeq_epi8(v, _mm256_set1_epi64x(-1));
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
 }
 
 }  // namespace
@@ -78,6 +111,52 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
                 acc = _mm256_fmadd_ps(d, dot_i8x32(x[blk].qs, y[blk].qs), acc);
             }
             return hsum(acc);
+        }
+        case TensorType::Q4_0:
+        case TensorType::Q5_0: {
+            const auto* y = static_cast<const BlockQ8_0*>(b);
+            __m256 acc = _mm256_setzero_ps();
+            for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
+                __m256i q;
+                float d;
+                if (w == TensorType::Q4_0) {
+                    const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
+                    q = _mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8));
+                    d = fp16_to_fp32(x.d);
+                } else {
+                    const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
+                    q = _mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16));
+                    d = fp16_to_fp32(x.d);
+                }
+                const __m256 scale = _mm256_set1_ps(d * fp16_to_fp32(y[blk].d));
+                acc = _mm256_fmadd_ps(scale, dot_i8i8x32(q, y[blk].qs), acc);
+            }
+            return hsum(acc);
+        }
+        case TensorType::Q4_1:
+        case TensorType::Q5_1: {
+            const auto* y = static_cast<const BlockQ8_1*>(b);
+            __m256 acc = _mm256_setzero_ps();
+            float mins = 0.0f;
+            for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
+                __m256i q;
+                float d, m;
+                if (w == TensorType::Q4_1) {
+                    const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
+                    q = nibbles(x.qs);
+                    d = fp16_to_fp32(x.d);
+                    m = fp16_to_fp32(x.m);
+                } else {
+                    const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
+                    q = _mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh));
+                    d = fp16_to_fp32(x.d);
+                    m = fp16_to_fp32(x.m);
+                }
+                mins += m * fp16_to_fp32(y[blk].s);
+                const __m256 scale = _mm256_set1_ps(d * fp16_to_fp32(y[blk].d));
+                acc = _mm256_fmadd_ps(scale, dot_u8i8x32(q, y[blk].qs), acc);
+            }
+            return hsum(acc) + mins;
         }
         default:
             fail("no dot product for weight type {}", type_name(w));

@@ -36,6 +36,66 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
             }
             return sum;
         }
+        case TensorType::Q4_0:
+        case TensorType::Q5_0: {
+            const auto* y = static_cast<const BlockQ8_0*>(b);
+            for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
+                std::int8_t q[kQK4];
+                float d;
+                if (w == TensorType::Q4_0) {
+                    const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
+                    d = fp16_to_fp32(x.d);
+                    for (int j = 0; j < kQK4 / 2; ++j) {
+                        q[j] = static_cast<std::int8_t>((x.qs[j] & 0x0F) - 8);
+                        q[j + kQK4 / 2] = static_cast<std::int8_t>((x.qs[j] >> 4) - 8);
+                    }
+                } else {
+                    const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
+                    d = fp16_to_fp32(x.d);
+                    std::uint32_t qh;
+                    std::memcpy(&qh, x.qh, 4);
+                    for (int j = 0; j < kQK4 / 2; ++j) {
+                        q[j] = static_cast<std::int8_t>(((x.qs[j] & 0x0F) | (((qh >> j) << 4) & 0x10)) - 16);
+                        q[j + kQK4 / 2] = static_cast<std::int8_t>(((x.qs[j] >> 4) | ((qh >> (j + 12)) & 0x10)) - 16);
+                    }
+                }
+                int s = 0;
+                for (int j = 0; j < kQK4; ++j) s += q[j] * y[blk].qs[j];
+                sum += static_cast<float>(s) * (d * fp16_to_fp32(y[blk].d));
+            }
+            return sum;
+        }
+        case TensorType::Q4_1:
+        case TensorType::Q5_1: {
+            const auto* y = static_cast<const BlockQ8_1*>(b);
+            for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
+                int q[kQK4];
+                float d, m;
+                if (w == TensorType::Q4_1) {
+                    const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
+                    d = fp16_to_fp32(x.d);
+                    m = fp16_to_fp32(x.m);
+                    for (int j = 0; j < kQK4 / 2; ++j) {
+                        q[j] = x.qs[j] & 0x0F;
+                        q[j + kQK4 / 2] = x.qs[j] >> 4;
+                    }
+                } else {
+                    const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
+                    d = fp16_to_fp32(x.d);
+                    m = fp16_to_fp32(x.m);
+                    std::uint32_t qh;
+                    std::memcpy(&qh, x.qh, 4);
+                    for (int j = 0; j < kQK4 / 2; ++j) {
+                        q[j] = (x.qs[j] & 0x0F) | static_cast<int>(((qh >> j) << 4) & 0x10);
+                        q[j + kQK4 / 2] = (x.qs[j] >> 4) | static_cast<int>((qh >> (j + 12)) & 0x10);
+                    }
+                }
+                int s = 0;
+                for (int j = 0; j < kQK4; ++j) s += q[j] * y[blk].qs[j];
+                sum += (d * fp16_to_fp32(y[blk].d)) * static_cast<float>(s) + m * fp16_to_fp32(y[blk].s);
+            }
+            return sum;
+        }
         default:
             fail("no dot product for weight type {}", type_name(w));
     }
