@@ -16,7 +16,7 @@ void add_quantize_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("quantize", "Quantize a GGUF model (as llama-quantize)");
     cmd->add_option("input", req->input, "Input GGUF")->required();
     cmd->add_option("output", req->output, "Output GGUF")->required();
-    cmd->add_option("type", req->type, "Target type: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0")->required();
+    cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q4_K_M, ...)")->required();
     cmd->add_flag("--pure", req->pure, "Every quantizable tensor in TYPE (no per-tensor mix)");
     cmd->add_flag("--allow-requantize", req->allow_requantize, "Allow quantizing already quantized tensors");
     cmd->add_flag("--leave-output-tensor", req->leave_output_tensor, "Keep output.weight as it is");

@@ -33,8 +33,8 @@ ConvertResult convert(const ConvertRequest& request);
 struct QuantizeRequest {
     std::string input;   // GGUF
     std::string output;  // GGUF; written atomically
-    std::string type;    // F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0
-    bool pure = false;   // every quantizable tensor in `type` (llama.cpp's mixes are not implemented yet)
+    std::string type;    // llama-quantize's name: F16, Q4_0, Q8_0, Q4_K_M ... (k-quant/IQ types are not written yet)
+    bool pure = false;   // every quantizable tensor in `type`, no per-tensor mix
     bool allow_requantize = false;
     bool leave_output_tensor = false;
     bool progress = true;

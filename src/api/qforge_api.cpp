@@ -31,16 +31,12 @@ ConvertResult convert(const ConvertRequest& request) {
 }
 
 QuantizeResult quantize(const QuantizeRequest& request) {
-    const auto type = type_from_name(request.type);
-    if (!type)
-        fail("quantize: type '{}' is not supported yet (supported: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0; k-quants, "
-             "IQ types and llama.cpp's mixes come next)", request.type);
     std::error_code ec;
     if (std::filesystem::exists(request.output, ec) && std::filesystem::equivalent(request.input, request.output, ec))
         fail("{}: output would overwrite the input", request.output);
     const GgufFile in(request.input);
     QuantizeOptions o;
-    o.type = *type;
+    o.type = request.type;
     o.pure = request.pure;
     o.allow_requantize = request.allow_requantize;
     o.leave_output_tensor = request.leave_output_tensor;

@@ -1,16 +1,17 @@
 #pragma once
-// `qforge quantize IN.gguf OUT.gguf TYPE --pure`: every quantizable tensor in one type, the way llama-quantize
-// --pure writes it (its tensor order, its metadata updates, its reference quantizers), so the output is
-// byte-identical to llama.cpp's. llama.cpp's per-tensor mixes (Q4_K_M ...) are not implemented yet.
+// `qforge quantize IN.gguf OUT.gguf TYPE [--pure]`, the way llama-quantize writes it (its tensor order, its
+// metadata updates, its reference quantizers, its per-tensor mix choices), so the output is byte-identical to
+// llama.cpp's. A mix that needs a type qforge cannot write yet (k-quants, IQ types) is refused by name.
 #include <string>
 
 #include "convert/hf_to_gguf.h"
 #include "formats/gguf/gguf_file.h"
+#include "quant/plan/llama_mix.h"
 
 namespace qforge {
 
 struct QuantizeOptions {
-    TensorType type = TensorType::Q8_0;
+    std::string type = "Q8_0";  // llama-quantize's name: a type (Q4_0) or a mix (Q4_K_M)
     bool pure = false;
     bool allow_requantize = false;
     bool leave_output_tensor = false;
@@ -18,5 +19,9 @@ struct QuantizeOptions {
 };
 
 GgufPlan plan_quantize(const GgufFile& in, const QuantizeOptions& options);
+
+// llama.cpp's loader order: tensors outside blocks first, then block by block, by name within each.
+std::vector<const TensorView*> llama_quantize_order(const GgufFile& in);
+MixModelInfo mix_model_info(const GgufFile& in);
 
 }  // namespace qforge

@@ -21,7 +21,7 @@ TEST_P(PureQuantize, MatchesLlamaQuantizeByteForByte) {
     test::TempDir dir;
     GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
     QuantizeOptions o;
-    o.type = type;
+    o.type = std::string(type_name(type));
     o.pure = true;
     o.progress = false;
     const GgufPlan plan = plan_quantize(in, o);
@@ -51,13 +51,18 @@ INSTANTIATE_TEST_SUITE_P(Legacy, PureQuantize,
 TEST(Quantize, RefusesWhatItCannotDoYet) {
     GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
     QuantizeOptions o;
-    o.type = TensorType::Q4_K;
+    o.type = "Q4_K";
     o.pure = true;
+    EXPECT_THROW(plan_quantize(in, o), Error);  // not a llama-quantize type name
+    o.type = "Q4_K_M";
     EXPECT_THROW(plan_quantize(in, o), Error);  // k-quants: not yet
-    o.type = TensorType::Q4_0;
+    o.type = "Q4_0";
     o.pure = false;
-    EXPECT_THROW(plan_quantize(in, o), Error);  // llama.cpp's mix rules: not yet
+    EXPECT_THROW(plan_quantize(in, o), Error);  // llama.cpp's Q4_0 mix puts output.weight in Q6_K: not yet
+    o.type = "Q8_0";
+    EXPECT_NO_THROW(plan_quantize(in, o));      // its Q8_0 mix is all Q8_0
     GgufFile q(test::fixture("gguf/pydoc6m-pure-q8_0.gguf"));
+    o.type = "Q4_0";
     o.pure = true;
     EXPECT_THROW(plan_quantize(q, o), Error);  // requantizing needs --allow-requantize
     o.allow_requantize = true;

@@ -37,6 +37,18 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
         const float simd = vec_dot_avx2(type, wb.data(), xb.data(), n);
         EXPECT_NEAR(simd, ref, 1e-5 * magnitude + 1e-6) << type_name(type) << " n=" << n;
         EXPECT_EQ(vec_dot(type, wb.data(), xb.data(), n), simd);
+        // four rows at once give the single-row results exactly
+        std::vector<std::uint8_t> xs(xb.size() * 4);
+        const void* rows[4];
+        float single[4], four[4];
+        for (int k = 0; k < 4; ++k) {
+            for (auto& v : x) v = dist(rng);
+            prepare_activations(type, x.data(), xs.data() + k * xb.size(), n);
+            rows[k] = xs.data() + k * xb.size();
+            single[k] = vec_dot(type, wb.data(), rows[k], n);
+        }
+        vec_dot_x4(type, wb.data(), rows, n, four);
+        for (int k = 0; k < 4; ++k) EXPECT_EQ(four[k], single[k]) << type_name(type) << " n=" << n << " row " << k;
     }
 }
 

@@ -52,4 +52,12 @@ float vec_dot(TensorType w, const void* a, const void* b, std::int64_t n) {
     return cpu_has_avx2() ? vec_dot_avx2(w, a, b, n) : vec_dot_scalar(w, a, b, n);
 }
 
+void vec_dot_x4(TensorType w, const void* a, const void* const* b, std::int64_t n, float* out) {
+    if (cpu_has_avx2()) {
+        vec_dot_avx2_x4(w, a, b, n, out);
+        return;
+    }
+    for (int k = 0; k < 4; ++k) out[k] = vec_dot_scalar(w, a, b[k], n);
+}
+
 }  // namespace qforge

@@ -19,9 +19,14 @@ void prepare_activations(TensorType weight, const float* x, void* out, std::int6
 // Dot product of one weight row and one prepared activation row of n elements.
 float vec_dot(TensorType weight, const void* w, const void* x, std::int64_t n);
 
+// One weight row against four activation rows at once (the weight row is loaded and unpacked once); the
+// results equal four vec_dot calls bit for bit.
+void vec_dot_x4(TensorType weight, const void* w, const void* const* x, std::int64_t n, float* out);
+
 // The reference and the SIMD path, for tests that hold one to the other.
 float vec_dot_scalar(TensorType weight, const void* w, const void* x, std::int64_t n);
 float vec_dot_avx2(TensorType weight, const void* w, const void* x, std::int64_t n);
+void vec_dot_avx2_x4(TensorType weight, const void* w, const void* const* x, std::int64_t n, float* out);
 bool cpu_has_avx2();
 
 }  // namespace qforge

@@ -163,4 +163,93 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
     }
 }
 
+void vec_dot_avx2_x4(TensorType w, const void* a, const void* const* b, std::int64_t n, float* out) {
+    switch (w) {
+        case TensorType::F32:
+        case TensorType::F16:
+        case TensorType::BF16: {
+            if (n % 8 != 0) break;
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            for (std::int64_t i = 0; i < n; i += 8) {
+                if (w == TensorType::F32) {
+                    const __m256 wv = _mm256_loadu_ps(static_cast<const float*>(a) + i);
+                    for (int k = 0; k < 4; ++k)
+                        acc[k] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(static_cast<const float*>(b[k]) + i), acc[k]);
+                } else if (w == TensorType::F16) {
+                    const __m256 wv = load_f16(static_cast<const std::uint16_t*>(a) + i);
+                    for (int k = 0; k < 4; ++k)
+                        acc[k] = _mm256_fmadd_ps(wv, load_f16(static_cast<const std::uint16_t*>(b[k]) + i), acc[k]);
+                } else {
+                    const __m256 wv = load_bf16(static_cast<const std::uint16_t*>(a) + i);
+                    for (int k = 0; k < 4; ++k)
+                        acc[k] = _mm256_fmadd_ps(wv, load_bf16(static_cast<const std::uint16_t*>(b[k]) + i), acc[k]);
+                }
+            }
+            for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]);
+            return;
+        }
+        case TensorType::Q8_0:
+        case TensorType::Q4_0:
+        case TensorType::Q5_0: {
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            for (std::int64_t blk = 0; blk < n / 32; ++blk) {
+                __m256i q;
+                float d;
+                if (w == TensorType::Q8_0) {
+                    const auto& x = static_cast<const BlockQ8_0*>(a)[blk];
+                    q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
+                    d = fp16_to_fp32(x.d);
+                } else if (w == TensorType::Q4_0) {
+                    const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
+                    q = _mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8));
+                    d = fp16_to_fp32(x.d);
+                } else {
+                    const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
+                    q = _mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16));
+                    d = fp16_to_fp32(x.d);
+                }
+                const __m256i aq = _mm256_sign_epi8(q, q);
+                for (int k = 0; k < 4; ++k) {
+                    const auto& y = static_cast<const BlockQ8_0*>(b[k])[blk];
+                    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs));
+                    const __m256i dot32 = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(yv, q)), _mm256_set1_epi16(1));
+                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d * fp16_to_fp32(y.d)), _mm256_cvtepi32_ps(dot32), acc[k]);
+                }
+            }
+            for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]);
+            return;
+        }
+        case TensorType::Q4_1:
+        case TensorType::Q5_1: {
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            float mins[4] = {0, 0, 0, 0};
+            for (std::int64_t blk = 0; blk < n / 32; ++blk) {
+                __m256i q;
+                float d, m;
+                if (w == TensorType::Q4_1) {
+                    const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
+                    q = nibbles(x.qs);
+                    d = fp16_to_fp32(x.d);
+                    m = fp16_to_fp32(x.m);
+                } else {
+                    const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
+                    q = _mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh));
+                    d = fp16_to_fp32(x.d);
+                    m = fp16_to_fp32(x.m);
+                }
+                for (int k = 0; k < 4; ++k) {
+                    const auto& y = static_cast<const BlockQ8_1*>(b[k])[blk];
+                    mins[k] += m * fp16_to_fp32(y.s);
+                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d * fp16_to_fp32(y.d)), dot_u8i8x32(q, y.qs), acc[k]);
+                }
+            }
+            for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
+            return;
+        }
+        default:
+            break;
+    }
+    for (int k = 0; k < 4; ++k) out[k] = vec_dot_avx2(w, a, b[k], n);
+}
+
 }  // namespace qforge
