@@ -31,17 +31,6 @@ __m256 load_bf16(const std::uint16_t* p) {
 
 __m256 load_f16(const std::uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 
-// Sum of the products of 32 signed bytes, as 8 int32 lanes turned float.
-__m256 dot_i8x32(const std::int8_t* a, const std::int8_t* b) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
-    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
-    const __m256i ax = _mm256_sign_epi8(x, x);  // |x|
-    const __m256i sy = _mm256_sign_epi8(y, x);  // y with x's sign
-    const __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
-    const __m256i dot32 = _mm256_madd_epi16(dot16, _mm256_set1_epi16(1));
-    return _mm256_cvtepi32_ps(dot32);
-}
-
 // Products of 32 unsigned bytes (0..31) with 32 signed bytes, as 8 int32 lanes turned float.
 __m256 dot_u8i8x32(__m256i u, const std::int8_t* b) {
     const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
@@ -73,6 +62,81 @@ __m256i fifth_bits(const std::uint8_t* qh) {
     return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
 }
 
+// One weight block of a legacy type as 32 bytes (signed for Q8_0/Q4_0/Q5_0, unsigned 0..31 for Q4_1/Q5_1),
+// its scale and its minimum.
+struct WeightBlock {
+    __m256i q;
+    float d, m;
+};
+
+template <TensorType W>
+inline WeightBlock unpack_block(const void* a, std::int64_t blk) {
+    switch (W) {
+        case TensorType::Q8_0: {
+            const auto& x = static_cast<const BlockQ8_0*>(a)[blk];
+            return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs)), fp16_to_fp32(x.d), 0.0f};
+        }
+        case TensorType::Q4_0: {
+            const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
+            return {_mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8)), fp16_to_fp32(x.d), 0.0f};
+        }
+        case TensorType::Q5_0: {
+            const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
+            return {_mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16)),
+                    fp16_to_fp32(x.d), 0.0f};
+        }
+        case TensorType::Q4_1: {
+            const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
+            return {nibbles(x.qs), fp16_to_fp32(x.d), fp16_to_fp32(x.m)};
+        }
+        default: {
+            const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
+            return {_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), fp16_to_fp32(x.d), fp16_to_fp32(x.m)};
+        }
+    }
+}
+
+// Signed-weight types (Q8_0, Q4_0, Q5_0) take Q8_0 activations; the types with a minimum take Q8_1.
+template <TensorType W>
+float dot_blocks(const void* a, const void* b, std::int64_t n) {
+    constexpr bool with_min = W == TensorType::Q4_1 || W == TensorType::Q5_1;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (std::int64_t blk = 0; blk < n / 32; ++blk) {
+        const WeightBlock x = unpack_block<W>(a, blk);
+        if constexpr (with_min) {
+            const auto& y = static_cast<const BlockQ8_1*>(b)[blk];
+            mins += x.m * fp16_to_fp32(y.s);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_u8i8x32(x.q, y.qs), acc);
+        } else {
+            const auto& y = static_cast<const BlockQ8_0*>(b)[blk];
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_i8i8x32(x.q, y.qs), acc);
+        }
+    }
+    return hsum(acc) + mins;
+}
+
+template <TensorType W>
+void dot_blocks_x4(const void* a, const void* const* b, std::int64_t n, float* out) {
+    constexpr bool with_min = W == TensorType::Q4_1 || W == TensorType::Q5_1;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    float mins[4] = {0, 0, 0, 0};
+    for (std::int64_t blk = 0; blk < n / 32; ++blk) {
+        const WeightBlock x = unpack_block<W>(a, blk);
+        for (int k = 0; k < 4; ++k) {
+            if constexpr (with_min) {
+                const auto& y = static_cast<const BlockQ8_1*>(b[k])[blk];
+                mins[k] += x.m * fp16_to_fp32(y.s);
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_u8i8x32(x.q, y.qs), acc[k]);
+            } else {
+                const auto& y = static_cast<const BlockQ8_0*>(b[k])[blk];
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_i8i8x32(x.q, y.qs), acc[k]);
+            }
+        }
+    }
+    for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
+}
+
 }  // namespace
 
 float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
@@ -102,62 +166,11 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
                 sum += half ? fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]) : bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
             return sum;
         }
-        case TensorType::Q8_0: {
-            const auto* x = static_cast<const BlockQ8_0*>(a);
-            const auto* y = static_cast<const BlockQ8_0*>(b);
-            __m256 acc = _mm256_setzero_ps();
-            for (std::int64_t blk = 0; blk < n / kQK8_0; ++blk) {
-                const __m256 d = _mm256_set1_ps(fp16_to_fp32(x[blk].d) * fp16_to_fp32(y[blk].d));
-                acc = _mm256_fmadd_ps(d, dot_i8x32(x[blk].qs, y[blk].qs), acc);
-            }
-            return hsum(acc);
-        }
-        case TensorType::Q4_0:
-        case TensorType::Q5_0: {
-            const auto* y = static_cast<const BlockQ8_0*>(b);
-            __m256 acc = _mm256_setzero_ps();
-            for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
-                __m256i q;
-                float d;
-                if (w == TensorType::Q4_0) {
-                    const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
-                    q = _mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8));
-                    d = fp16_to_fp32(x.d);
-                } else {
-                    const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
-                    q = _mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16));
-                    d = fp16_to_fp32(x.d);
-                }
-                const __m256 scale = _mm256_set1_ps(d * fp16_to_fp32(y[blk].d));
-                acc = _mm256_fmadd_ps(scale, dot_i8i8x32(q, y[blk].qs), acc);
-            }
-            return hsum(acc);
-        }
-        case TensorType::Q4_1:
-        case TensorType::Q5_1: {
-            const auto* y = static_cast<const BlockQ8_1*>(b);
-            __m256 acc = _mm256_setzero_ps();
-            float mins = 0.0f;
-            for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
-                __m256i q;
-                float d, m;
-                if (w == TensorType::Q4_1) {
-                    const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
-                    q = nibbles(x.qs);
-                    d = fp16_to_fp32(x.d);
-                    m = fp16_to_fp32(x.m);
-                } else {
-                    const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
-                    q = _mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh));
-                    d = fp16_to_fp32(x.d);
-                    m = fp16_to_fp32(x.m);
-                }
-                mins += m * fp16_to_fp32(y[blk].s);
-                const __m256 scale = _mm256_set1_ps(d * fp16_to_fp32(y[blk].d));
-                acc = _mm256_fmadd_ps(scale, dot_u8i8x32(q, y[blk].qs), acc);
-            }
-            return hsum(acc) + mins;
-        }
+        case TensorType::Q8_0: return dot_blocks<TensorType::Q8_0>(a, b, n);
+        case TensorType::Q4_0: return dot_blocks<TensorType::Q4_0>(a, b, n);
+        case TensorType::Q5_0: return dot_blocks<TensorType::Q5_0>(a, b, n);
+        case TensorType::Q4_1: return dot_blocks<TensorType::Q4_1>(a, b, n);
+        case TensorType::Q5_1: return dot_blocks<TensorType::Q5_1>(a, b, n);
         default:
             fail("no dot product for weight type {}", type_name(w));
     }
@@ -188,64 +201,11 @@ void vec_dot_avx2_x4(TensorType w, const void* a, const void* const* b, std::int
             for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]);
             return;
         }
-        case TensorType::Q8_0:
-        case TensorType::Q4_0:
-        case TensorType::Q5_0: {
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-            for (std::int64_t blk = 0; blk < n / 32; ++blk) {
-                __m256i q;
-                float d;
-                if (w == TensorType::Q8_0) {
-                    const auto& x = static_cast<const BlockQ8_0*>(a)[blk];
-                    q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
-                    d = fp16_to_fp32(x.d);
-                } else if (w == TensorType::Q4_0) {
-                    const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
-                    q = _mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8));
-                    d = fp16_to_fp32(x.d);
-                } else {
-                    const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
-                    q = _mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16));
-                    d = fp16_to_fp32(x.d);
-                }
-                const __m256i aq = _mm256_sign_epi8(q, q);
-                for (int k = 0; k < 4; ++k) {
-                    const auto& y = static_cast<const BlockQ8_0*>(b[k])[blk];
-                    const __m256i yv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs));
-                    const __m256i dot32 = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(yv, q)), _mm256_set1_epi16(1));
-                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d * fp16_to_fp32(y.d)), _mm256_cvtepi32_ps(dot32), acc[k]);
-                }
-            }
-            for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]);
-            return;
-        }
-        case TensorType::Q4_1:
-        case TensorType::Q5_1: {
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-            float mins[4] = {0, 0, 0, 0};
-            for (std::int64_t blk = 0; blk < n / 32; ++blk) {
-                __m256i q;
-                float d, m;
-                if (w == TensorType::Q4_1) {
-                    const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
-                    q = nibbles(x.qs);
-                    d = fp16_to_fp32(x.d);
-                    m = fp16_to_fp32(x.m);
-                } else {
-                    const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
-                    q = _mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh));
-                    d = fp16_to_fp32(x.d);
-                    m = fp16_to_fp32(x.m);
-                }
-                for (int k = 0; k < 4; ++k) {
-                    const auto& y = static_cast<const BlockQ8_1*>(b[k])[blk];
-                    mins[k] += m * fp16_to_fp32(y.s);
-                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d * fp16_to_fp32(y.d)), dot_u8i8x32(q, y.qs), acc[k]);
-                }
-            }
-            for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
-            return;
-        }
+        case TensorType::Q8_0: dot_blocks_x4<TensorType::Q8_0>(a, b, n, out); return;
+        case TensorType::Q4_0: dot_blocks_x4<TensorType::Q4_0>(a, b, n, out); return;
+        case TensorType::Q5_0: dot_blocks_x4<TensorType::Q5_0>(a, b, n, out); return;
+        case TensorType::Q4_1: dot_blocks_x4<TensorType::Q4_1>(a, b, n, out); return;
+        case TensorType::Q5_1: dot_blocks_x4<TensorType::Q5_1>(a, b, n, out); return;
         default:
             break;
     }
