@@ -3,15 +3,10 @@
 #include <queue>
 #include <string>
 
-#include "tokenizer/utf8_text.h"
+#include "tokenizer/symbol_chain.h"
 
 namespace qforge {
 namespace {
-
-struct Symbol {
-    int prev, next;
-    std::size_t begin, len;
-};
 
 struct Bigram {
     int left, right;
@@ -34,12 +29,7 @@ public:
             pieces.push_back(word_);
             return;
         }
-        int i = 0;
-        for (std::size_t offset = 0; offset < word_.size(); ++i) {
-            const std::size_t len = std::min(utf8_sequence_length(static_cast<std::uint8_t>(word_[offset])), word_.size() - offset);
-            symbols_.push_back({i - 1, offset + len == word_.size() ? -1 : i + 1, offset, len});
-            offset += len;
-        }
+        symbols_ = utf8_symbols(word_);
         for (int k = 1; k < static_cast<int>(symbols_.size()); ++k) add(k - 1, k);
         while (!queue_.empty()) {
             const Bigram b = queue_.top();
@@ -49,10 +39,7 @@ public:
             if (left.len == 0 || right.len == 0) continue;
             if (word_.compare(left.begin, left.len + right.len, b.text) != 0 || left.begin + left.len != right.begin)
                 continue;  // outdated
-            left.len += right.len;
-            right.len = 0;
-            left.next = right.next;
-            if (right.next >= 0) symbols_[static_cast<std::size_t>(right.next)].prev = b.left;
+            merge_into_left(symbols_, b.left, b.right);
             add(left.prev, b.left);
             add(b.left, left.next);
         }

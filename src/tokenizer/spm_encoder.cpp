@@ -6,15 +6,10 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "tokenizer/utf8_text.h"
+#include "tokenizer/symbol_chain.h"
 
 namespace qforge {
 namespace {
-
-struct Symbol {
-    int prev, next;
-    std::size_t begin, len;
-};
 
 struct Bigram {
     int left, right;
@@ -33,14 +28,7 @@ public:
     Session(const VocabIndex& index, std::string_view text) : index_(index), text_(text) {}
 
     void run(std::vector<TokenId>& out) {
-        std::size_t offset = 0;
-        int i = 0;
-        while (offset < text_.size()) {
-            const std::size_t len = std::min(utf8_sequence_length(static_cast<std::uint8_t>(text_[offset])), text_.size() - offset);
-            symbols_.push_back({i - 1, offset + len == text_.size() ? -1 : i + 1, offset, len});
-            offset += len;
-            ++i;
-        }
+        symbols_ = utf8_symbols(text_);
         for (int k = 1; k < static_cast<int>(symbols_.size()); ++k) try_add(k - 1, k);
         while (!queue_.empty()) {
             const Bigram b = queue_.top();
@@ -48,10 +36,7 @@ public:
             Symbol& left = symbols_[static_cast<std::size_t>(b.left)];
             Symbol& right = symbols_[static_cast<std::size_t>(b.right)];
             if (left.len == 0 || right.len == 0 || left.len + right.len != b.size) continue;
-            left.len += right.len;
-            right.len = 0;
-            left.next = right.next;
-            if (right.next >= 0) symbols_[static_cast<std::size_t>(right.next)].prev = b.left;
+            merge_into_left(symbols_, b.left, b.right);
             try_add(left.prev, b.left);
             try_add(b.left, left.next);
         }
