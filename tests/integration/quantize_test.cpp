@@ -45,7 +45,9 @@ INSTANTIATE_TEST_SUITE_P(Legacy, PureQuantize,
                                            std::pair{TensorType::Q4_1, "gguf/pydoc6m-pure-q4_1.gguf"},
                                            std::pair{TensorType::Q5_0, "gguf/pydoc6m-pure-q5_0.gguf"},
                                            std::pair{TensorType::Q5_1, "gguf/pydoc6m-pure-q5_1.gguf"},
-                                           std::pair{TensorType::Q8_0, "gguf/pydoc6m-pure-q8_0.gguf"}),
+                                           std::pair{TensorType::Q8_0, "gguf/pydoc6m-pure-q8_0.gguf"},
+                                           std::pair{TensorType::IQ4_NL, "gguf/pydoc6m-pure-iq4_nl.gguf"},
+                                           std::pair{TensorType::IQ4_XS, "gguf/pydoc6m-pure-iq4_xs.gguf"}),
                          [](const auto& info) { return std::string(type_name(info.param.first)); });
 
 TEST(Quantize, RefusesWhatItCannotDoYet) {

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "quant/codecs/iq4.h"
 #include "quant/codecs/legacy.h"
 
 namespace qforge {
@@ -20,12 +21,15 @@ void q(const float* x, void* out, std::int64_t n) { Q(x, static_cast<Block*>(out
 template <typename Block, void (*D)(const Block*, float*, std::int64_t)>
 void dq(const void* in, float* y, std::int64_t n) { D(static_cast<const Block*>(in), y, n); }
 
+void iq4_nl_q(const float* x, void* out, std::int64_t n) { quantize_row_iq4_nl(x, static_cast<BlockIQ4_NL*>(out), n); }
+void iq4_xs_q(const float* x, void* out, std::int64_t n) { quantize_row_iq4_xs(x, static_cast<BlockIQ4_XS*>(out), n); }
+
 template <TensorType T>
 void float_q(const float* x, void* out, std::int64_t n) { convert_from_f32(T, x, out, static_cast<std::size_t>(n)); }
 template <TensorType T>
 void float_dq(const void* in, float* y, std::int64_t n) { convert_to_f32(T, in, y, static_cast<std::size_t>(n)); }
 
-constexpr std::array kCodecs = {
+const std::array kCodecs = {
     Codec{TensorType::F32, float_q<TensorType::F32>, float_dq<TensorType::F32>},
     Codec{TensorType::F16, float_q<TensorType::F16>, float_dq<TensorType::F16>},
     Codec{TensorType::BF16, float_q<TensorType::BF16>, float_dq<TensorType::BF16>},
@@ -34,6 +38,8 @@ constexpr std::array kCodecs = {
     Codec{TensorType::Q5_0, q<BlockQ5_0, quantize_row_q5_0>, dq<BlockQ5_0, dequantize_row_q5_0>},
     Codec{TensorType::Q5_1, q<BlockQ5_1, quantize_row_q5_1>, dq<BlockQ5_1, dequantize_row_q5_1>},
     Codec{TensorType::Q8_0, q<BlockQ8_0, quantize_row_q8_0>, dq<BlockQ8_0, dequantize_row_q8_0>},
+    Codec{TensorType::IQ4_NL, iq4_nl_q, dq<BlockIQ4_NL, dequantize_row_iq4_nl>},
+    Codec{TensorType::IQ4_XS, iq4_xs_q, dq<BlockIQ4_XS, dequantize_row_iq4_xs>},
 };
 
 const Codec& codec(TensorType t) {

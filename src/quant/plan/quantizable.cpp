@@ -16,9 +16,10 @@ bool is_quantizable_tensor(const std::string& name, std::size_t n_dims, bool qua
 }
 
 std::optional<std::uint32_t> llama_ftype_for(TensorType type) {
-    static constexpr std::array<std::pair<TensorType, std::uint32_t>, 8> kFtypes = {{
+    static constexpr std::array<std::pair<TensorType, std::uint32_t>, 10> kFtypes = {{
         {TensorType::F32, 0}, {TensorType::F16, 1}, {TensorType::Q4_0, 2}, {TensorType::Q4_1, 3},
         {TensorType::Q8_0, 7}, {TensorType::Q5_0, 8}, {TensorType::Q5_1, 9}, {TensorType::BF16, 32},
+        {TensorType::IQ4_NL, 25}, {TensorType::IQ4_XS, 30},
     }};
     for (const auto& [t, id] : kFtypes)
         if (t == type) return id;
