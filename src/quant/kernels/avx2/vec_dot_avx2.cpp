@@ -147,9 +147,7 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
             __m256 acc = _mm256_setzero_ps();
             std::int64_t i = 0;
             for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), acc);
-            float sum = hsum(acc);
-            for (; i < n; ++i) sum += x[i] * y[i];
-            return sum;
+            return hsum(acc) + (i < n ? vec_dot_scalar(w, x + i, y + i, n - i) : 0.0f);  // tail: the reference
         }
         case TensorType::F16:
         case TensorType::BF16: {
@@ -161,10 +159,7 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
             for (; i + 8 <= n; i += 8)
                 acc = half ? _mm256_fmadd_ps(load_f16(x + i), load_f16(y + i), acc)
                            : _mm256_fmadd_ps(load_bf16(x + i), load_bf16(y + i), acc);
-            float sum = hsum(acc);
-            for (; i < n; ++i)
-                sum += half ? fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]) : bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
-            return sum;
+            return hsum(acc) + (i < n ? vec_dot_scalar(w, x + i, y + i, n - i) : 0.0f);  // tail: the reference
         }
         case TensorType::Q8_0: return dot_blocks<TensorType::Q8_0>(a, b, n);
         case TensorType::Q4_0: return dot_blocks<TensorType::Q4_0>(a, b, n);
