@@ -1,5 +1,6 @@
-// qforge quantize --pure against llama-quantize --pure on pydoc6m-f32.gguf: for every legacy type the whole
-// file (metadata order, tensor order, every block) is byte-identical.
+// qforge quantize against llama-quantize on pydoc6m-f32.gguf, with --pure (every 2-D tensor in one type) and
+// with llama.cpp's per-tensor mixes: the whole file (metadata order, tensor order, every block) is
+// byte-identical.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,15 +15,21 @@
 namespace qforge {
 namespace {
 
-class PureQuantize : public ::testing::TestWithParam<std::pair<TensorType, const char*>> {};
+struct QuantizeCase {
+    const char* type;  // llama-quantize's name
+    bool pure;
+    const char* fixture;
+};
 
-TEST_P(PureQuantize, MatchesLlamaQuantizeByteForByte) {
-    const auto [type, fixture] = GetParam();
+class LlamaQuantize : public ::testing::TestWithParam<QuantizeCase> {};
+
+TEST_P(LlamaQuantize, MatchesByteForByte) {
+    const auto [type, pure, fixture] = GetParam();
     test::TempDir dir;
     GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
     QuantizeOptions o;
-    o.type = std::string(type_name(type));
-    o.pure = true;
+    o.type = type;
+    o.pure = pure;
     o.progress = false;
     const GgufPlan plan = plan_quantize(in, o);
     write_gguf_plan(dir.file("out.gguf"), plan.metadata, plan.tensors, false);
@@ -40,32 +47,38 @@ TEST_P(PureQuantize, MatchesLlamaQuantizeByteForByte) {
     EXPECT_TRUE(test::read_file_bytes(dir.file("out.gguf")) == test::read_file_bytes(test::fixture(fixture)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Legacy, PureQuantize,
-                         ::testing::Values(std::pair{TensorType::Q4_0, "gguf/pydoc6m-pure-q4_0.gguf"},
-                                           std::pair{TensorType::Q4_1, "gguf/pydoc6m-pure-q4_1.gguf"},
-                                           std::pair{TensorType::Q5_0, "gguf/pydoc6m-pure-q5_0.gguf"},
-                                           std::pair{TensorType::Q5_1, "gguf/pydoc6m-pure-q5_1.gguf"},
-                                           std::pair{TensorType::Q8_0, "gguf/pydoc6m-pure-q8_0.gguf"},
-                                           std::pair{TensorType::IQ4_NL, "gguf/pydoc6m-pure-iq4_nl.gguf"},
-                                           std::pair{TensorType::IQ4_XS, "gguf/pydoc6m-pure-iq4_xs.gguf"}),
-                         [](const auto& info) { return std::string(type_name(info.param.first)); });
+// With --pure, llama-quantize's K mixes put every tensor in the mix's base type (the file type says the mix).
+INSTANTIATE_TEST_SUITE_P(Pure, LlamaQuantize,
+                         ::testing::Values(QuantizeCase{"Q4_0", true, "gguf/pydoc6m-pure-q4_0.gguf"},
+                                           QuantizeCase{"Q4_1", true, "gguf/pydoc6m-pure-q4_1.gguf"},
+                                           QuantizeCase{"Q5_0", true, "gguf/pydoc6m-pure-q5_0.gguf"},
+                                           QuantizeCase{"Q5_1", true, "gguf/pydoc6m-pure-q5_1.gguf"},
+                                           QuantizeCase{"Q8_0", true, "gguf/pydoc6m-pure-q8_0.gguf"},
+                                           QuantizeCase{"Q2_K", true, "gguf/pydoc6m-pure-q2_k.gguf"},
+                                           QuantizeCase{"Q3_K_M", true, "gguf/pydoc6m-pure-q3_k.gguf"},
+                                           QuantizeCase{"Q4_K_M", true, "gguf/pydoc6m-pure-q4_k.gguf"},
+                                           QuantizeCase{"Q5_K_M", true, "gguf/pydoc6m-pure-q5_k.gguf"},
+                                           QuantizeCase{"Q6_K", true, "gguf/pydoc6m-pure-q6_k.gguf"},
+                                           QuantizeCase{"IQ4_NL", true, "gguf/pydoc6m-pure-iq4_nl.gguf"},
+                                           QuantizeCase{"IQ4_XS", true, "gguf/pydoc6m-pure-iq4_xs.gguf"}),
+                         [](const auto& info) { return std::string(info.param.type); });
 
-TEST(Quantize, RefusesWhatItCannotDoYet) {
+INSTANTIATE_TEST_SUITE_P(Mix, LlamaQuantize,
+                         ::testing::Values(QuantizeCase{"Q2_K", false, "gguf/pydoc6m-q2_k.gguf"},
+                                           QuantizeCase{"Q3_K_M", false, "gguf/pydoc6m-q3_k_m.gguf"},
+                                           QuantizeCase{"Q4_K_M", false, "gguf/pydoc6m-q4_k_m.gguf"}),
+                         [](const auto& info) { return std::string(info.param.type); });
+
+TEST(Quantize, RefusesBadRequests) {
     GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
     QuantizeOptions o;
     o.type = "Q4_K";
     o.pure = true;
     EXPECT_THROW(plan_quantize(in, o), Error);  // not a llama-quantize type name
     o.type = "Q4_K_M";
-    EXPECT_THROW(plan_quantize(in, o), Error);  // k-quants: not yet
-    o.type = "Q4_0";
-    o.pure = false;
-    EXPECT_THROW(plan_quantize(in, o), Error);  // llama.cpp's Q4_0 mix puts output.weight in Q6_K: not yet
-    o.type = "Q8_0";
-    EXPECT_NO_THROW(plan_quantize(in, o));      // its Q8_0 mix is all Q8_0
+    EXPECT_NO_THROW(plan_quantize(in, o));
     GgufFile q(test::fixture("gguf/pydoc6m-pure-q8_0.gguf"));
     o.type = "Q4_0";
-    o.pure = true;
     EXPECT_THROW(plan_quantize(q, o), Error);  // requantizing needs --allow-requantize
     o.allow_requantize = true;
     EXPECT_NO_THROW(plan_quantize(q, o));

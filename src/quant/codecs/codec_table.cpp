@@ -5,27 +5,38 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "quant/codecs/iq4.h"
+#include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
+#include "quant/codecs/legacy_weighted.h"
 
 namespace qforge {
 namespace {
 
 struct Codec {
     TensorType type;
-    void (*quantize)(const float*, void*, std::int64_t);
+    // importance: per-column weights (n of them) or null; types without an imatrix search ignore it, as
+    // llama.cpp's do (Q8_0 and the float types).
+    void (*quantize)(const float*, void*, std::int64_t, const float* importance);
     void (*dequantize)(const void*, float*, std::int64_t);
 };
 
 template <typename Block, void (*Q)(const float*, Block*, std::int64_t)>
-void q(const float* x, void* out, std::int64_t n) { Q(x, static_cast<Block*>(out), n); }
+void q(const float* x, void* out, std::int64_t n, const float*) { Q(x, static_cast<Block*>(out), n); }
+// Types whose quantizer takes the importance itself.
+template <typename Block, void (*Q)(const float*, Block*, std::int64_t, const float*)>
+void qi(const float* x, void* out, std::int64_t n, const float* importance) { Q(x, static_cast<Block*>(out), n, importance); }
+// Legacy types: the reference quantizer, or the weighted search when there is an imatrix.
+template <typename Block, void (*Q)(const float*, Block*, std::int64_t),
+          void (*W)(const float*, Block*, std::int64_t, const float*)>
+void ql(const float* x, void* out, std::int64_t n, const float* importance) {
+    if (importance != nullptr) W(x, static_cast<Block*>(out), n, importance);
+    else Q(x, static_cast<Block*>(out), n);
+}
 template <typename Block, void (*D)(const Block*, float*, std::int64_t)>
 void dq(const void* in, float* y, std::int64_t n) { D(static_cast<const Block*>(in), y, n); }
 
-void iq4_nl_q(const float* x, void* out, std::int64_t n) { quantize_row_iq4_nl(x, static_cast<BlockIQ4_NL*>(out), n); }
-void iq4_xs_q(const float* x, void* out, std::int64_t n) { quantize_row_iq4_xs(x, static_cast<BlockIQ4_XS*>(out), n); }
-
 template <TensorType T>
-void float_q(const float* x, void* out, std::int64_t n) { convert_from_f32(T, x, out, static_cast<std::size_t>(n)); }
+void float_q(const float* x, void* out, std::int64_t n, const float*) { convert_from_f32(T, x, out, static_cast<std::size_t>(n)); }
 template <TensorType T>
 void float_dq(const void* in, float* y, std::int64_t n) { convert_to_f32(T, in, y, static_cast<std::size_t>(n)); }
 
@@ -33,13 +44,19 @@ const std::array kCodecs = {
     Codec{TensorType::F32, float_q<TensorType::F32>, float_dq<TensorType::F32>},
     Codec{TensorType::F16, float_q<TensorType::F16>, float_dq<TensorType::F16>},
     Codec{TensorType::BF16, float_q<TensorType::BF16>, float_dq<TensorType::BF16>},
-    Codec{TensorType::Q4_0, q<BlockQ4_0, quantize_row_q4_0>, dq<BlockQ4_0, dequantize_row_q4_0>},
-    Codec{TensorType::Q4_1, q<BlockQ4_1, quantize_row_q4_1>, dq<BlockQ4_1, dequantize_row_q4_1>},
-    Codec{TensorType::Q5_0, q<BlockQ5_0, quantize_row_q5_0>, dq<BlockQ5_0, dequantize_row_q5_0>},
-    Codec{TensorType::Q5_1, q<BlockQ5_1, quantize_row_q5_1>, dq<BlockQ5_1, dequantize_row_q5_1>},
+    Codec{TensorType::Q4_0, ql<BlockQ4_0, quantize_row_q4_0, quantize_row_q4_0_weighted>, dq<BlockQ4_0, dequantize_row_q4_0>},
+    Codec{TensorType::Q4_1, ql<BlockQ4_1, quantize_row_q4_1, quantize_row_q4_1_weighted>, dq<BlockQ4_1, dequantize_row_q4_1>},
+    Codec{TensorType::Q5_0, ql<BlockQ5_0, quantize_row_q5_0, quantize_row_q5_0_weighted>, dq<BlockQ5_0, dequantize_row_q5_0>},
+    Codec{TensorType::Q5_1, ql<BlockQ5_1, quantize_row_q5_1, quantize_row_q5_1_weighted>, dq<BlockQ5_1, dequantize_row_q5_1>},
     Codec{TensorType::Q8_0, q<BlockQ8_0, quantize_row_q8_0>, dq<BlockQ8_0, dequantize_row_q8_0>},
-    Codec{TensorType::IQ4_NL, iq4_nl_q, dq<BlockIQ4_NL, dequantize_row_iq4_nl>},
-    Codec{TensorType::IQ4_XS, iq4_xs_q, dq<BlockIQ4_XS, dequantize_row_iq4_xs>},
+    Codec{TensorType::Q2_K, qi<BlockQ2_K, quantize_row_q2_k>, dq<BlockQ2_K, dequantize_row_q2_k>},
+    Codec{TensorType::Q3_K, qi<BlockQ3_K, quantize_row_q3_k>, dq<BlockQ3_K, dequantize_row_q3_k>},
+    Codec{TensorType::Q4_K, qi<BlockQ4_K, quantize_row_q4_k>, dq<BlockQ4_K, dequantize_row_q4_k>},
+    Codec{TensorType::Q5_K, qi<BlockQ5_K, quantize_row_q5_k>, dq<BlockQ5_K, dequantize_row_q5_k>},
+    Codec{TensorType::Q6_K, qi<BlockQ6_K, quantize_row_q6_k>, dq<BlockQ6_K, dequantize_row_q6_k>},
+    Codec{TensorType::Q8_K, q<BlockQ8_K, quantize_row_q8_k>, dq<BlockQ8_K, dequantize_row_q8_k>},
+    Codec{TensorType::IQ4_NL, qi<BlockIQ4_NL, quantize_row_iq4_nl>, dq<BlockIQ4_NL, dequantize_row_iq4_nl>},
+    Codec{TensorType::IQ4_XS, qi<BlockIQ4_XS, quantize_row_iq4_xs>, dq<BlockIQ4_XS, dequantize_row_iq4_xs>},
 };
 
 const Codec& codec(TensorType t) {
@@ -56,7 +73,9 @@ bool has_codec(TensorType t) {
     return t == TensorType::F64 || t == TensorType::F8_E4M3 || t == TensorType::F8_E5M2;
 }
 
-void quantize_row(TensorType t, const float* x, void* out, std::int64_t n) { codec(t).quantize(x, out, n); }
+void quantize_row(TensorType t, const float* x, void* out, std::int64_t n, const float* importance) {
+    codec(t).quantize(x, out, n, importance);
+}
 
 void dequantize_row(TensorType t, const void* in, float* y, std::int64_t n) {
     if (t == TensorType::F64 || t == TensorType::F8_E4M3 || t == TensorType::F8_E5M2) {

@@ -8,8 +8,10 @@
 namespace qforge {
 
 bool has_codec(TensorType type);
-// n is a multiple of the type's block size.
-void quantize_row(TensorType type, const float* x, void* out, std::int64_t n);
+// n is a multiple of the type's block size. importance: n per-column weights from an importance matrix, used
+// by the types whose llama.cpp quantizer has an imatrix search; null for the reference quantizer. With
+// importance, x must be one whole row (some searches take statistics over the row).
+void quantize_row(TensorType type, const float* x, void* out, std::int64_t n, const float* importance = nullptr);
 void dequantize_row(TensorType type, const void* in, float* y, std::int64_t n);
 
 }  // namespace qforge

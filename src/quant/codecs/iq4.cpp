@@ -5,12 +5,12 @@
 #include <cstring>
 
 #include "core/float_convert.h"
+#include "quant/codecs/rounding.h"
 
 namespace qforge {
 namespace {
 
 constexpr std::int8_t kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-constexpr float kGroupMaxEps = 1e-15f;
 constexpr int kTries = 7;
 
 int best_index(float x) {
@@ -23,13 +23,6 @@ int best_index(float x) {
         else lo = mid;
     }
     return x - kValues[hi - 1] < kValues[hi] - x ? hi - 1 : hi;
-}
-
-int nearest_int(float f) {
-    const float v = f + 12582912.f;
-    int i;
-    std::memcpy(&i, &v, sizeof(int));
-    return (i & 0x007fffff) - 0x00400000;
 }
 
 // llama.cpp's quantize_row_iq4_nl_impl for one super-block of `super` weights in blocks of 32.
