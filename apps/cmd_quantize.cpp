@@ -1,9 +1,9 @@
-// qforge quantize IN.gguf OUT.gguf TYPE [--pure] [--allow-requantize] [--leave-output-tensor] [-q]
-// As llama-quantize; prints the sizes and bits per weight before and after.
+// qforge quantize IN OUT TYPE [options]: llama-quantize's flags and summary lines; --json for machines.
 #include <memory>
 #include <string>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "qforge/qforge.h"
@@ -13,18 +13,39 @@ namespace qforge::cli {
 void add_quantize_command(CLI::App& app) {
     auto req = std::make_shared<QuantizeRequest>();
     auto quiet = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("quantize", "Quantize a GGUF model (as llama-quantize)");
-    cmd->add_option("input", req->input, "Input GGUF")->required();
+    auto json = std::make_shared<bool>(false);
+    auto* cmd = app.add_subcommand("quantize", "Quantize a model to a GGUF type or mix (as llama-quantize)");
+    cmd->add_option("input", req->input, "Input GGUF, Hugging Face checkpoint directory or llama2.c checkpoint")->required();
     cmd->add_option("output", req->output, "Output GGUF")->required();
-    cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q4_K_M, ...)")->required();
+    cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q2_K, Q4_K_M, IQ4_XS, ...)")->required();
     cmd->add_flag("--pure", req->pure, "Every quantizable tensor in TYPE (no per-tensor mix)");
     cmd->add_flag("--allow-requantize", req->allow_requantize, "Allow quantizing already quantized tensors");
     cmd->add_flag("--leave-output-tensor", req->leave_output_tensor, "Keep output.weight as it is");
+    cmd->add_option("--imatrix", req->imatrix, "Importance matrix (llama-imatrix's .dat or GGUF layout)");
+    cmd->add_option("--output-tensor-type", req->output_tensor_type, "Type for output.weight (e.g. q8_0)");
+    cmd->add_option("--token-embedding-type", req->token_embedding_type, "Type for token_embd.weight");
+    cmd->add_option("--tensor-type", req->tensor_types, "REGEX=TYPE: tensors whose name matches get TYPE (repeatable)")
+        ->take_all();
+    cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
-    cmd->callback([req, quiet] {
-        req->progress = !*quiet;
+    cmd->add_flag("--json", *json, "Print the summary as JSON on stdout");
+    cmd->callback([req, quiet, json] {
+        req->progress = !*quiet && !*json;
         const QuantizeResult r = quantize(*req);
+        for (const auto& w : r.warnings) fmt::print(stderr, "quantize: warning: {}\n", w);
+        if (r.fallbacks > 0)
+            fmt::print(stderr, "quantize: WARNING: {} tensor(s) required fallback quantization\n", r.fallbacks);
         auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
+        if (*json) {
+            nlohmann::json j = {{"input", req->input},          {"output", req->output},
+                                {"type", req->type},            {"tensors", r.tensors},
+                                {"quantized", r.quantized},     {"bytes_before", r.bytes_before},
+                                {"bytes_after", r.bytes_after}, {"bpw_before", r.bpw_before},
+                                {"bpw_after", r.bpw_after},     {"fallbacks", r.fallbacks},
+                                {"warnings", r.warnings}};
+            fmt::print("{}\n", j.dump(2));
+            return;
+        }
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
         fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors, req->type);

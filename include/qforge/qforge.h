@@ -31,12 +31,17 @@ ConvertResult convert(const ConvertRequest& request);
 
 // --- quantize -----------------------------------------------------------------------------------------
 struct QuantizeRequest {
-    std::string input;   // GGUF
+    std::string input;   // GGUF file, Hugging Face checkpoint directory or llama2.c checkpoint
     std::string output;  // GGUF; written atomically
-    std::string type;    // llama-quantize's name: F16, Q4_0, Q8_0, Q4_K_M ... (k-quant/IQ types are not written yet)
+    std::string type;    // llama-quantize's name: F16, Q4_0, Q8_0, Q2_K, Q4_K_M, IQ4_XS ...
     bool pure = false;   // every quantizable tensor in `type`, no per-tensor mix
     bool allow_requantize = false;
     bool leave_output_tensor = false;
+    std::string imatrix;                   // importance matrix file (.dat or GGUF layout); empty: none
+    std::string output_tensor_type;        // type for output.weight; empty: the mix's choice
+    std::string token_embedding_type;      // type for token_embd.weight; empty: the mix's choice
+    std::vector<std::string> tensor_types; // "REGEX=TYPE" overrides, first match wins
+    int threads = 0;                       // 0: one per physical core
     bool progress = true;
 };
 
@@ -44,6 +49,8 @@ struct QuantizeResult {
     std::size_t tensors = 0, quantized = 0;
     std::uint64_t bytes_before = 0, bytes_after = 0;
     double bpw_before = 0.0, bpw_after = 0.0;
+    int fallbacks = 0;                  // tensors whose rows did not fit the mix's type (llama.cpp's fallbacks)
+    std::vector<std::string> warnings;  // one line each: fallbacks, tensors the imatrix does not cover
 };
 
 QuantizeResult quantize(const QuantizeRequest& request);

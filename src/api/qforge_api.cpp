@@ -2,7 +2,8 @@
 #include "qforge/qforge.h"
 
 #include "convert/convert.h"
-#include "convert/quantize_gguf.h"
+#include "convert/quantize_model.h"
+#include "formats/imatrix/imatrix_data.h"
 #include "core/error.h"
 #include "formats/inventory.h"
 #include "formats/gguf/gguf_file.h"
@@ -30,29 +31,48 @@ ConvertResult convert(const ConvertRequest& request) {
     return {s.input_kind, s.tensors, s.parameters, s.bytes};
 }
 
+namespace {
+
+TensorType ggml_type_named(const std::string& name, const std::string& option) {
+    const auto t = type_from_name(name);
+    if (!t || !traits(*t).in_gguf) fail("quantize: {} '{}' is not a ggml tensor type (f16, q8_0, q6_K, ...)", option, name);
+    return *t;
+}
+
+}  // namespace
+
 QuantizeResult quantize(const QuantizeRequest& request) {
-    std::error_code ec;
-    if (std::filesystem::exists(request.output, ec) && std::filesystem::equivalent(request.input, request.output, ec))
-        fail("{}: output would overwrite the input", request.output);
-    const GgufFile in(request.input);
     QuantizeOptions o;
     o.type = request.type;
     o.pure = request.pure;
     o.allow_requantize = request.allow_requantize;
     o.leave_output_tensor = request.leave_output_tensor;
-    const GgufPlan plan = plan_quantize(in, o);
-    write_gguf_plan(request.output, plan.metadata, plan.tensors, request.progress);
-    QuantizeResult r;
-    r.tensors = plan.tensors.size();
-    std::uint64_t elements = 0;
-    for (const auto& p : plan.tensors) {
-        r.bytes_before += p.src->data.size();
-        r.bytes_after += p.out.nbytes();
-        elements += static_cast<std::uint64_t>(p.src->n_elements());
-        if (p.out.type != p.src->type) ++r.quantized;
+    o.progress = request.progress;
+    if (!request.output_tensor_type.empty())
+        o.output_tensor_type = ggml_type_named(request.output_tensor_type, "--output-tensor-type");
+    if (!request.token_embedding_type.empty())
+        o.token_embedding_type = ggml_type_named(request.token_embedding_type, "--token-embedding-type");
+    for (const auto& spec : request.tensor_types) {
+        const auto eq = spec.rfind('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+            fail("quantize: --tensor-type '{}': expected REGEX=TYPE (e.g. attn_v=q8_0)", spec);
+        o.tensor_types.push_back({spec.substr(0, eq), ggml_type_named(spec.substr(eq + 1), "--tensor-type")});
     }
-    r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / static_cast<double>(elements);
-    r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / static_cast<double>(elements);
+    if (!request.imatrix.empty()) {
+        o.imatrix = std::make_shared<const Imatrix>(read_imatrix(request.imatrix));
+        o.imatrix_path = request.imatrix;
+    }
+    const QuantizeSummary s = quantize_model(request.input, request.output, o, request.threads);
+    QuantizeResult r;
+    r.tensors = s.tensors;
+    r.quantized = s.quantized;
+    r.bytes_before = s.bytes_before;
+    r.bytes_after = s.bytes_after;
+    r.fallbacks = s.fallbacks;
+    r.warnings = s.warnings;
+    const auto elements = static_cast<double>(std::max<std::uint64_t>(s.elements, 1));
+    r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / elements;
+    r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / elements;
     return r;
 }
 

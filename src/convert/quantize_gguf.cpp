@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <regex>
 
 #include "core/error.h"
 #include "quant/codecs/codec_table.h"
@@ -16,20 +17,12 @@ int layer_of(const std::string& name) {
     return layer;
 }
 
-}  // namespace
-
-std::vector<const TensorView*> llama_quantize_order(const GgufFile& in) {
-    std::vector<const TensorView*> order;
-    for (const auto& t : in.tensors()) order.push_back(&t);
-    std::stable_sort(order.begin(), order.end(), [](const TensorView* a, const TensorView* b) {
-        const int la = layer_of(a->name), lb = layer_of(b->name);
-        return la != lb ? la < lb : a->name < b->name;
-    });
-    return order;
+bool llama_order_less(const std::string& a, const std::string& b) {
+    const int la = layer_of(a), lb = layer_of(b);
+    return la != lb ? la < lb : a < b;
 }
 
-MixModelInfo mix_model_info(const GgufFile& in) {
-    const auto& m = in.metadata();
+MixModelInfo model_info(const GgufMetadata& m, const std::vector<PlannedTensor>& tensors) {
     MixModelInfo info;
     info.arch = m.get_string("general.architecture").value_or("llama");
     const std::string a = info.arch + ".";
@@ -37,54 +30,152 @@ MixModelInfo mix_model_info(const GgufFile& in) {
     info.n_head = m.get_int(a + "attention.head_count").value_or(1);
     info.n_head_kv = m.get_int(a + "attention.head_count_kv").value_or(info.n_head);
     info.n_expert = m.get_int(a + "expert_count").value_or(0);
-    info.has_output = in.find("output.weight") != nullptr;
-    for (const auto& t : in.tensors())
-        if (t.name.find("attn_v.weight") != std::string::npos || t.name.find("attn_qkv.weight") != std::string::npos ||
-            t.name.find("attn_kv_b.weight") != std::string::npos)
+    info.has_output = false;
+    for (const auto& t : tensors) {
+        const std::string& n = t.out.name;
+        if (n == "output.weight") info.has_output = true;
+        if (n.find("attn_v.weight") != std::string::npos || n.find("attn_qkv.weight") != std::string::npos ||
+            n.find("attn_kv_b.weight") != std::string::npos)
             ++info.n_attention_wv;
+    }
     return info;
 }
 
-GgufPlan plan_quantize(const GgufFile& in, const QuantizeOptions& o) {
+// Types whose llama.cpp quantizer refuses to run without importance data.
+bool needs_imatrix(TensorType t, const LlamaMix& mix, const std::string& name) {
+    switch (t) {
+        case TensorType::IQ2_XXS: case TensorType::IQ2_XS: case TensorType::IQ2_S: case TensorType::IQ1_S:
+            return true;
+        case TensorType::IQ1_M: return name != "token_embd.weight" && name != "output.weight";
+        case TensorType::Q2_K: return mix.name == "Q2_K_S" && name != "token_embd.weight";
+        default: return false;
+    }
+}
+
+std::string truncated(const std::string& s) { return s.size() > 127 ? s.substr(0, 127) : s; }
+
+void record_imatrix(GgufMetadata& meta, const QuantizeOptions& o) {
+    const Imatrix& im = *o.imatrix;
+    meta.set("quantize.imatrix.file", GgufValue::make(truncated(o.imatrix_path)));
+    if (!im.datasets.empty() && !im.datasets.front().empty())
+        meta.set("quantize.imatrix.dataset", GgufValue::make(truncated(im.datasets.front())));
+    meta.set("quantize.imatrix.entries_count", GgufValue::make(static_cast<std::int32_t>(im.entries.size())));
+    if (im.chunk_count > 0)
+        meta.set("quantize.imatrix.chunks_count", GgufValue::make(static_cast<std::int32_t>(im.chunk_count)));
+}
+
+}  // namespace
+
+std::vector<const TensorView*> llama_quantize_order(const GgufFile& in) {
+    std::vector<const TensorView*> order;
+    for (const auto& t : in.tensors()) order.push_back(&t);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const TensorView* a, const TensorView* b) { return llama_order_less(a->name, b->name); });
+    return order;
+}
+
+MixModelInfo mix_model_info(const GgufFile& in) {
+    std::vector<PlannedTensor> tensors;
+    for (const auto& t : in.tensors()) tensors.push_back({{t.name, t.type, t.ne}, &t, {}, 0});
+    return model_info(in.metadata(), tensors);
+}
+
+QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& o) {
+    GgufPlan base;
+    base.metadata = in.metadata();
+    for (const auto& t : in.tensors()) base.tensors.push_back({{t.name, t.type, t.ne}, &t, {}, 0});
+    return plan_quantize(std::move(base), in.path(), o);
+}
+
+QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const QuantizeOptions& o) {
     const auto mix = find_llama_mix(o.type);
     if (!mix) fail("quantize: unknown type '{}' (llama-quantize's names: Q4_0, Q8_0, Q4_K_M, ...)", o.type);
+    if (mix->name == "Q2_K_S" && !o.imatrix)
+        fail("quantize: {} needs an importance matrix (--imatrix FILE), as llama-quantize requires", mix->name);
     const bool quantized_default = traits(mix->default_type).quantized;
-    if (o.pure && !has_codec(mix->default_type))
-        fail("quantize: {} is not implemented yet (qforge writes F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0)",
-             type_name(mix->default_type));
-    GgufPlan plan;
-    for (const auto& [k, v] : in.metadata().items())
+
+    QuantizePlan result;
+    GgufPlan& plan = result.plan;
+    for (const auto& [k, v] : base.metadata.items())
         if (!k.starts_with("split.")) plan.metadata.set(k, v);
     // llama.cpp removes and re-appends these two keys, so they end the list in this order
     plan.metadata.remove("general.quantization_version");
     plan.metadata.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));
     plan.metadata.remove("general.file_type");
     plan.metadata.set("general.file_type", GgufValue::make(mix->ftype));
+    if (o.imatrix) record_imatrix(plan.metadata, o);
 
-    MixPlanner planner(*mix, mix_model_info(in));
-    for (const TensorView* t : llama_quantize_order(in)) {
-        PlannedTensor p;
-        p.src = t;
-        p.out = {t->name, t->type, t->ne};
-        if (is_quantizable_tensor(t->name, t->ne.size(), !o.leave_output_tensor)) {
-            TensorType target = mix->default_type;
-            if (!o.pure && quantized_default) target = planner.choose(t->name, t->ne[0]);
-            if (target != t->type) {
-                if (!has_codec(target))
-                    fail("quantize: {} puts tensor '{}' in {}, which qforge cannot write yet", mix->name, t->name,
-                         type_name(target));
-                if (traits(t->type).quantized && !o.allow_requantize)
-                    fail("{}: tensor '{}' is already {}: requantizing is disabled (pass --allow-requantize)",
-                         in.path(), t->name, type_name(t->type));
-                if (t->ne[0] % traits(target).block_size != 0)
-                    fail("{}: tensor '{}' has rows of {}, not a multiple of {}'s block size {}", in.path(), t->name,
-                         t->ne[0], type_name(target), traits(target).block_size);
-                p.out.type = target;
+    std::vector<std::pair<std::regex, TensorType>> overrides;
+    std::vector<bool> override_used(o.tensor_types.size(), false);
+    for (const auto& ov : o.tensor_types) {
+        try {
+            overrides.emplace_back(std::regex(ov.pattern), ov.type);
+        } catch (const std::regex_error& e) {
+            fail("quantize: --tensor-type '{}': not a valid regular expression ({})", ov.pattern, e.what());
+        }
+    }
+
+    MixModelInfo info = model_info(base.metadata, base.tensors);
+    info.has_imatrix = o.imatrix != nullptr;
+    MixPlanner planner(*mix, info, {o.output_tensor_type, o.token_embedding_type});
+    std::stable_sort(base.tensors.begin(), base.tensors.end(),
+                     [](const PlannedTensor& a, const PlannedTensor& b) { return llama_order_less(a.out.name, b.out.name); });
+    for (PlannedTensor& p : base.tensors) {
+        const std::string& name = p.out.name;
+        const TensorType input_type = p.out.type;
+        if (p.src == nullptr || !is_quantizable_tensor(name, p.out.ne.size(), !o.leave_output_tensor)) {
+            plan.tensors.push_back(std::move(p));
+            continue;
+        }
+        TensorType target = mix->default_type;
+        if (!o.pure && quantized_default) {
+            const int before = planner.fallbacks();
+            target = planner.choose(name, p.out.ne[0]);
+            if (planner.fallbacks() != before)
+                result.warnings.push_back(fmt::format("tensor '{}': rows of {} are not a multiple of the mix's block size, "
+                                                      "using fallback type {}", name, p.out.ne[0], type_name(target)));
+        }
+        if (name == "token_embd.weight" && o.token_embedding_type) target = *o.token_embedding_type;
+        if (name == "output.weight" && o.output_tensor_type) target = *o.output_tensor_type;
+        for (std::size_t i = 0; i < overrides.size(); ++i) {
+            if (std::regex_search(name, overrides[i].first)) {
+                target = overrides[i].second;
+                override_used[i] = true;
+                break;
             }
+        }
+        if (target != input_type) {
+            if (!has_codec(target))
+                fail("quantize: tensor '{}' would be {}, which qforge cannot write yet", name, type_name(target));
+            if (traits(input_type).quantized && !o.allow_requantize)
+                fail("{}: tensor '{}' is already {}: requantizing is disabled (pass --allow-requantize)", source, name,
+                     type_name(input_type));
+            if (p.out.ne[0] % traits(target).block_size != 0)
+                fail("{}: tensor '{}' has rows of {}, not a multiple of {}'s block size {}", source, name, p.out.ne[0],
+                     type_name(target), traits(target).block_size);
+            const std::int64_t n_mat = p.out.ne.size() >= 3 ? p.out.ne[2] : 1;
+            if (const ImatrixEntry* e = o.imatrix ? o.imatrix->find(name) : nullptr) {
+                if (e->sums.size() == static_cast<std::size_t>(p.out.ne[0] * n_mat)) {
+                    p.importance = std::make_shared<const std::vector<float>>(e->means());
+                } else if (name != "token_embd.weight") {
+                    fail("{}: imatrix entry '{}' has {} values, the tensor needs {} ({} columns x {} matrices)",
+                         o.imatrix_path, name, e->sums.size(), p.out.ne[0] * n_mat, p.out.ne[0], n_mat);
+                }
+            } else if (o.imatrix) {
+                result.warnings.push_back(fmt::format("tensor '{}': no importance data in {}", name, o.imatrix_path));
+            }
+            if (!p.importance && needs_imatrix(target, *mix, name))
+                fail("quantize: tensor '{}' in {} needs importance data (--imatrix) that covers it", name, type_name(target));
+            p.out.type = target;
         }
         plan.tensors.push_back(std::move(p));
     }
-    return plan;
+    for (std::size_t i = 0; i < o.tensor_types.size(); ++i)
+        if (!override_used[i])
+            fail("quantize: --tensor-type '{}={}' matches no quantizable tensor of {}", o.tensor_types[i].pattern,
+                 type_name(o.tensor_types[i].type), source);
+    result.fallbacks = planner.fallbacks();
+    return result;
 }
 
 }  // namespace qforge

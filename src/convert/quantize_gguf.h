@@ -1,14 +1,25 @@
 #pragma once
-// `qforge quantize IN.gguf OUT.gguf TYPE [--pure]`, the way llama-quantize writes it (its tensor order, its
-// metadata updates, its reference quantizers, its per-tensor mix choices), so the output is byte-identical to
-// llama.cpp's. A mix that needs a type qforge cannot write yet (k-quants, IQ types) is refused by name.
+// `qforge quantize IN OUT TYPE`, the way llama-quantize writes it (its tensor order, its metadata updates, its
+// quantizers with and without an importance matrix, its per-tensor mix choices and fallbacks), so the output
+// is byte-identical to llama.cpp's. The input is a GGUF file or any plan that yields one (a Hugging Face
+// checkpoint converted on the fly).
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "convert/hf_to_gguf.h"
 #include "formats/gguf/gguf_file.h"
+#include "formats/imatrix/imatrix_data.h"
 #include "quant/plan/llama_mix.h"
 
 namespace qforge {
+
+// --tensor-type REGEX=TYPE: tensors whose name the regex finds (std::regex_search, as llama.cpp) get TYPE.
+struct TensorTypeOverride {
+    std::string pattern;
+    TensorType type;
+};
 
 struct QuantizeOptions {
     std::string type = "Q8_0";  // llama-quantize's name: a type (Q4_0) or a mix (Q4_K_M)
@@ -16,9 +27,22 @@ struct QuantizeOptions {
     bool allow_requantize = false;
     bool leave_output_tensor = false;
     bool progress = true;
+    std::optional<TensorType> output_tensor_type, token_embedding_type;
+    std::vector<TensorTypeOverride> tensor_types;  // first match wins
+    std::shared_ptr<const Imatrix> imatrix;         // --imatrix, already read
+    std::string imatrix_path;                       // as given, recorded in quantize.imatrix.file
 };
 
-GgufPlan plan_quantize(const GgufFile& in, const QuantizeOptions& options);
+struct QuantizePlan {
+    GgufPlan plan;
+    std::vector<std::string> warnings;  // fallbacks, tensors without importance data
+    int fallbacks = 0;
+};
+
+// `base` is what the unquantized output would be (a GGUF file's own tensors, or a converter's plan);
+// `source` names it in errors.
+QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const QuantizeOptions& options);
+QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& options);
 
 // llama.cpp's loader order: tensors outside blocks first, then block by block, by name within each.
 std::vector<const TensorView*> llama_quantize_order(const GgufFile& in);

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "quant/codecs/codec_table.h"
 #include "core/progress.h"
+#include "core/thread_pool.h"
 #include "model/rope_permute.h"
 
 namespace qforge {
@@ -13,39 +14,46 @@ namespace {
 
 constexpr std::size_t kChunkBytes = 4u << 20;
 
-void write_converted(GgufWriter& w, const PlannedTensor& p) {
+void write_converted(GgufWriter& w, const PlannedTensor& p, ThreadPool& pool) {
     const TensorView& src = *p.src;
     const auto& out = p.out;
     // A 1-D tensor (a bias) is permuted element by element; otherwise rows of ne[0] elements.
     const bool one_d = out.ne.size() == 1;
     const std::int64_t row_len = one_d ? 1 : out.ne[0];
     const std::int64_t rows = one_d ? out.ne[0] : src.n_rows();
+    const std::int64_t rows_per_matrix = out.ne.size() >= 2 ? out.ne[1] : rows;
     if (p.permute_heads > 0 && (rows % p.permute_heads != 0 || (rows / p.permute_heads) % 2 != 0))
         fail("tensor '{}': {} rows cannot be permuted over {} heads", src.name, rows, p.permute_heads);
 
     const bool same_type = src.type == out.type;
     if (!same_type && !(has_codec(src.type) && has_codec(out.type)))
         fail("tensor '{}': cannot convert {} to {}", src.name, type_name(src.type), type_name(out.type));
+    const float* importance = p.importance ? p.importance->data() : nullptr;
+    if (importance != nullptr && p.importance->size() != static_cast<std::size_t>(row_len * (rows / rows_per_matrix)))
+        fail("tensor '{}': {} importance values for rows of {}", src.name, p.importance->size(), row_len);
     const std::size_t in_row_bytes = *bytes_for(src.type, static_cast<std::uint64_t>(row_len));
     const std::size_t out_row_bytes = *bytes_for(out.type, static_cast<std::uint64_t>(row_len));
     const std::int64_t rows_per_chunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(kChunkBytes / std::max<std::size_t>(out_row_bytes, 1)));
 
     std::vector<std::uint8_t> buffer;
-    std::vector<float> f32(static_cast<std::size_t>(row_len));
     for (std::int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
         const std::int64_t r1 = std::min(rows, r0 + rows_per_chunk);
         buffer.resize(static_cast<std::size_t>(r1 - r0) * out_row_bytes);
-        for (std::int64_t r = r0; r < r1; ++r) {
-            const std::int64_t s = p.permute_heads > 0 ? rope_source_row(r, rows, p.permute_heads) : r;
-            const std::uint8_t* in = src.data.data() + static_cast<std::size_t>(s) * in_row_bytes;
-            std::uint8_t* dst = buffer.data() + static_cast<std::size_t>(r - r0) * out_row_bytes;
-            if (same_type) {
-                std::memcpy(dst, in, out_row_bytes);
-            } else {
-                dequantize_row(src.type, in, f32.data(), row_len);
-                quantize_row(out.type, f32.data(), dst, row_len);
+        pool.parallel_for(r1 - r0, [&](std::int64_t b, std::int64_t e) {
+            std::vector<float> f32(static_cast<std::size_t>(row_len));
+            for (std::int64_t r = r0 + b; r < r0 + e; ++r) {
+                const std::int64_t s = p.permute_heads > 0 ? rope_source_row(r, rows, p.permute_heads) : r;
+                const std::uint8_t* in = src.data.data() + static_cast<std::size_t>(s) * in_row_bytes;
+                std::uint8_t* dst = buffer.data() + static_cast<std::size_t>(r - r0) * out_row_bytes;
+                if (same_type) {
+                    std::memcpy(dst, in, out_row_bytes);
+                } else {
+                    dequantize_row(src.type, in, f32.data(), row_len);
+                    const float* imp = importance != nullptr ? importance + (r / rows_per_matrix) * row_len : nullptr;
+                    quantize_row(out.type, f32.data(), dst, row_len, imp);
+                }
             }
-        }
+        });
         w.write(buffer);
     }
 }
@@ -64,7 +72,8 @@ PlanTotals plan_totals(const std::vector<PlannedTensor>& plan) {
 }
 
 void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, const std::vector<PlannedTensor>& plan,
-                     bool show_progress) {
+                     bool show_progress, int n_threads) {
+    ThreadPool pool(n_threads);
     std::vector<GgufTensorInfo> infos;
     for (const auto& p : plan) infos.push_back(p.out);
     GgufWriter w(path, metadata, std::move(infos));
@@ -79,7 +88,7 @@ void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, cons
             for (std::size_t off = 0; off < p.src->data.size(); off += kChunkBytes)
                 w.write(p.src->data.subspan(off, std::min(kChunkBytes, p.src->data.size() - off)));
         } else {
-            write_converted(w, p);
+            write_converted(w, p, pool);
         }
         progress.advance(p.out.nbytes(), p.out.name);
     }

@@ -4,6 +4,7 @@
 // output type (float or quantized, through the codec table), and written, so memory holds one buffer, never
 // the model.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct PlannedTensor {
     const TensorView* src = nullptr;      // read from here ...
     std::vector<std::uint8_t> generated;  // ... or these bytes, already in out.type (tensors the converter makes)
     std::int64_t permute_heads = 0;       // > 0: apply llama.cpp's RoPE row permutation over this many heads
+    // Per-column importance (imatrix means) for the quantizer: ne[0] values per matrix (ne[0] * ne[2] for
+    // stacked expert matrices); null: the reference quantizer.
+    std::shared_ptr<const std::vector<float>> importance;
 };
 
 struct PlanTotals {
@@ -26,7 +30,8 @@ struct PlanTotals {
 };
 PlanTotals plan_totals(const std::vector<PlannedTensor>& plan);
 
+// n_threads: rows of a tensor are converted in parallel (0: one per physical core).
 void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, const std::vector<PlannedTensor>& plan,
-                     bool show_progress);
+                     bool show_progress, int n_threads = 1);
 
 }  // namespace qforge

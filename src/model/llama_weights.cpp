@@ -19,7 +19,7 @@ public:
         }
         if (t->ne != ne) fail("{}: tensor '{}' has shape {} (expected {})", where_, name, shape_string(t->ne), shape_string(ne));
         if (matrix && !has_vec_dot(t->type))
-            fail("{}: tensor '{}' has type {}, which the engine cannot run yet (supported: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1)",
+            fail("{}: tensor '{}' has type {}, which the engine cannot run yet (supported: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs)",
                  where_, name, type_name(t->type));
         if (!matrix && t->type != TensorType::F32)
             fail("{}: tensor '{}' has type {} (expected f32)", where_, name, type_name(t->type));

@@ -31,7 +31,6 @@ refuse() {  # a command that must fail with one error line and exit 1
 }
 refuse run -m "$fx/gguf/stories260K-f32.gguf" -p ""
 refuse run -m "$fx/vocab/ggml-vocab-llama-spm.gguf" -p "x"
-refuse run -m "$fx/gguf/pydoc6m-pure-q4_k.gguf" -p "x"
 printf 'short text' > "$3/short.txt"
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/short.txt" -c 128
 refuse perplexity -m "$fx/gguf/stories260K-f32.gguf" -f "$3/missing.txt"

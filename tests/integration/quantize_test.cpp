@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <memory>
 #include <cstring>
 
 #include "convert/quantize_gguf.h"
 #include "core/error.h"
+#include "formats/imatrix/imatrix_data.h"
 #include "quant/codecs/codec_table.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
@@ -31,7 +34,7 @@ TEST_P(LlamaQuantize, MatchesByteForByte) {
     o.type = type;
     o.pure = pure;
     o.progress = false;
-    const GgufPlan plan = plan_quantize(in, o);
+    const GgufPlan plan = plan_quantize(in, o).plan;
     write_gguf_plan(dir.file("out.gguf"), plan.metadata, plan.tensors, false);
     GgufFile ours(dir.file("out.gguf")), theirs(test::fixture(fixture));
     EXPECT_TRUE(ours.metadata() == theirs.metadata());
@@ -67,6 +70,57 @@ INSTANTIATE_TEST_SUITE_P(Mix, LlamaQuantize,
                          ::testing::Values(QuantizeCase{"Q2_K", false, "gguf/pydoc6m-q2_k.gguf"},
                                            QuantizeCase{"Q3_K_M", false, "gguf/pydoc6m-q3_k_m.gguf"},
                                            QuantizeCase{"Q4_K_M", false, "gguf/pydoc6m-q4_k_m.gguf"}),
+                         [](const auto& info) { return std::string(info.param.type); });
+
+// Share of identical blocks per tensor (the 99.9 % rule, should float rounding ever make rare blocks
+// differ); every tensor here is in fact identical.
+double identical_block_share(const TensorView& a, const TensorView& b) {
+    const std::size_t block = traits(a.type).type_size;
+    std::size_t same = 0, total = a.data.size() / block;
+    for (std::size_t i = 0; i < total; ++i) same += std::memcmp(a.data.data() + i * block, b.data.data() + i * block, block) == 0;
+    return total == 0 ? 1.0 : static_cast<double>(same) / static_cast<double>(total);
+}
+
+class ImatrixQuantize : public ::testing::TestWithParam<QuantizeCase> {};
+
+// llama-quantize --imatrix pydoc6m.imatrix: same types, same blocks; the metadata differs only in the imatrix
+// path recorded in quantize.imatrix.file (llama.cpp records the path as typed).
+TEST_P(ImatrixQuantize, MatchesLlamaQuantizeWithImatrix) {
+    const auto [type, pure, fixture] = GetParam();
+    test::TempDir dir;
+    GgufFile in(test::fixture("gguf/pydoc6m-f32.gguf"));
+    QuantizeOptions o;
+    o.type = type;
+    o.pure = pure;
+    o.progress = false;
+    o.imatrix_path = test::fixture("gguf/pydoc6m.imatrix");
+    o.imatrix = std::make_shared<const Imatrix>(read_imatrix(o.imatrix_path));
+    const QuantizePlan q = plan_quantize(in, o);
+    EXPECT_EQ(q.fallbacks, 0);
+    write_gguf_plan(dir.file("out.gguf"), q.plan.metadata, q.plan.tensors, false, 2);
+    GgufFile ours(dir.file("out.gguf")), theirs(test::fixture(fixture));
+    GgufMetadata a = ours.metadata(), b = theirs.metadata();
+    EXPECT_EQ(a.get_string("quantize.imatrix.file"), o.imatrix_path);
+    a.set("quantize.imatrix.file", GgufValue::make<std::string>("path"));
+    b.set("quantize.imatrix.file", GgufValue::make<std::string>("path"));
+    EXPECT_TRUE(a == b);
+    ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
+    for (std::size_t i = 0; i < ours.tensors().size(); ++i) {
+        const auto& x = ours.tensors()[i];
+        const auto& y = theirs.tensors()[i];
+        ASSERT_EQ(x.name, y.name);
+        ASSERT_EQ(x.type, y.type) << x.name;
+        ASSERT_EQ(x.data.size(), y.data.size());
+        const double share = identical_block_share(x, y);
+        EXPECT_GE(share, 0.999) << x.name;
+        if (share < 1.0) std::printf("%s: %.4f%% of blocks identical\n", x.name.c_str(), 100.0 * share);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Mix, ImatrixQuantize,
+                         ::testing::Values(QuantizeCase{"Q2_K", false, "gguf/pydoc6m-q2_k-imatrix.gguf"},
+                                           QuantizeCase{"Q3_K_M", false, "gguf/pydoc6m-q3_k_m-imatrix.gguf"},
+                                           QuantizeCase{"Q4_K_M", false, "gguf/pydoc6m-q4_k_m-imatrix.gguf"}),
                          [](const auto& info) { return std::string(info.param.type); });
 
 TEST(Quantize, RefusesBadRequests) {

@@ -21,7 +21,7 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
     const std::int64_t block = traits(type).block_size;
     std::mt19937 rng(3);
     std::normal_distribution<float> dist(0.0f, 2.0f);
-    for (std::int64_t n : {1, 7, 9, 31, 32, 37, 96, 255, 1056, 4128}) {
+    for (std::int64_t n : {1, 7, 9, 31, 32, 37, 96, 255, 256, 768, 1056, 2560, 4128}) {
         if (n % block != 0) continue;
         std::vector<float> w(static_cast<std::size_t>(n)), x(w.size());
         double magnitude = 0;
@@ -54,7 +54,42 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
 
 INSTANTIATE_TEST_SUITE_P(Types, VecDot,
                          ::testing::Values(TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0,
-                                           TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1),
+                                           TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
+                                           TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
+                                           TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS),
+                         [](const auto& info) { return std::string(type_name(info.param)); });
+
+// The reference dot product means what the codecs mean: it equals the float dot product of the dequantized
+// weight row and the dequantized activation row (for every type whose activations have a dequantizer).
+class VecDotSemantics : public ::testing::TestWithParam<TensorType> {};
+
+TEST_P(VecDotSemantics, ScalarEqualsDotOfDequantizedRows) {
+    const TensorType type = GetParam();
+    const std::int64_t n = 768;
+    std::mt19937 rng(11);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> w(n), x(n), wd(n), xd(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+        w[i] = dist(rng);
+        x[i] = dist(rng);
+    }
+    std::vector<std::uint8_t> wb(*bytes_for(type, n)), xb(activation_row_bytes(type, n));
+    quantize_row(type, w.data(), wb.data(), n);
+    prepare_activations(type, x.data(), xb.data(), n);
+    dequantize_row(type, wb.data(), wd.data(), n);
+    dequantize_row(activation_type(type), xb.data(), xd.data(), n);
+    double expect = 0, magnitude = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        expect += static_cast<double>(wd[i]) * xd[i];
+        magnitude += std::fabs(static_cast<double>(wd[i]) * xd[i]);
+    }
+    EXPECT_NEAR(vec_dot_scalar(type, wb.data(), xb.data(), n), expect, 1e-5 * magnitude) << type_name(type);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, VecDotSemantics,
+                         ::testing::Values(TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::IQ4_NL,
+                                           TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
+                                           TensorType::Q6_K, TensorType::IQ4_XS),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Q8_0, RoundTripsWithinHalfAStep) {

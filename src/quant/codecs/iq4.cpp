@@ -10,7 +10,7 @@
 namespace qforge {
 namespace {
 
-constexpr std::int8_t kValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+constexpr const std::int8_t* kValues = kIQ4Values;
 constexpr int kTries = 7;
 
 int best_index(float x) {

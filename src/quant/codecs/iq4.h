@@ -19,6 +19,9 @@ struct BlockIQ4_XS {
     std::uint8_t scales_l[kQK_K / 64];
     std::uint8_t qs[kQK_K / 2];
 };
+// The 16 levels both types index with 4 bits.
+inline constexpr std::int8_t kIQ4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
 static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136, "block sizes as in ggml-common.h");
 
 // Optional importance weights per element (imatrix); nullptr: weights are x^2, as llama.cpp uses without one.

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
 #include "quant/kernels/cpu_features.h"
 
@@ -16,6 +17,8 @@ bool has_vec_dot(TensorType w) {
     switch (w) {
         case TensorType::F32: case TensorType::F16: case TensorType::BF16: case TensorType::Q8_0:
         case TensorType::Q4_0: case TensorType::Q4_1: case TensorType::Q5_0: case TensorType::Q5_1:
+        case TensorType::IQ4_NL: case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K:
+        case TensorType::Q5_K: case TensorType::Q6_K: case TensorType::IQ4_XS:
             return true;
         default:
             return false;
@@ -25,8 +28,10 @@ bool has_vec_dot(TensorType w) {
 TensorType activation_type(TensorType w) {
     if (!has_vec_dot(w)) fail("no matrix kernel for weight type {} yet", type_name(w));
     switch (w) {
-        case TensorType::Q4_0: case TensorType::Q5_0: return TensorType::Q8_0;
+        case TensorType::Q4_0: case TensorType::Q5_0: case TensorType::IQ4_NL: return TensorType::Q8_0;
         case TensorType::Q4_1: case TensorType::Q5_1: return TensorType::Q8_1;
+        case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
+        case TensorType::Q6_K: case TensorType::IQ4_XS: return TensorType::Q8_K;
         default: return w;
     }
 }
@@ -42,6 +47,9 @@ void prepare_activations(TensorType w, const float* x, void* out, std::int64_t n
             return;
         case TensorType::Q8_1:
             quantize_row_q8_1_activations(x, static_cast<BlockQ8_1*>(out), n);
+            return;
+        case TensorType::Q8_K:
+            quantize_row_q8_k(x, static_cast<BlockQ8_K*>(out), n);
             return;
         default:
             convert_from_f32(activation_type(w), x, out, static_cast<std::size_t>(n));

@@ -1,8 +1,8 @@
 #pragma once
 // Dot products of a weight row with an activation row, as the engine's matrix products need them. Each weight
 // type pairs with the activation format llama.cpp pairs it with (its vec_dot_type): F32 with F32, F16 with F16,
-// BF16 with BF16, Q8_0, Q4_0 and Q5_0 with Q8_0, Q4_1 and Q5_1 with Q8_1. The scalar code is the reference;
-// an AVX2 path is chosen at run time.
+// BF16 with BF16, Q8_0, Q4_0, Q5_0 and IQ4_NL with Q8_0, Q4_1 and Q5_1 with Q8_1, the k-quants and IQ4_XS
+// with Q8_K. The scalar code is the reference; an AVX2 path is chosen at run time.
 #include <cstddef>
 #include <cstdint>
 

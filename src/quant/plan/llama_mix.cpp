@@ -51,7 +51,8 @@ std::vector<std::string> llama_mix_names() {
     return names;
 }
 
-MixPlanner::MixPlanner(const LlamaMix& mix, const MixModelInfo& model) : mix_(mix), m_(model) {}
+MixPlanner::MixPlanner(const LlamaMix& mix, const MixModelInfo& model, const MixUserTypes& user)
+    : mix_(mix), m_(model), user_(user) {}
 
 TensorType MixPlanner::choose(const std::string& name, std::int64_t ne0) {
     const LlamaMix& f = mix_;
@@ -72,11 +73,13 @@ TensorType MixPlanner::choose(const std::string& name, std::int64_t ne0) {
     const bool iq_low = any(f, {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"});
 
     if (name == "output.weight" || (!m_.has_output && name == "token_embd.weight")) {
-        if (falcon || ne0 % traits(t).block_size != 0) t = T::Q8_0;
+        if (user_.output) t = *user_.output;
+        else if (falcon || ne0 % traits(t).block_size != 0) t = T::Q8_0;
         else if (any(f, {"IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"})) t = T::Q5_K;
         else if (t != T::Q8_0) t = T::Q6_K;
     } else if (name == "token_embd.weight") {
-        if (any(f, {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M"})) t = T::Q2_K;
+        if (user_.token_embedding) t = *user_.token_embedding;
+        else if (any(f, {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M"})) t = T::Q2_K;
         else if (any(f, {"IQ2_S", "IQ2_M", "IQ3_XXS"})) t = T::IQ3_S;
         else if (any(f, {"TQ1_0", "TQ2_0"})) t = T::Q4_K;
     } else if (iq_low) {

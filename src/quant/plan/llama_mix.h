@@ -29,16 +29,22 @@ struct MixModelInfo {
     int n_attention_wv = 0;   // attn_v / attn_qkv / attn_kv_b tensors in the model
 };
 
+// The user's --output-tensor-type and --token-embedding-type, which replace the mix's choice for those two.
+struct MixUserTypes {
+    std::optional<TensorType> output, token_embedding;
+};
+
 // Chooses types tensor by tensor; call in llama.cpp's tensor order (it counts attn_v and ffn_* as it goes).
 class MixPlanner {
 public:
-    MixPlanner(const LlamaMix& mix, const MixModelInfo& model);
+    MixPlanner(const LlamaMix& mix, const MixModelInfo& model, const MixUserTypes& user = {});
     TensorType choose(const std::string& name, std::int64_t ne0);
     int fallbacks() const { return n_fallback_; }
 
 private:
     LlamaMix mix_;
     MixModelInfo m_;
+    MixUserTypes user_;
     int i_attention_wv_ = 0, i_ffn_down_ = 0, i_ffn_gate_ = 0, i_ffn_up_ = 0, n_fallback_ = 0;
 };
 

@@ -7,11 +7,21 @@
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "quant/codecs/iq4.h"
+#include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
+#include "quant/kernels/super_block.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
 namespace {
+
+int hsum_i32(__m256i v) {
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 3, 2)));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(x);
+}
 
 float hsum(__m256 v) {
     __m128 lo = _mm256_castps256_ps128(v);
@@ -85,6 +95,11 @@ inline WeightBlock unpack_block(const void* a, std::int64_t blk) {
             return {_mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16)),
                     fp16_to_fp32(x.d), 0.0f};
         }
+        case TensorType::IQ4_NL: {
+            const auto& x = static_cast<const BlockIQ4_NL*>(a)[blk];
+            const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4Values)));
+            return {_mm256_shuffle_epi8(table, nibbles(x.qs)), fp16_to_fp32(x.d), 0.0f};
+        }
         case TensorType::Q4_1: {
             const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
             return {nibbles(x.qs), fp16_to_fp32(x.d), fp16_to_fp32(x.m)};
@@ -137,6 +152,52 @@ void dot_blocks_x4(const void* a, const void* const* b, std::int64_t n, float* o
     for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
 }
 
+// Integer sums of one unpacked super-block against Q8_K activations: isum = sum of scale * (q . a) per 16,
+// imin = sum of min * bsums. Exact, so the result equals the scalar reference's bit for bit.
+inline void super_block_isums(const SuperBlock& s, const BlockQ8_K& y, int* isum, int* imin) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int c = 0; c < 8; ++c) {
+        const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.q + 32 * c));
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs + 32 * c));
+        // |q| * (a with q's sign): pairs of products of at most 2 * 127 * 127, no int16 saturation.
+        const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
+        const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(s.scale[2 * c + 1]), _mm_set1_epi16(s.scale[2 * c]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p16, sc));
+    }
+    const __m256i mins = _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.min)),
+                                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums)));
+    *isum = hsum_i32(acc);
+    *imin = hsum_i32(mins);
+}
+
+float dot_super_blocks(TensorType w, const void* a, const void* b, std::int64_t n) {
+    const auto* y = static_cast<const BlockQ8_K*>(b);
+    SuperBlock s;
+    float sum = 0.0f;
+    for (std::int64_t i = 0; i < n / kQK_K; ++i) {
+        unpack_super_block(w, a, i, s);
+        int isum, imin;
+        super_block_isums(s, y[i], &isum, &imin);
+        sum += super_block_sum(s, y[i], isum, imin);
+    }
+    return sum;
+}
+
+void dot_super_blocks_x4(TensorType w, const void* a, const void* const* b, std::int64_t n, float* out) {
+    SuperBlock s;
+    float sum[4] = {0, 0, 0, 0};
+    for (std::int64_t i = 0; i < n / kQK_K; ++i) {
+        unpack_super_block(w, a, i, s);
+        for (int k = 0; k < 4; ++k) {
+            const BlockQ8_K& y = static_cast<const BlockQ8_K*>(b[k])[i];
+            int isum, imin;
+            super_block_isums(s, y, &isum, &imin);
+            sum[k] += super_block_sum(s, y, isum, imin);
+        }
+    }
+    for (int k = 0; k < 4; ++k) out[k] = sum[k];
+}
+
 }  // namespace
 
 float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
@@ -166,6 +227,10 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
         case TensorType::Q5_0: return dot_blocks<TensorType::Q5_0>(a, b, n);
         case TensorType::Q4_1: return dot_blocks<TensorType::Q4_1>(a, b, n);
         case TensorType::Q5_1: return dot_blocks<TensorType::Q5_1>(a, b, n);
+        case TensorType::IQ4_NL: return dot_blocks<TensorType::IQ4_NL>(a, b, n);
+        case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
+        case TensorType::Q6_K: case TensorType::IQ4_XS:
+            return dot_super_blocks(w, a, b, n);
         default:
             fail("no dot product for weight type {}", type_name(w));
     }
@@ -201,6 +266,11 @@ void vec_dot_avx2_x4(TensorType w, const void* a, const void* const* b, std::int
         case TensorType::Q5_0: dot_blocks_x4<TensorType::Q5_0>(a, b, n, out); return;
         case TensorType::Q4_1: dot_blocks_x4<TensorType::Q4_1>(a, b, n, out); return;
         case TensorType::Q5_1: dot_blocks_x4<TensorType::Q5_1>(a, b, n, out); return;
+        case TensorType::IQ4_NL: dot_blocks_x4<TensorType::IQ4_NL>(a, b, n, out); return;
+        case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
+        case TensorType::Q6_K: case TensorType::IQ4_XS:
+            dot_super_blocks_x4(w, a, b, n, out);
+            return;
         default:
             break;
     }

@@ -3,7 +3,10 @@
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "quant/codecs/iq4.h"
+#include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
+#include "quant/kernels/super_block.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
@@ -37,12 +40,20 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
             return sum;
         }
         case TensorType::Q4_0:
-        case TensorType::Q5_0: {
+        case TensorType::Q5_0:
+        case TensorType::IQ4_NL: {
             const auto* y = static_cast<const BlockQ8_0*>(b);
             for (std::int64_t blk = 0; blk < n / kQK4; ++blk) {
                 std::int8_t q[kQK4];
                 float d;
-                if (w == TensorType::Q4_0) {
+                if (w == TensorType::IQ4_NL) {
+                    const auto& x = static_cast<const BlockIQ4_NL*>(a)[blk];
+                    d = fp16_to_fp32(x.d);
+                    for (int j = 0; j < kQK4 / 2; ++j) {
+                        q[j] = kIQ4Values[x.qs[j] & 0x0F];
+                        q[j + kQK4 / 2] = kIQ4Values[x.qs[j] >> 4];
+                    }
+                } else if (w == TensorType::Q4_0) {
                     const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
                     d = fp16_to_fp32(x.d);
                     for (int j = 0; j < kQK4 / 2; ++j) {
@@ -93,6 +104,23 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
                 int s = 0;
                 for (int j = 0; j < kQK4; ++j) s += q[j] * y[blk].qs[j];
                 sum += (d * fp16_to_fp32(y[blk].d)) * static_cast<float>(s) + m * fp16_to_fp32(y[blk].s);
+            }
+            return sum;
+        }
+        case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
+        case TensorType::Q6_K: case TensorType::IQ4_XS: {
+            const auto* y = static_cast<const BlockQ8_K*>(b);
+            SuperBlock s;
+            for (std::int64_t i = 0; i < n / kQK_K; ++i) {
+                unpack_super_block(w, a, i, s);
+                int isum = 0, imin = 0;
+                for (int g = 0; g < 16; ++g) {
+                    int sg = 0;
+                    for (int j = 0; j < 16; ++j) sg += s.q[16 * g + j] * y[i].qs[16 * g + j];
+                    isum += s.scale[g] * sg;
+                    imin += s.min[g] * y[i].bsums[g];
+                }
+                sum += super_block_sum(s, y[i], isum, imin);
             }
             return sum;
         }

@@ -1,0 +1,22 @@
+#pragma once
+// The whole of `qforge quantize`: reads the input (a GGUF file, or a Hugging Face / llama2.c checkpoint
+// converted to F32 on the fly, never written to disk), plans every tensor's type, and streams the quantized
+// GGUF out with the rows of each tensor quantized in parallel.
+#include <string>
+#include <vector>
+
+#include "convert/quantize_gguf.h"
+
+namespace qforge {
+
+struct QuantizeSummary {
+    std::size_t tensors = 0, quantized = 0;
+    std::uint64_t elements = 0, bytes_before = 0, bytes_after = 0;
+    int fallbacks = 0;
+    std::vector<std::string> warnings;
+};
+
+QuantizeSummary quantize_model(const std::string& input, const std::string& output, const QuantizeOptions& options,
+                               int n_threads);
+
+}  // namespace qforge
