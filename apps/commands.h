@@ -10,5 +10,6 @@ void add_tokenize_command(CLI::App& app);
 void add_perplexity_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
+void add_imatrix_command(CLI::App& app);
 
 }  // namespace qforge::cli

@@ -112,6 +112,30 @@ struct PerplexityReport {
 
 PerplexityReport perplexity(const PerplexityRequest& request);
 
+// --- importance matrix (llama-imatrix) -----------------------------------------------------------------
+struct ImatrixRequest {
+    std::string model;        // GGUF
+    std::string text;         // calibration text
+    std::string dataset;      // its file name, recorded in the output
+    std::string output;       // written atomically
+    std::string format = "dat";  // "dat" (llama.cpp's legacy layout) or "gguf"
+    std::int64_t n_ctx = 512;
+    std::int64_t n_chunks = -1;
+    std::int64_t n_batch = 2048;
+    bool process_output = false;  // also collect output.weight's input
+    bool allow_beyond_training_context = false;
+    int threads = 0;
+    std::function<void(std::int64_t chunk, double running_ppl)> on_chunk;
+};
+
+struct ImatrixReport {
+    double ppl = 0.0, ppl_error = 0.0;  // of the calibration pass (llama-imatrix prints it too)
+    std::int64_t n_chunks = 0;
+    std::size_t entries = 0;
+};
+
+ImatrixReport imatrix(const ImatrixRequest& request);
+
 // --- KL-divergence against saved base log-probabilities -------------------------------------------------
 struct KlDivergenceRequest {
     std::string model;      // GGUF to compare

@@ -3,6 +3,7 @@
 
 #include "convert/convert.h"
 #include "convert/quantize_model.h"
+#include "eval/imatrix_compute.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "core/error.h"
 #include "formats/inventory.h"
@@ -127,6 +128,27 @@ PerplexityReport perplexity(const PerplexityRequest& request) {
     o.kl_base_path = request.kl_divergence_base;
     const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
     return {r.ppl, r.ppl_error, r.n_chunks, r.n_scored};
+}
+
+ImatrixReport imatrix(const ImatrixRequest& request) {
+    ImatrixFormat format;
+    if (request.format == "dat") format = ImatrixFormat::Dat;
+    else if (request.format == "gguf") format = ImatrixFormat::Gguf;
+    else fail("imatrix: --format '{}' (expected dat or gguf)", request.format);
+    const LlamaModel model(request.model);
+    const Tokenizer tok = model_tokenizer(model, request.model);
+    ThreadPool pool(request.threads);
+    ImatrixComputeOptions o;
+    o.pass.n_ctx = request.n_ctx;
+    o.pass.n_chunks = request.n_chunks;
+    o.pass.n_batch = request.n_batch;
+    o.pass.allow_beyond_training_context = request.allow_beyond_training_context;
+    o.pass.on_chunk = request.on_chunk;
+    o.collect.process_output = request.process_output;
+    o.dataset = request.dataset;
+    const ImatrixComputeResult r = compute_imatrix(model, tok, request.text, o, pool);
+    write_imatrix(request.output, r.imatrix, format);
+    return {r.perplexity.ppl, r.perplexity.ppl_error, r.perplexity.n_chunks, r.imatrix.entries.size()};
 }
 
 KlDivergenceReport kl_divergence(const KlDivergenceRequest& request) {

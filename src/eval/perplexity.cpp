@@ -48,6 +48,7 @@ PerplexityResult compute_perplexity(const LlamaModel& model, const Tokenizer& to
         entries.resize(static_cast<std::size_t>((n_ctx - 1 - first) * words));
     }
     LlamaSession session(model, n_ctx, pool);
+    if (o.matmul_observer) session.set_matmul_observer(o.matmul_observer);
     std::vector<float> logits;
     double nll = 0.0, nll2 = 0.0;
     std::int64_t count = 0;

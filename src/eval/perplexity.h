@@ -9,6 +9,7 @@
 
 #include "core/thread_pool.h"
 #include "model/llama_model.h"
+#include "model/llama_session.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qforge {
@@ -23,6 +24,8 @@ struct PerplexityOptions {
     // When set, the scored log-probabilities are saved there in llama.cpp's _logits_ layout
     // (--kl-divergence-base), for a later KL-divergence comparison.
     std::string kl_base_path;
+    // Sees every matrix multiplication's input (calibration statistics: the imatrix).
+    MatmulObserver matmul_observer;
 };
 
 struct PerplexityResult {

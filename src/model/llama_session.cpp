@@ -60,6 +60,11 @@ void LlamaSession::attention(std::int64_t layer, std::int64_t n_tokens, const fl
     });
 }
 
+void LlamaSession::mm(const TensorView& w, const float* x, std::int64_t n_tokens, float* y) {
+    if (observer_) observer_(w, x, n_tokens);
+    matmul(w, x, n_tokens, y, pool_);
+}
+
 void LlamaSession::decode(std::span<const std::int32_t> tokens, bool all_logits, std::vector<float>& logits) {
     const std::int64_t T = static_cast<std::int64_t>(tokens.size());
     if (T == 0) fail("decode: no tokens");
@@ -80,9 +85,9 @@ void LlamaSession::decode(std::span<const std::int32_t> tokens, bool all_logits,
     for (std::int64_t l = 0; l < hp_.n_layer; ++l) {
         const LlamaLayer& L = w.layers[static_cast<std::size_t>(l)];
         for (std::int64_t t = 0; t < T; ++t) rms_norm(x.data() + t * E, f32(L.attn_norm), xn.data() + t * E, E, hp_.rms_eps);
-        matmul(*L.wq, xn.data(), T, q.data(), pool_);
-        matmul(*L.wk, xn.data(), T, k.data(), pool_);
-        matmul(*L.wv, xn.data(), T, v.data(), pool_);
+        mm(*L.wq, xn.data(), T, q.data());
+        mm(*L.wk, xn.data(), T, k.data());
+        mm(*L.wv, xn.data(), T, v.data());
         add_bias(q.data(), L.bq, T, nq);
         add_bias(k.data(), L.bk, T, nkv);
         add_bias(v.data(), L.bv, T, nkv);
@@ -98,14 +103,14 @@ void LlamaSession::decode(std::span<const std::int32_t> tokens, bool all_logits,
             }
         }
         attention(l, T, q.data(), att.data());
-        matmul(*L.wo, att.data(), T, tmp.data(), pool_);
+        mm(*L.wo, att.data(), T, tmp.data());
         for (std::size_t i = 0; i < x.size(); ++i) x[i] += tmp[i];
 
         for (std::int64_t t = 0; t < T; ++t) rms_norm(x.data() + t * E, f32(L.ffn_norm), xn.data() + t * E, E, hp_.rms_eps);
-        matmul(*L.gate, xn.data(), T, gate.data(), pool_);
-        matmul(*L.up, xn.data(), T, up.data(), pool_);
+        mm(*L.gate, xn.data(), T, gate.data());
+        mm(*L.up, xn.data(), T, up.data());
         swiglu(gate.data(), up.data(), gate.data(), T * hp_.n_ff);
-        matmul(*L.down, gate.data(), T, tmp.data(), pool_);
+        mm(*L.down, gate.data(), T, tmp.data());
         for (std::size_t i = 0; i < x.size(); ++i) x[i] += tmp[i];
     }
 
@@ -113,7 +118,7 @@ void LlamaSession::decode(std::span<const std::int32_t> tokens, bool all_logits,
     for (std::int64_t t = first; t < T; ++t)
         rms_norm(x.data() + t * E, f32(w.output_norm), xn.data() + (t - first) * E, E, hp_.rms_eps);
     logits.resize(static_cast<std::size_t>(n_out * hp_.n_vocab));
-    matmul(*w.output, xn.data(), n_out, logits.data(), pool_);
+    mm(*w.output, xn.data(), n_out, logits.data());
     n_past_ += T;
 }
 

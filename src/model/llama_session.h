@@ -3,6 +3,7 @@
 // tokens at the next positions (prompt processing is matrix-matrix, one token is matrix-vector) and gives
 // their logits.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -11,6 +12,10 @@
 #include "model/llama_model.h"
 
 namespace qforge {
+
+// Sees the input of every matrix multiplication (n_tokens rows of weight.ne[0] floats) before it runs: the
+// hook calibration (imatrix, GPTQ Hessians, AWQ scales) collects statistics through.
+using MatmulObserver = std::function<void(const TensorView& weight, const float* x, std::int64_t n_tokens)>;
 
 class LlamaSession {
 public:
@@ -22,8 +27,10 @@ public:
     std::int64_t n_past() const { return n_past_; }
     std::int64_t n_ctx() const { return n_ctx_; }
     void reset() { n_past_ = 0; }
+    void set_matmul_observer(MatmulObserver observer) { observer_ = std::move(observer); }
 
 private:
+    void mm(const TensorView& w, const float* x, std::int64_t n_tokens, float* y);
     void attention(std::int64_t layer, std::int64_t n_tokens, const float* q, float* out);
 
     const LlamaModel& model_;
@@ -32,6 +39,7 @@ private:
     std::int64_t n_ctx_;
     std::int64_t n_past_ = 0;
     KvCache cache_;
+    MatmulObserver observer_;
 };
 
 }  // namespace qforge

@@ -17,6 +17,28 @@ for args in "Q4_K" "Q9_0" "Q6_K --no-such-flag"; do
   # shellcheck disable=SC2086
   if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi
 done
+# imatrix: ours from a few chunks, in both layouts; quantize reads either and records it
+"$bin" imatrix -m "$fx/gguf/pydoc6m-f32.gguf" -f "$fx/text/pydoc-valid.txt" -c 256 --chunks 3 -o "$work/i.dat" >/dev/null 2>&1
+"$bin" imatrix -m "$fx/gguf/pydoc6m-f32.gguf" -f "$fx/text/pydoc-valid.txt" -c 256 --chunks 3 -o "$work/i.gguf" \
+  --format gguf >/dev/null 2>&1
+for im in "$work/i.dat" "$work/i.gguf"; do
+  "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/q2ks.gguf" Q2_K_S --imatrix "$im" 2>/dev/null
+  "$bin" inspect "$work/q2ks.gguf" | grep -q "quantize.imatrix.chunks_count *i32 *3" || { echo "FAIL: imatrix not recorded ($im)"; exit 1; }
+done
+# overrides: --tensor-type wins over the mix; one that matches nothing is an error
+"$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/ov.gguf" Q4_K_M --tensor-type 'attn_v=q8_0' \
+  --output-tensor-type q4_0 --token-embedding-type q8_0 2>/dev/null
+"$bin" inspect "$work/ov.gguf" | grep -Eq "blk.3.attn_v.weight +q8_0" || { echo "FAIL: --tensor-type ignored"; exit 1; }
+"$bin" inspect "$work/ov.gguf" | grep -Eq "output.weight +q4_0" || { echo "FAIL: --output-tensor-type ignored"; exit 1; }
+"$bin" inspect "$work/ov.gguf" | grep -Eq "token_embd.weight +q8_0" || { echo "FAIL: --token-embedding-type ignored"; exit 1; }
+for args in "Q2_K_S" "Q4_K_M --tensor-type nothing_like_this=q8_0" "Q4_K_M --tensor-type attn_v=q9_9" \
+            "Q4_K_M --imatrix $fx/text/pydoc-valid.txt" "Q4_K_M --output-tensor-type bogus"; do
+  # shellcheck disable=SC2086
+  if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi
+done
+# a Hugging Face checkpoint quantizes directly, as if converted to F32 first
+"$bin" quantize -q "$fx/models/pydoc6m" "$work/hf.gguf" Q4_K_M 2>/dev/null
+cmp "$work/hf.gguf" "$fx/gguf/pydoc6m-q4_k_m.gguf" || { echo "FAIL: HF input differs from llama-quantize of the F32 GGUF"; exit 1; }
 if "$bin" quantize -q "$fx/gguf/pydoc6m-pure-q8_0.gguf" "$work/x.gguf" Q4_0 --pure 2>/dev/null; then
   echo "FAIL: requantized without --allow-requantize"; exit 1
 fi

@@ -108,12 +108,23 @@ TEST(Generation, AModelWithoutTokenizerIsRefused) {
 TEST(Generation, UnsupportedModelsAreRefusedClearly) {
     // a vocabulary-only GGUF has no tensors
     EXPECT_THROW(LlamaModel(test::fixture("vocab/ggml-vocab-llama-spm.gguf")), Error);
-    // quantized types the engine does not run yet are named
+    // a matrix in a type the engine has no kernel for (here i32, same size as the f32 it replaces) is named
+    test::TempDir dir;
+    {
+        GgufFile in(test::fixture("gguf/stories260K-f32.gguf"));
+        std::vector<GgufTensorInfo> infos;
+        for (const auto& t : in.tensors())
+            infos.push_back({t.name, t.name == "blk.0.attn_q.weight" ? TensorType::I32 : t.type, t.ne});
+        GgufWriter w(dir.file("odd.gguf"), in.metadata(), infos);
+        for (const auto& t : in.tensors()) w.write(t.data);
+        w.finish();
+    }
     try {
-        LlamaModel m(test::fixture("gguf/pydoc6m-pure-q4_k.gguf"));  // k-quants: next
+        LlamaModel m(dir.file("odd.gguf"));
         FAIL();
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("q4_K"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("blk.0.attn_q.weight"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("i32"), std::string::npos) << e.what();
     }
 }
 
