@@ -34,7 +34,8 @@ void add_quantize_command(CLI::App& app) {
         const QuantizeResult r = quantize(*req);
         for (const auto& w : r.warnings) fmt::print(stderr, "quantize: warning: {}\n", w);
         if (r.fallbacks > 0)
-            fmt::print(stderr, "quantize: WARNING: {} tensor(s) required fallback quantization\n", r.fallbacks);
+            fmt::print(stderr, "quantize: WARNING: {} of {} tensor(s) required fallback quantization\n", r.fallbacks,
+                       r.quantized);
         auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
         if (*json) {
             nlohmann::json j = {{"input", req->input},          {"output", req->output},

@@ -145,7 +145,7 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
             }
         }
         if (target != input_type) {
-            if (!has_codec(target))
+            if (!can_quantize(target))
                 fail("quantize: tensor '{}' would be {}, which qforge cannot write yet", name, type_name(target));
             if (traits(input_type).quantized && !o.allow_requantize)
                 fail("{}: tensor '{}' is already {}: requantizing is disabled (pass --allow-requantize)", source, name,

@@ -26,7 +26,7 @@ void write_converted(GgufWriter& w, const PlannedTensor& p, ThreadPool& pool) {
         fail("tensor '{}': {} rows cannot be permuted over {} heads", src.name, rows, p.permute_heads);
 
     const bool same_type = src.type == out.type;
-    if (!same_type && !(has_codec(src.type) && has_codec(out.type)))
+    if (!same_type && !(can_dequantize(src.type) && can_quantize(out.type)))
         fail("tensor '{}': cannot convert {} to {}", src.name, type_name(src.type), type_name(out.type));
     const float* importance = p.importance ? p.importance->data() : nullptr;
     if (importance != nullptr && p.importance->size() != static_cast<std::size_t>(row_len * (rows / rows_per_matrix)))

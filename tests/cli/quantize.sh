@@ -36,6 +36,10 @@ for args in "Q2_K_S" "Q4_K_M --tensor-type nothing_like_this=q8_0" "Q4_K_M --ten
   # shellcheck disable=SC2086
   if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi
 done
+# rows that do not fill 256-blocks (stories260K: dim 64) take llama.cpp's fallback types, with a warning each and a count
+"$bin" quantize -q "$fx/gguf/stories260K-f32.gguf" "$work/s.gguf" Q4_K_M 2>"$work/s.log"
+grep -q "WARNING: 36 of 37 tensor(s) required fallback quantization" "$work/s.log" || { echo "FAIL: no fallback count"; cat "$work/s.log"; exit 1; }
+grep -q "blk.0.attn_q.weight.*fallback type q5_0" "$work/s.log" || { echo "FAIL: no per-tensor fallback warning"; exit 1; }
 # a Hugging Face checkpoint quantizes directly, as if converted to F32 first
 "$bin" quantize -q "$fx/models/pydoc6m" "$work/hf.gguf" Q4_K_M 2>/dev/null
 cmp "$work/hf.gguf" "$fx/gguf/pydoc6m-q4_k_m.gguf" || { echo "FAIL: HF input differs from llama-quantize of the F32 GGUF"; exit 1; }

@@ -56,7 +56,15 @@ INSTANTIATE_TEST_SUITE_P(Pydoc6m, PerplexityFigure,
                                            Figure{"gguf/pydoc6m-pure-q4_0.gguf", 23.176057, 1e-3},
                                            Figure{"gguf/pydoc6m-pure-q4_1.gguf", 23.128703, 1e-3},
                                            Figure{"gguf/pydoc6m-pure-q5_0.gguf", 23.001794, 1e-3},
-                                           Figure{"gguf/pydoc6m-pure-q5_1.gguf", 22.988477, 1e-3}),
+                                           Figure{"gguf/pydoc6m-pure-q5_1.gguf", 22.988477, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q2_k.gguf", 25.909253, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q3_k.gguf", 23.532960, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q4_k.gguf", 23.056539, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q5_k.gguf", 22.972811, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-q6_k.gguf", 22.961093, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-iq4_nl.gguf", 23.124101, 1e-3},
+                                           Figure{"gguf/pydoc6m-pure-iq4_xs.gguf", 23.120402, 1e-3},
+                                           Figure{"gguf/pydoc6m-q4_k_m-imatrix.gguf", 23.020152, 1e-3}),
                          [](const auto& info) {
                              std::string n = info.param.gguf;
                              n = n.substr(5, n.size() - 10);

@@ -87,6 +87,27 @@ TEST(KQuants, Q8KBlockSumsAreSumsOfQuants) {
         }
 }
 
+// Ternary types: every weight comes back as -d, 0 or d with d the block's absolute maximum, the sign kept.
+TEST(TernaryCodecs, ValuesAreMinusZeroOrPlusTheScale) {
+    std::vector<float> x(512);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(1.3f * static_cast<float>(i)) * 2.0f;
+    for (TensorType t : {TensorType::TQ1_0, TensorType::TQ2_0}) {
+        std::vector<std::uint8_t> q(*bytes_for(t, x.size()));
+        std::vector<float> y(x.size());
+        quantize_row(t, x.data(), q.data(), 512);
+        dequantize_row(t, q.data(), y.data(), 512);
+        for (std::size_t b = 0; b < 2; ++b) {
+            float amax = 0;
+            for (int j = 0; j < 256; ++j) amax = std::max(amax, std::fabs(x[b * 256 + j]));
+            for (int j = 0; j < 256; ++j) {
+                const float v = x[b * 256 + j], r = y[b * 256 + j];
+                const float expect = std::fabs(v) < 0.5f * amax ? 0.0f : std::copysign(amax, v);
+                EXPECT_NEAR(r, expect, amax * 1e-3f) << type_name(t) << " element " << b * 256 + j;
+            }
+        }
+    }
+}
+
 TEST(KQuants, ScalePackingRoundTrips) {
     // Q4_K/Q5_K: 8 scales and 8 mins of 6 bits in 12 bytes, as llama.cpp's get_scale_min_k4 reads them.
     const std::uint8_t packed[12] = {0xC1, 0x42, 0x83, 0x04, 0xC5, 0x06, 0x47, 0x88, 0x9A, 0xBC, 0xDE, 0xF0};

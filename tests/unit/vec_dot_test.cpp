@@ -1,4 +1,4 @@
-// The AVX2 dot products agree with the scalar reference on odd shapes (row lengths that are not multiples of
+// The AVX2 and AVX-512 dot products agree with the scalar reference on odd shapes (row lengths that are not multiples of
 // the vector width, single blocks, many blocks), up to float reassociation.
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 
 #include "quant/codecs/codec_table.h"
 #include "quant/codecs/legacy.h"
+#include "quant/kernels/super_block.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
@@ -16,7 +17,7 @@ namespace {
 class VecDot : public ::testing::TestWithParam<TensorType> {};
 
 TEST_P(VecDot, Avx2MatchesScalarReference) {
-    if (!cpu_has_avx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+    if (vec_dot_isa() == "scalar") GTEST_SKIP() << "no AVX2 on this CPU (or QFORGE_NO_SIMD set)";
     const TensorType type = GetParam();
     const std::int64_t block = traits(type).block_size;
     std::mt19937 rng(3);
@@ -36,7 +37,15 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
         const float ref = vec_dot_scalar(type, wb.data(), xb.data(), n);
         const float simd = vec_dot_avx2(type, wb.data(), xb.data(), n);
         EXPECT_NEAR(simd, ref, 1e-5 * magnitude + 1e-6) << type_name(type) << " n=" << n;
-        EXPECT_EQ(vec_dot(type, wb.data(), xb.data(), n), simd);
+        // super-block types sum integers exactly and finish with the same float expression: bit-identical
+        if (is_super_block_type(type)) EXPECT_EQ(simd, ref) << type_name(type) << " n=" << n;
+        const float widest = vec_dot_isa() == "avx512" ? vec_dot_avx512(type, wb.data(), xb.data(), n) : simd;
+        EXPECT_EQ(vec_dot(type, wb.data(), xb.data(), n), widest);  // the dispatcher picks the widest path
+        if (cpu_has_avx512()) {
+            EXPECT_NEAR(widest, ref, 1e-5 * magnitude + 1e-6) << type_name(type) << " n=" << n << " (AVX-512)";
+            if (traits(type).quantized && activation_type(type) != TensorType::F32)
+                EXPECT_EQ(widest, simd) << type_name(type);  // quantized: the AVX2 kernels
+        }
         // four rows at once give the single-row results exactly
         std::vector<std::uint8_t> xs(xb.size() * 4);
         const void* rows[4];
@@ -56,7 +65,8 @@ INSTANTIATE_TEST_SUITE_P(Types, VecDot,
                          ::testing::Values(TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0,
                                            TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
                                            TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
-                                           TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS),
+                                           TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS,
+                                           TensorType::TQ1_0, TensorType::TQ2_0),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 // The reference dot product means what the codecs mean: it equals the float dot product of the dequantized
@@ -89,7 +99,7 @@ TEST_P(VecDotSemantics, ScalarEqualsDotOfDequantizedRows) {
 INSTANTIATE_TEST_SUITE_P(Types, VecDotSemantics,
                          ::testing::Values(TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::IQ4_NL,
                                            TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
-                                           TensorType::Q6_K, TensorType::IQ4_XS),
+                                           TensorType::Q6_K, TensorType::IQ4_XS, TensorType::TQ1_0, TensorType::TQ2_0),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Q8_0, RoundTripsWithinHalfAStep) {

@@ -5,9 +5,11 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "quant/codecs/iq4.h"
+#include "quant/codecs/iq_dequant.h"
 #include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
 #include "quant/codecs/legacy_weighted.h"
+#include "quant/codecs/ternary.h"
 
 namespace qforge {
 namespace {
@@ -55,34 +57,49 @@ const std::array kCodecs = {
     Codec{TensorType::Q5_K, qi<BlockQ5_K, quantize_row_q5_k>, dq<BlockQ5_K, dequantize_row_q5_k>},
     Codec{TensorType::Q6_K, qi<BlockQ6_K, quantize_row_q6_k>, dq<BlockQ6_K, dequantize_row_q6_k>},
     Codec{TensorType::Q8_K, q<BlockQ8_K, quantize_row_q8_k>, dq<BlockQ8_K, dequantize_row_q8_k>},
+    Codec{TensorType::TQ1_0, q<BlockTQ1_0, quantize_row_tq1_0>, dq<BlockTQ1_0, dequantize_row_tq1_0>},
+    Codec{TensorType::TQ2_0, q<BlockTQ2_0, quantize_row_tq2_0>, dq<BlockTQ2_0, dequantize_row_tq2_0>},
+    Codec{TensorType::IQ2_XXS, nullptr, dq<BlockIQ2_XXS, dequantize_row_iq2_xxs>},
+    Codec{TensorType::IQ2_XS, nullptr, dq<BlockIQ2_XS, dequantize_row_iq2_xs>},
+    Codec{TensorType::IQ2_S, nullptr, dq<BlockIQ2_S, dequantize_row_iq2_s>},
+    Codec{TensorType::IQ3_XXS, nullptr, dq<BlockIQ3_XXS, dequantize_row_iq3_xxs>},
+    Codec{TensorType::IQ3_S, nullptr, dq<BlockIQ3_S, dequantize_row_iq3_s>},
+    Codec{TensorType::IQ1_S, nullptr, dq<BlockIQ1_S, dequantize_row_iq1_s>},
+    Codec{TensorType::IQ1_M, nullptr, dq<BlockIQ1_M, dequantize_row_iq1_m>},
     Codec{TensorType::IQ4_NL, qi<BlockIQ4_NL, quantize_row_iq4_nl>, dq<BlockIQ4_NL, dequantize_row_iq4_nl>},
     Codec{TensorType::IQ4_XS, qi<BlockIQ4_XS, quantize_row_iq4_xs>, dq<BlockIQ4_XS, dequantize_row_iq4_xs>},
 };
 
-const Codec& codec(TensorType t) {
+const Codec* find_codec(TensorType t) {
     for (const auto& c : kCodecs)
-        if (c.type == t) return c;
-    fail("no codec for tensor type {} yet", type_name(t));
+        if (c.type == t) return &c;
+    return nullptr;
 }
+
+bool extra_float(TensorType t) { return t == TensorType::F64 || t == TensorType::F8_E4M3 || t == TensorType::F8_E5M2; }
 
 }  // namespace
 
-bool has_codec(TensorType t) {
-    for (const auto& c : kCodecs)
-        if (c.type == t) return true;
-    return t == TensorType::F64 || t == TensorType::F8_E4M3 || t == TensorType::F8_E5M2;
+bool can_quantize(TensorType t) {
+    const Codec* c = find_codec(t);
+    return c != nullptr && c->quantize != nullptr;
 }
 
+bool can_dequantize(TensorType t) { return find_codec(t) != nullptr || extra_float(t); }
+
 void quantize_row(TensorType t, const float* x, void* out, std::int64_t n, const float* importance) {
-    codec(t).quantize(x, out, n, importance);
+    if (!can_quantize(t)) fail("qforge cannot write tensor type {} (it reads it)", type_name(t));
+    find_codec(t)->quantize(x, out, n, importance);
 }
 
 void dequantize_row(TensorType t, const void* in, float* y, std::int64_t n) {
-    if (t == TensorType::F64 || t == TensorType::F8_E4M3 || t == TensorType::F8_E5M2) {
+    if (extra_float(t)) {
         convert_to_f32(t, in, y, static_cast<std::size_t>(n));
         return;
     }
-    codec(t).dequantize(in, y, n);
+    const Codec* c = find_codec(t);
+    if (c == nullptr) fail("no codec for tensor type {}", type_name(t));
+    c->dequantize(in, y, n);
 }
 
 }  // namespace qforge

@@ -7,7 +7,10 @@
 
 namespace qforge {
 
-bool has_codec(TensorType type);
+// Types that can be written (quantized to) and read (dequantized from). The IQ2/IQ3/IQ1 codebook types are
+// read-only: llama.cpp's files in them dequantize, run and convert, but qforge does not write them.
+bool can_quantize(TensorType type);
+bool can_dequantize(TensorType type);
 // n is a multiple of the type's block size. importance: n per-column weights from an importance matrix, used
 // by the types whose llama.cpp quantizer has an imatrix search; null for the reference quantizer. With
 // importance, x must be one whole row (some searches take statistics over the row).

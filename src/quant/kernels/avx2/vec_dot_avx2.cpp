@@ -4,9 +4,11 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "quant/codecs/codec_table.h"
 #include "quant/codecs/iq4.h"
 #include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
@@ -23,15 +25,13 @@ int hsum_i32(__m256i v) {
     return _mm_cvtsi128_si32(x);
 }
 
+// Lanes summed as llama.cpp's tinyBLAS sums them ((hi + lo), then (0+2) + (1+3)), so an F32 matmul gives
+// llama.cpp's bits: values near an fp16 rounding midpoint (the KV cache) then round the same way.
 float hsum(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v);
-    const __m128 hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    __m128 shuf = _mm_movehdup_ps(lo);
-    __m128 sums = _mm_add_ps(lo, shuf);
-    shuf = _mm_movehl_ps(shuf, sums);
-    sums = _mm_add_ss(sums, shuf);
-    return _mm_cvtss_f32(sums);
+    __m128 x = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
 }
 
 __m256 load_bf16(const std::uint16_t* p) {
@@ -152,6 +152,136 @@ void dot_blocks_x4(const void* a, const void* const* b, std::int64_t n, float* o
     for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
 }
 
+// Faster unpacking of the commonest k-quants into the same SuperBlock the scalar unpack_super_block fills
+// (the vec_dot tests hold the two to bit-identical results); other types use the scalar unpack.
+void scales_mins_k4(const std::uint8_t* packed, SuperBlock& s) {
+    for (int j = 0; j < 8; ++j) {
+        const int sc = j < 4 ? packed[j] & 63 : (packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4);
+        const int m = j < 4 ? packed[j + 4] & 63 : (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
+        s.scale[2 * j] = s.scale[2 * j + 1] = static_cast<std::int16_t>(sc);
+        s.min[2 * j] = s.min[2 * j + 1] = static_cast<std::int16_t>(m);
+    }
+}
+
+void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    switch (w) {
+        case TensorType::Q4_K: {
+            const BlockQ4_K& x = static_cast<const BlockQ4_K*>(row)[i];
+            for (int j = 0; j < 4; ++j) {
+                const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+                _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j), _mm256_and_si256(b, low4));
+                _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(b, 4), low4));
+            }
+            scales_mins_k4(x.scales, s);
+            s.d = fp16_to_fp32(x.d);
+            s.dmin = fp16_to_fp32(x.dmin);
+            return;
+        }
+        case TensorType::Q5_K: {
+            const BlockQ5_K& x = static_cast<const BlockQ5_K*>(row)[i];
+            const __m256i hbits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh));
+            const __m256i one = _mm256_set1_epi8(1);
+            for (int j = 0; j < 4; ++j) {
+                const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+                // bit 2j of qh is the fifth bit of the low nibbles, bit 2j+1 of the high ones
+                const __m256i h0 = _mm256_and_si256(_mm256_srlv_epi32(hbits, _mm256_set1_epi32(2 * j)), one);
+                const __m256i h1 = _mm256_and_si256(_mm256_srlv_epi32(hbits, _mm256_set1_epi32(2 * j + 1)), one);
+                const __m256i lo = _mm256_or_si256(_mm256_and_si256(b, low4), _mm256_slli_epi16(h0, 4));
+                const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low4), _mm256_slli_epi16(h1, 4));
+                _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j), lo);
+                _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j + 32), hi);
+            }
+            scales_mins_k4(x.scales, s);
+            s.d = fp16_to_fp32(x.d);
+            s.dmin = fp16_to_fp32(x.dmin);
+            return;
+        }
+        case TensorType::Q6_K: {
+            const BlockQ6_K& x = static_cast<const BlockQ6_K*>(row)[i];
+            const __m256i three = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
+            for (int h = 0; h < 2; ++h) {
+                const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h));
+                const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h + 32));
+                const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h));
+                const __m256i lows[4] = {_mm256_and_si256(l0, low4), _mm256_and_si256(l1, low4),
+                                         _mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                                         _mm256_and_si256(_mm256_srli_epi16(l1, 4), low4)};
+                for (int g = 0; g < 4; ++g) {
+                    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hb, 2 * g), three);
+                    const __m256i q = _mm256_sub_epi8(_mm256_or_si256(lows[g], _mm256_slli_epi16(high, 4)), offset);
+                    _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 128 * h + 32 * g), q);
+                }
+            }
+            for (int g = 0; g < 16; ++g) {
+                s.scale[g] = x.scales[g];
+                s.min[g] = 0;
+            }
+            s.d = fp16_to_fp32(x.d);
+            s.dmin = 0;
+            return;
+        }
+        case TensorType::Q2_K:
+        case TensorType::Q3_K: {
+            const bool q3 = w == TensorType::Q3_K;
+            const std::uint8_t* qs = q3 ? static_cast<const BlockQ3_K*>(row)[i].qs : static_cast<const BlockQ2_K*>(row)[i].qs;
+            const __m256i three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), four = _mm256_set1_epi8(4);
+            const __m256i hm = q3 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(static_cast<const BlockQ3_K*>(row)[i].hmask))
+                                  : _mm256_setzero_si256();
+            for (int h = 0; h < 2; ++h) {
+                const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * h));
+                for (int g = 0; g < 4; ++g) {
+                    __m256i q = _mm256_and_si256(_mm256_srli_epi16(b, 2 * g), three);
+                    if (q3) {  // without its high bit a Q3_K level is 4 lower
+                        const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + g), one);
+                        q = _mm256_sub_epi8(_mm256_add_epi8(q, _mm256_slli_epi16(hb, 2)), four);
+                    }
+                    _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 128 * h + 32 * g), q);
+                }
+            }
+            if (q3) {
+                const BlockQ3_K& x = static_cast<const BlockQ3_K*>(row)[i];
+                std::int8_t sc[16];
+                unpack_q3_k_scales(x.scales, sc);
+                for (int g = 0; g < 16; ++g) {
+                    s.scale[g] = sc[g];
+                    s.min[g] = 0;
+                }
+                s.d = fp16_to_fp32(x.d);
+                s.dmin = 0;
+            } else {
+                const BlockQ2_K& x = static_cast<const BlockQ2_K*>(row)[i];
+                for (int g = 0; g < 16; ++g) {
+                    s.scale[g] = static_cast<std::int16_t>(x.scales[g] & 0xF);
+                    s.min[g] = static_cast<std::int16_t>(x.scales[g] >> 4);
+                }
+                s.d = fp16_to_fp32(x.d);
+                s.dmin = fp16_to_fp32(x.dmin);
+            }
+            return;
+        }
+        case TensorType::IQ4_XS: {
+            const BlockIQ4_XS& x = static_cast<const BlockIQ4_XS*>(row)[i];
+            const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4Values));
+            const __m128i low4_128 = _mm_set1_epi8(0x0F);
+            for (int ib = 0; ib < 8; ++ib) {
+                const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.qs + 16 * ib));
+                _mm_store_si128(reinterpret_cast<__m128i*>(s.q + 32 * ib), _mm_shuffle_epi8(table, _mm_and_si128(b, low4_128)));
+                _mm_store_si128(reinterpret_cast<__m128i*>(s.q + 32 * ib + 16),
+                                _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(b, 4), low4_128)));
+                const int ls = ((x.scales_l[ib / 2] >> (4 * (ib % 2))) & 0xF) | (((x.scales_h >> (2 * ib)) & 3) << 4);
+                s.scale[2 * ib] = s.scale[2 * ib + 1] = static_cast<std::int16_t>(ls - 32);
+                s.min[2 * ib] = s.min[2 * ib + 1] = 0;
+            }
+            s.d = fp16_to_fp32(x.d);
+            s.dmin = 0;
+            return;
+        }
+        default:
+            unpack_super_block(w, row, i, s);
+    }
+}
+
 // Integer sums of one unpacked super-block against Q8_K activations: isum = sum of scale * (q . a) per 16,
 // imin = sum of min * bsums. Exact, so the result equals the scalar reference's bit for bit.
 inline void super_block_isums(const SuperBlock& s, const BlockQ8_K& y, int* isum, int* imin) {
@@ -175,7 +305,7 @@ float dot_super_blocks(TensorType w, const void* a, const void* b, std::int64_t 
     SuperBlock s;
     float sum = 0.0f;
     for (std::int64_t i = 0; i < n / kQK_K; ++i) {
-        unpack_super_block(w, a, i, s);
+        unpack_fast(w, a, i, s);
         int isum, imin;
         super_block_isums(s, y[i], &isum, &imin);
         sum += super_block_sum(s, y[i], isum, imin);
@@ -187,7 +317,7 @@ void dot_super_blocks_x4(TensorType w, const void* a, const void* const* b, std:
     SuperBlock s;
     float sum[4] = {0, 0, 0, 0};
     for (std::int64_t i = 0; i < n / kQK_K; ++i) {
-        unpack_super_block(w, a, i, s);
+        unpack_fast(w, a, i, s);
         for (int k = 0; k < 4; ++k) {
             const BlockQ8_K& y = static_cast<const BlockQ8_K*>(b[k])[i];
             int isum, imin;
@@ -231,8 +361,14 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
         case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
         case TensorType::Q6_K: case TensorType::IQ4_XS:
             return dot_super_blocks(w, a, b, n);
-        default:
-            fail("no dot product for weight type {}", type_name(w));
+        default: {
+            // dequantize-only types (TQ1_0, TQ2_0): the row as f32 against f32 activations
+            if (!has_vec_dot(w) || activation_type(w) != TensorType::F32) fail("no dot product for weight type {}", type_name(w));
+            thread_local std::vector<float> row;
+            row.resize(static_cast<std::size_t>(n));
+            dequantize_row(w, a, row.data(), n);
+            return vec_dot_avx2(TensorType::F32, row.data(), b, n);
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 // Reference dot products: plain loops, accumulation in float in element order.
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "quant/codecs/codec_table.h"
 #include "quant/codecs/iq4.h"
 #include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
@@ -125,6 +127,11 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
             return sum;
         }
         default:
+            if (has_vec_dot(w) && activation_type(w) == TensorType::F32) {  // dequantize-only types
+                std::vector<float> row(static_cast<std::size_t>(n));
+                dequantize_row(w, a, row.data(), n);
+                return vec_dot_scalar(TensorType::F32, row.data(), b, n);
+            }
             fail("no dot product for weight type {}", type_name(w));
     }
 }
