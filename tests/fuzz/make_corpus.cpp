@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
                    {"safetensors", valid_safetensors(), bad_safetensors_inputs()},
                    {"llama2c", valid_llama2c(), bad_llama2c_inputs()},
                    {"hf_checkpoint", valid_hf_index(), bad_hf_index_inputs()},
-                   {"tokenizer_json", valid_tokenizer_json(), bad_tokenizer_json_inputs()}};
+                   {"tokenizer_json", valid_tokenizer_json(), bad_tokenizer_json_inputs()},
+                   {"imatrix", valid_imatrix_dat(), bad_imatrix_dat_inputs()}};
     for (const auto& r : readers) {
         fs::remove_all(root / r.name);
         fs::create_directories(root / r.name);

@@ -239,4 +239,59 @@ std::vector<BadInput> bad_tokenizer_json_inputs() {
     };
 }
 
+namespace {
+
+ByteBuilder& imatrix_entry(ByteBuilder& b, const std::string& name, std::int32_t ncall, std::int32_t nval) {
+    b.i32(static_cast<std::int32_t>(name.size()));
+    for (char c : name) b.u8(static_cast<std::uint8_t>(c));
+    b.i32(ncall).i32(nval);
+    for (std::int32_t i = 0; i < nval; ++i) b.f32(static_cast<float>(i + 1));
+    return b;
+}
+
+}  // namespace
+
+std::string valid_imatrix_dat() {
+    ByteBuilder b;
+    b.i32(2);
+    imatrix_entry(b, "blk.0.attn_q.weight", 3, 4);
+    imatrix_entry(b, "blk.0.ffn_down.weight", 3, 8);
+    b.i32(3).i32(9);
+    for (char c : std::string("calib.txt")) b.u8(static_cast<std::uint8_t>(c));
+    return b.str();
+}
+
+std::vector<BadInput> bad_imatrix_dat_inputs() {
+    std::vector<BadInput> v;
+    const std::string good = valid_imatrix_dat();
+    v.push_back({"empty.dat", "", "truncated"});
+    v.push_back({"no-entries.dat", std::string(4, '\0'), "entry count 0"});
+    v.push_back({"truncated-values.dat", good.substr(0, 40), "truncated"});
+    v.push_back({"trailing.dat", good + "zz", "unexpected bytes"});
+    {
+        ByteBuilder b;
+        b.i32(1).i32(-3);
+        v.push_back({"negative-name.dat", b.str(), "name of -3 bytes"});
+    }
+    {
+        ByteBuilder b;
+        b.i32(1);
+        imatrix_entry(b, "x", 1, 0);
+        v.push_back({"no-values.dat", b.str(), "has 0 values"});
+    }
+    {
+        ByteBuilder b;
+        b.i32(2);
+        imatrix_entry(b, "x", 1, 2);
+        imatrix_entry(b, "x", 1, 2);
+        v.push_back({"duplicate.dat", b.str(), "appears twice"});
+    }
+    {
+        ByteBuilder b;
+        b.i32(1).i32(1).u8('x').i32(1).i32(0x7fffffff);
+        v.push_back({"huge-count.dat", b.str(), "truncated"});
+    }
+    return v;
+}
+
 }  // namespace qforge::test

@@ -29,4 +29,8 @@ std::vector<BadInput> bad_hf_index_inputs();
 std::string valid_tokenizer_json();
 std::vector<BadInput> bad_tokenizer_json_inputs();
 
+// llama-imatrix's legacy .dat layout: two entries and the chunk/dataset trailer.
+std::string valid_imatrix_dat();
+std::vector<BadInput> bad_imatrix_dat_inputs();
+
 }  // namespace qforge::test

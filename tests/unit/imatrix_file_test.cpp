@@ -10,6 +10,8 @@
 #include "formats/gguf/gguf_file.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "quant/methods/imatrix_collector.h"
+#include "support/bad_inputs.h"
+#include "support/expect_rejected.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -92,6 +94,16 @@ TEST(ImatrixFile, DamagedFilesAreRefusedByName) {
     std::memcpy(negative.data() + 4, &minus, 4);  // first name length
     expect_error(negative, "name of -5 bytes");
     expect_error(good + "xy", "unexpected bytes");
+}
+
+TEST(ImatrixFile, CraftedBadInputsAreRefused) {
+    test::TempDir dir;
+    dir.write("ok.dat", test::valid_imatrix_dat());
+    const Imatrix m = read_imatrix(dir.file("ok.dat"));
+    ASSERT_EQ(m.entries.size(), 2u);
+    EXPECT_EQ(m.datasets, std::vector<std::string>{"calib.txt"});
+    EXPECT_EQ(m.entries[0].means()[3], 4.0f / 3.0f);
+    test::expect_each_rejected(test::bad_imatrix_dat_inputs(), dir, [](const std::string& p) { read_imatrix(p); });
 }
 
 TEST(ImatrixCollector, SumsSquaresOfBlockWeightInputsOnly) {
