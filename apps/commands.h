@@ -11,5 +11,7 @@ void add_perplexity_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_imatrix_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace qforge::cli

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     qforge::cli::add_run_command(app);
     qforge::cli::add_quantize_command(app);
     qforge::cli::add_imatrix_command(app);
+    qforge::cli::add_eval_command(app);
+    qforge::cli::add_bench_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

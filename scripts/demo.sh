@@ -39,4 +39,19 @@ $qf run -m "$out/stories260K-f32.gguf" -p "Once upon a time" -n 40 --temp 0
 $qf run -m "$out/pydoc6m-f16.gguf" -p "The dictionary" -n 40 --temp 0
 echo; echo "== Perplexity of pydoc6m (F16) on held-out Python docs, first 40 chunks of 256 tokens"
 $qf perplexity -m "$out/pydoc6m-f16.gguf" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40
+
+echo; echo "== Quantization: Q4_K_M straight from the Hugging Face checkpoint, as llama-quantize makes it"
+$qf quantize -q "$fx/models/pydoc6m" "$out/pydoc6m-q4_k_m.gguf" Q4_K_M
+if cmp -s "$out/pydoc6m-q4_k_m.gguf" "$fx/gguf/pydoc6m-q4_k_m.gguf"; then
+  echo "   $out/pydoc6m-q4_k_m.gguf is byte-identical to llama-quantize's Q4_K_M of the F32 GGUF"
+else
+  echo "   $out/pydoc6m-q4_k_m.gguf DIFFERS from llama-quantize's output"; exit 1
+fi
+echo; echo "== An importance matrix from calibration text (first 60 chunks), and Q3_K_M with it"
+$qf imatrix -m "$out/pydoc6m-f32.gguf" -f "$fx/text/pydoc-valid.txt" -c 256 --chunks 60 -o "$out/pydoc6m.imatrix"
+$qf quantize -q "$out/pydoc6m-f32.gguf" "$out/pydoc6m-q3_k_m-imatrix.gguf" Q3_K_M --imatrix "$out/pydoc6m.imatrix"
+echo; echo "== Perplexity of the quantized files (first 40 chunks)"
+for f in q4_k_m q3_k_m-imatrix; do
+  printf '%-16s ' "$f"; $qf perplexity -m "$out/pydoc6m-$f.gguf" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40 2>/dev/null | tail -n 1
+done
 echo; echo "demo: done; outputs are in $out/"

@@ -112,6 +112,43 @@ struct PerplexityReport {
 
 PerplexityReport perplexity(const PerplexityRequest& request);
 
+// --- multiple-choice evaluation (llama-perplexity --hellaswag, lm-evaluation-harness) -------------------
+struct EvalRequest {
+    std::string model;  // GGUF
+    std::string task = "hellaswag";  // hellaswag (llama.cpp's 6-line text format) | arc | truthfulqa-mc1 | mc (JSON lines)
+    std::string data;   // the task file's contents
+    std::string data_name;  // its name, for errors
+    std::size_t limit = 0;  // 0: all tasks
+    bool randomize = true;  // llama.cpp's task order (mt19937 seeded 1); false: file order
+    bool allow_beyond_training_context = false;
+    int threads = 0;
+    std::function<void(std::size_t task, double running_acc_norm)> on_task;
+};
+
+struct EvalReport {
+    std::size_t tasks = 0;
+    double acc = 0, acc_stderr = 0, acc_norm = 0, acc_norm_stderr = 0;  // percent
+};
+
+EvalReport evaluate(const EvalRequest& request);
+
+// --- speed (llama-bench) ---------------------------------------------------------------------------------
+struct BenchRequest {
+    std::string model;  // GGUF
+    int n_prompt = 512, n_gen = 128, repetitions = 3, threads = 0;
+};
+
+struct BenchReport {
+    std::string model, kernels;  // kernels: "avx512", "avx2" or "scalar"
+    std::uint64_t size_bytes = 0, parameters = 0;
+    double bits_per_weight = 0, load_ms = 0;
+    int threads = 0, n_prompt = 0, n_gen = 0, repetitions = 0;
+    double pp_tps = 0, pp_tps_sd = 0, tg_tps = 0, tg_tps_sd = 0;  // tokens per second, mean and sd
+    double peak_rss_mib = 0;
+};
+
+BenchReport bench(const BenchRequest& request);
+
 // --- importance matrix (llama-imatrix) -----------------------------------------------------------------
 struct ImatrixRequest {
     std::string model;        // GGUF

@@ -4,6 +4,10 @@
 #include "convert/convert.h"
 #include "convert/quantize_model.h"
 #include "eval/imatrix_compute.h"
+#include "eval/mc_tasks.h"
+#include "eval/speed_bench.h"
+#include "quant/kernels/vec_dot.h"
+#include "eval/multiple_choice.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "core/error.h"
 #include "formats/inventory.h"
@@ -128,6 +132,45 @@ PerplexityReport perplexity(const PerplexityRequest& request) {
     o.kl_base_path = request.kl_divergence_base;
     const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
     return {r.ppl, r.ppl_error, r.n_chunks, r.n_scored};
+}
+
+BenchReport bench(const BenchRequest& request) {
+    const SpeedResult r = measure_speed(request.model, {request.n_prompt, request.n_gen, request.repetitions, request.threads});
+    BenchReport b;
+    b.model = r.model;
+    b.kernels = std::string(vec_dot_isa());
+    b.size_bytes = r.size_bytes;
+    b.parameters = r.parameters;
+    b.bits_per_weight = r.bits_per_weight;
+    b.load_ms = r.load_ms;
+    b.threads = r.threads;
+    b.n_prompt = r.n_prompt;
+    b.n_gen = r.n_gen;
+    b.repetitions = r.repetitions;
+    b.pp_tps = r.pp_tps;
+    b.pp_tps_sd = r.pp_tps_sd;
+    b.tg_tps = r.tg_tps;
+    b.tg_tps_sd = r.tg_tps_sd;
+    b.peak_rss_mib = r.peak_rss_mib;
+    return b;
+}
+
+EvalReport evaluate(const EvalRequest& request) {
+    std::vector<McTask> tasks;
+    if (request.task == "hellaswag") tasks = parse_hellaswag_text(request.data, request.data_name);
+    else if (request.task == "arc" || request.task == "truthfulqa-mc1" || request.task == "mc")
+        tasks = parse_mc_jsonl(request.data, request.data_name);
+    else fail("eval: unknown task '{}' (hellaswag, arc, truthfulqa-mc1, mc)", request.task);
+    const LlamaModel model(request.model);
+    const Tokenizer tok = model_tokenizer(model, request.model);
+    ThreadPool pool(request.threads);
+    McOptions o;
+    o.limit = request.limit;
+    o.randomize = request.randomize;
+    o.allow_beyond_training_context = request.allow_beyond_training_context;
+    o.on_task = request.on_task;
+    const McResult r = score_multiple_choice(model, tok, tasks, o, pool);
+    return {r.tasks, r.acc, r.acc_stderr, r.acc_norm, r.acc_norm_stderr};
 }
 
 ImatrixReport imatrix(const ImatrixRequest& request) {

@@ -60,6 +60,11 @@ void LlamaSession::attention(std::int64_t layer, std::int64_t n_tokens, const fl
     });
 }
 
+void LlamaSession::truncate(std::int64_t n_past) {
+    if (n_past < 0 || n_past > n_past_) fail("truncate: position {} is outside the {} decoded", n_past, n_past_);
+    n_past_ = n_past;
+}
+
 void LlamaSession::mm(const TensorView& w, const float* x, std::int64_t n_tokens, float* y) {
     if (observer_) observer_(w, x, n_tokens);
     matmul(w, x, n_tokens, y, pool_);

@@ -27,6 +27,8 @@ public:
     std::int64_t n_past() const { return n_past_; }
     std::int64_t n_ctx() const { return n_ctx_; }
     void reset() { n_past_ = 0; }
+    // Forgets every position from n_past on (the next decode continues there): shared prefixes, then branches.
+    void truncate(std::int64_t n_past);
     void set_matmul_observer(MatmulObserver observer) { observer_ = std::move(observer); }
 
 private:

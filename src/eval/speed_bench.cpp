@@ -1,0 +1,80 @@
+#include "eval/speed_bench.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <sys/resource.h>
+#include <vector>
+
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "model/llama_session.h"
+
+namespace qforge {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+std::pair<double, double> mean_sd(const std::vector<double>& v) {
+    double m = 0, s = 0;
+    for (double x : v) m += x;
+    m /= static_cast<double>(v.size());
+    for (double x : v) s += (x - m) * (x - m);
+    return {m, v.size() > 1 ? std::sqrt(s / static_cast<double>(v.size() - 1)) : 0.0};
+}
+
+double peak_rss_mib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+}  // namespace
+
+SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& o) {
+    if (o.n_prompt < 0 || o.n_gen < 0 || o.n_prompt + o.n_gen == 0)
+        fail("bench: nothing to measure (-p {} -n {})", o.n_prompt, o.n_gen);
+    if (o.repetitions < 1) fail("bench: repetitions must be at least 1, not {}", o.repetitions);
+    SpeedResult r;
+    r.model = model_path;
+    const auto t0 = clock_type::now();
+    const LlamaModel model(model_path);
+    r.load_ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+    for (const auto& t : model.file().tensors()) {
+        r.parameters += static_cast<std::uint64_t>(t.n_elements());
+        r.size_bytes += t.data.size();
+    }
+    r.bits_per_weight = r.parameters > 0 ? 8.0 * static_cast<double>(r.size_bytes) / static_cast<double>(r.parameters) : 0;
+    ThreadPool pool(o.threads);
+    r.threads = pool.size();
+    r.n_prompt = o.n_prompt;
+    r.n_gen = o.n_gen;
+    r.repetitions = o.repetitions;
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<std::int32_t> tok(0, static_cast<std::int32_t>(model.hparams().n_vocab - 1));
+    std::vector<std::int32_t> prompt(static_cast<std::size_t>(o.n_prompt));
+    for (auto& t : prompt) t = tok(rng);
+    std::vector<double> pp, tg;
+    std::vector<float> logits;
+    LlamaSession session(model, o.n_prompt + o.n_gen + 1, pool);
+    for (int rep = 0; rep < o.repetitions; ++rep) {
+        session.reset();
+        auto a = clock_type::now();
+        if (o.n_prompt > 0) {
+            session.decode(prompt, false, logits);
+            pp.push_back(o.n_prompt / std::chrono::duration<double>(clock_type::now() - a).count());
+        }
+        a = clock_type::now();
+        for (int i = 0; i < o.n_gen; ++i) {
+            const std::int32_t one[] = {tok(rng)};
+            session.decode(one, false, logits);
+        }
+        if (o.n_gen > 0) tg.push_back(o.n_gen / std::chrono::duration<double>(clock_type::now() - a).count());
+    }
+    if (!pp.empty()) std::tie(r.pp_tps, r.pp_tps_sd) = mean_sd(pp);
+    if (!tg.empty()) std::tie(r.tg_tps, r.tg_tps_sd) = mean_sd(tg);
+    r.peak_rss_mib = peak_rss_mib();
+    return r;
+}
+
+}  // namespace qforge

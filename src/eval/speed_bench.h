@@ -1,0 +1,27 @@
+#pragma once
+// Engine speed on one model, as llama-bench measures it: load time, prompt processing (prefill) and generation
+// (decode) tokens per second as mean and standard deviation over repetitions, plus model size, bits per weight
+// and the process's peak resident memory. Token ids are random, so models without a tokenizer work too.
+#include <cstdint>
+#include <string>
+
+namespace qforge {
+
+struct SpeedOptions {
+    int n_prompt = 512, n_gen = 128, repetitions = 3, threads = 0;
+};
+
+struct SpeedResult {
+    std::string model;
+    std::uint64_t size_bytes = 0, parameters = 0;
+    double bits_per_weight = 0;
+    int threads = 0;
+    double load_ms = 0;
+    int n_prompt = 0, n_gen = 0, repetitions = 0;
+    double pp_tps = 0, pp_tps_sd = 0, tg_tps = 0, tg_tps_sd = 0;
+    double peak_rss_mib = 0;
+};
+
+SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& options);
+
+}  // namespace qforge
