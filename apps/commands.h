@@ -13,5 +13,6 @@ void add_quantize_command(CLI::App& app);
 void add_imatrix_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_advise_command(CLI::App& app);
 
 }  // namespace qforge::cli

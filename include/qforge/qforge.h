@@ -149,6 +149,41 @@ struct BenchReport {
 
 BenchReport bench(const BenchRequest& request);
 
+// --- format advice -------------------------------------------------------------------------------------
+struct AdviseRequest {
+    std::string model;        // GGUF or Hugging Face directory; or leave empty and give params
+    std::string params;       // "70B", "8B", ...: the nearest well-known Llama shape is assumed
+    std::int64_t layers = 0, hidden = 0, kv_heads = 0;  // overrides of the assumed shape (0: keep)
+    std::string device = "cpu";   // cpu | nvidia | apple
+    std::string gpu_arch;         // nvidia: hopper | ada | ampere | ...
+    std::string memory;           // "24GB", "8GiB"; empty: no limit
+    std::int64_t context = 4096, batch = 1;
+    double bandwidth_gbs = 0;     // 0: measured (cpu) or typical (gpu)
+    std::string priority = "balanced";  // quality | balanced | size
+    std::string report;           // report.json from qforge report: measured KLD per type is quoted
+};
+
+struct AdviseRow {
+    std::string format, family;
+    double bits_per_weight = 0, weights_bytes = 0, kv_bytes = 0, overhead_bytes = 0, total_bytes = 0;
+    bool fits = false;
+    double decode_tps = 0;
+    double measured_kld = -1;  // -1: not measured
+};
+
+struct AdviseReport {
+    std::string source;  // model path or the assumed shape
+    std::uint64_t parameters = 0;
+    std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0;
+    std::string device, bandwidth_source;
+    double bandwidth_gbs = 0, memory_bytes = 0;  // 0: no limit
+    std::int64_t context = 0, batch = 0;
+    std::vector<AdviseRow> rows;
+    std::string recommended, reason;
+};
+
+AdviseReport advise(const AdviseRequest& request);
+
 // --- importance matrix (llama-imatrix) -----------------------------------------------------------------
 struct ImatrixRequest {
     std::string model;        // GGUF

@@ -1,26 +1,31 @@
 // The public API (include/qforge/qforge.h) in terms of the library's layers.
 #include "qforge/qforge.h"
 
-#include "convert/convert.h"
-#include "convert/quantize_model.h"
-#include "eval/imatrix_compute.h"
-#include "eval/mc_tasks.h"
-#include "eval/speed_bench.h"
-#include "quant/kernels/vec_dot.h"
-#include "eval/multiple_choice.h"
-#include "formats/imatrix/imatrix_data.h"
-#include "core/error.h"
-#include "formats/inventory.h"
-#include "formats/gguf/gguf_file.h"
-#include "formats/inventory_json.h"
-#include "eval/kl_divergence.h"
-#include "eval/perplexity.h"
-#include "model/llama_model.h"
-#include "runtime/generator.h"
-#include "tokenizer/tokenizer.h"
-
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "convert/convert.h"
+#include "convert/quantize_model.h"
+#include "core/error.h"
+#include "eval/advise/advisor.h"
+#include "eval/imatrix_compute.h"
+#include "eval/kl_divergence.h"
+#include "eval/mc_tasks.h"
+#include "eval/multiple_choice.h"
+#include "eval/perplexity.h"
+#include "eval/speed_bench.h"
+#include "formats/gguf/gguf_file.h"
+#include "formats/imatrix/imatrix_data.h"
+#include "formats/inventory.h"
+#include "formats/inventory_json.h"
+#include "model/llama_model.h"
+#include "quant/kernels/vec_dot.h"
+#include "runtime/generator.h"
+#include "tokenizer/tokenizer.h"
 
 namespace qforge {
 
@@ -132,6 +137,72 @@ PerplexityReport perplexity(const PerplexityRequest& request) {
     o.kl_base_path = request.kl_divergence_base;
     const PerplexityResult r = compute_perplexity(model, tok, request.text, o, pool);
     return {r.ppl, r.ppl_error, r.n_chunks, r.n_scored};
+}
+
+namespace {
+
+std::map<std::string, double> report_klds(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) fail("{}: cannot open", path);
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("cells") || !j["cells"].is_array())
+        fail("{}: not a qforge report (expected an object with a \"cells\" array)", path);
+    std::map<std::string, double> kld;
+    for (const auto& c : j["cells"]) {
+        if (!c.is_object() || !c.contains("type") || !c["type"].is_string() || !c.contains("kld") || !c["kld"].is_number())
+            continue;
+        const std::string type = c["type"].get<std::string>();
+        const double v = c["kld"].get<double>();
+        if (!kld.contains(type) || v < kld[type]) kld[type] = v;  // the best method measured for that type
+    }
+    return kld;
+}
+
+}  // namespace
+
+AdviseReport advise(const AdviseRequest& r) {
+    if (r.model.empty() == r.params.empty()) fail("advise: give either --model PATH or --params COUNT");
+    ModelShape shape;
+    if (!r.model.empty()) {
+        shape = shape_from_model(r.model);
+    } else {
+        ShapeOverrides ov;
+        if (r.layers > 0) ov.layers = r.layers;
+        if (r.hidden > 0) ov.hidden = r.hidden;
+        if (r.kv_heads > 0) ov.kv_heads = r.kv_heads;
+        shape = shape_from_parameters(parse_parameter_count(r.params), ov);
+    }
+    AdviseOptions o;
+    o.device = r.device;
+    o.gpu_arch = r.gpu_arch;
+    if (!r.memory.empty()) o.memory_bytes = parse_memory_size(r.memory);
+    o.context = r.context;
+    o.batch = r.batch;
+    if (r.bandwidth_gbs > 0) o.bandwidth_gbs = r.bandwidth_gbs;
+    o.priority = r.priority;
+    if (!r.report.empty()) o.measured_kld = report_klds(r.report);
+    const Advice a = qforge::advise(shape, o);
+    AdviseReport out;
+    out.source = a.shape.source;
+    out.parameters = a.shape.parameters;
+    out.layers = a.shape.layers;
+    out.hidden = a.shape.hidden;
+    out.heads = a.shape.heads;
+    out.kv_heads = a.shape.kv_heads;
+    out.head_dim = a.shape.head_dim;
+    out.device = a.device;
+    out.bandwidth_source = a.bandwidth_source;
+    out.bandwidth_gbs = a.bandwidth_gbs;
+    out.memory_bytes = a.memory_bytes.value_or(0);
+    out.context = a.context;
+    out.batch = a.batch;
+    for (const auto& f : a.formats)
+        out.rows.push_back({f.size.name, f.size.family, f.size.bits_per_weight, static_cast<double>(f.size.weight_bytes),
+                            f.kv_bytes, f.overhead_bytes, f.total_bytes, f.fits, f.decode_tps,
+                            f.measured_kld.value_or(-1.0)});
+    out.recommended = a.recommended;
+    out.reason = a.reason;
+    return out;
 }
 
 BenchReport bench(const BenchRequest& request) {

@@ -90,7 +90,7 @@ QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& o) {
 QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const QuantizeOptions& o) {
     const auto mix = find_llama_mix(o.type);
     if (!mix) fail("quantize: unknown type '{}' (llama-quantize's names: Q4_0, Q8_0, Q4_K_M, ...)", o.type);
-    if (mix->name == "Q2_K_S" && !o.imatrix)
+    if (mix->name == "Q2_K_S" && !o.imatrix && !o.plan_only)
         fail("quantize: {} needs an importance matrix (--imatrix FILE), as llama-quantize requires", mix->name);
     const bool quantized_default = traits(mix->default_type).quantized;
 
@@ -116,7 +116,7 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
     }
 
     MixModelInfo info = model_info(base.metadata, base.tensors);
-    info.has_imatrix = o.imatrix != nullptr;
+    info.has_imatrix = o.imatrix != nullptr || o.plan_only;  // sizes as made with an imatrix, the recommended way
     MixPlanner planner(*mix, info, {o.output_tensor_type, o.token_embedding_type});
     std::stable_sort(base.tensors.begin(), base.tensors.end(),
                      [](const PlannedTensor& a, const PlannedTensor& b) { return llama_order_less(a.out.name, b.out.name); });
@@ -145,7 +145,7 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
             }
         }
         if (target != input_type) {
-            if (!can_quantize(target))
+            if (!can_quantize(target) && !o.plan_only)
                 fail("quantize: tensor '{}' would be {}, which qforge cannot write yet", name, type_name(target));
             if (traits(input_type).quantized && !o.allow_requantize)
                 fail("{}: tensor '{}' is already {}: requantizing is disabled (pass --allow-requantize)", source, name,
@@ -164,7 +164,7 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
             } else if (o.imatrix) {
                 result.warnings.push_back(fmt::format("tensor '{}': no importance data in {}", name, o.imatrix_path));
             }
-            if (!p.importance && needs_imatrix(target, *mix, name))
+            if (!p.importance && needs_imatrix(target, *mix, name) && !o.plan_only)
                 fail("quantize: tensor '{}' in {} needs importance data (--imatrix) that covers it", name, type_name(target));
             p.out.type = target;
         }

@@ -31,6 +31,9 @@ struct QuantizeOptions {
     std::vector<TensorTypeOverride> tensor_types;  // first match wins
     std::shared_ptr<const Imatrix> imatrix;         // --imatrix, already read
     std::string imatrix_path;                       // as given, recorded in quantize.imatrix.file
+    // Sizing only (qforge advise): plan every tensor's type without the checks that matter only when writing
+    // (a codec for the type, importance data for the i-quants that need it).
+    bool plan_only = false;
 };
 
 struct QuantizePlan {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# qforge bench (llama-bench's table, --json with the documented fields) and qforge eval (llama.cpp's HellaSwag
-# lines, JSON-lines tasks, clear refusals).
+# qforge bench (llama-bench's table, --json with the documented fields), qforge eval (llama.cpp's HellaSwag
+# lines, JSON-lines tasks) and qforge advise (table, recommendation, --json), and their refusals.
 set -eu
-bin=$1 shared=$2 work=$3/bench_and_eval json_fields=$4
+bin=$1 shared=$2 work=$3/bench_eval_advise json_fields=$4
 fx=$shared/fixtures
 [ -d "$fx" ] || { echo "FAIL: fixtures not found at $fx"; exit 1; }
 rm -rf "$work" && mkdir -p "$work"
@@ -22,6 +22,15 @@ printf '%s\n' '{"context": "The dictionary", "choices": ["is a mapping.", "zq zq
 "$bin" eval -m "$fx/gguf/pydoc6m-f32.gguf" --task mc -f "$work/t.jsonl" --json > "$work/eval.json"
 "$json_fields" "$work/eval.json" task tasks acc acc_stderr acc_norm acc_norm_stderr
 
+# advise: a table and a recommendation; --json with its fields
+out=$("$bin" advise --params 70B --memory 24GB --device cpu --bandwidth 50)
+grep -q "^| Q4_K_M | " <<<"$out" || { echo "FAIL: advise table: $out"; exit 1; }
+grep -q "^recommendation: IQ2_XS" <<<"$out" || { echo "FAIL: advise recommendation: $out"; exit 1; }
+"$bin" advise --params 8B --memory 8GB --device nvidia --json > "$work/advise.json"
+"$json_fields" "$work/advise.json" source parameters layers kv_heads device bandwidth_gbs formats recommended reason
+grep -q '"recommended": "AWQ INT4 g128"' "$work/advise.json" || { echo "FAIL: nvidia recommendation"; exit 1; }
+"$bin" advise -m "$fx/gguf/pydoc6m-f32.gguf" --ctx 256 --bandwidth 10 | grep -q "MiB" || { echo "FAIL: small model units"; exit 1; }
+
 refuse() {
   set +e; err=$("$bin" "$@" 2>&1 >/dev/null); rc=$?; set -e
   if [ "$rc" -ne 1 ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then echo "FAIL ($rc): $* -> $err"; exit 1; fi
@@ -31,4 +40,7 @@ refuse bench -m "$fx/gguf/stories260K-f32.gguf" -p 0 -n 0
 refuse eval -m "$fx/gguf/pydoc6m-f32.gguf" --task hellaswag -f "$work/t.jsonl"
 refuse eval -m "$fx/gguf/stories260K-f32.gguf" --task hellaswag -f "$fx/text/hellaswag_val_1000.txt"  # tasks beyond its 128-token training context
 refuse eval -m "$fx/gguf/pydoc6m-f32.gguf" --task mc -f "$work/missing.jsonl"
-echo "bench and eval: ok"
+refuse advise --params 70B --model "$fx/gguf/pydoc6m-f32.gguf"
+refuse advise --params 70Q
+refuse advise --params 8B --memory "8 parsecs"
+echo "bench, eval and advise: ok"
