@@ -14,5 +14,6 @@ void add_imatrix_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_advise_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace qforge::cli

@@ -9,6 +9,7 @@ packages=(
   libsentencepiece-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  libxml2-utils
 )
 
 missing=()

@@ -149,6 +149,24 @@ struct BenchReport {
 
 BenchReport bench(const BenchRequest& request);
 
+// --- quality report over types x methods ----------------------------------------------------------------
+struct ReportRequest {
+    std::string base;                  // GGUF (float) or Hugging Face checkpoint directory
+    std::vector<std::string> types;    // Q8_0, Q6_K, Q4_K_M, ...
+    std::vector<std::string> methods;  // rtn, imatrix
+    std::string eval_file, calib_file, out_dir;
+    std::int64_t n_ctx = 512, chunks = -1;
+    int bench_prompt = 128, bench_gen = 32, threads = 0;
+    std::function<void(const std::string& line)> on_progress;
+};
+
+struct ReportFiles {
+    std::string markdown, json, svg;
+    std::size_t cells = 0, reused = 0;
+};
+
+ReportFiles report(const ReportRequest& request);
+
 // --- format advice -------------------------------------------------------------------------------------
 struct AdviseRequest {
     std::string model;        // GGUF or Hugging Face directory; or leave empty and give params

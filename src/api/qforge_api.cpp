@@ -17,6 +17,7 @@
 #include "eval/mc_tasks.h"
 #include "eval/multiple_choice.h"
 #include "eval/perplexity.h"
+#include "eval/report/quality_report.h"
 #include "eval/speed_bench.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/imatrix/imatrix_data.h"
@@ -203,6 +204,24 @@ AdviseReport advise(const AdviseRequest& r) {
     out.recommended = a.recommended;
     out.reason = a.reason;
     return out;
+}
+
+ReportFiles report(const ReportRequest& r) {
+    ReportOptions o;
+    o.base = r.base;
+    o.types = r.types;
+    o.methods = r.methods;
+    o.eval_path = r.eval_file;
+    o.calib_path = r.calib_file;
+    o.out_dir = r.out_dir;
+    o.n_ctx = r.n_ctx;
+    o.chunks = r.chunks;
+    o.bench_prompt = r.bench_prompt;
+    o.bench_gen = r.bench_gen;
+    o.threads = r.threads;
+    o.progress = r.on_progress;
+    const ReportSummary s = run_quality_report(o);
+    return {s.markdown_path, s.json_path, s.svg_path, s.cells.size(), s.reused};
 }
 
 BenchReport bench(const BenchRequest& request) {

@@ -1,0 +1,217 @@
+#include "eval/report/quality_report.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "convert/convert.h"
+#include "convert/quantize_model.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "eval/imatrix_compute.h"
+#include "eval/kl_divergence.h"
+#include "eval/logits_file.h"
+#include "eval/perplexity.h"
+#include "eval/report/size_kld_chart.h"
+#include "eval/speed_bench.h"
+#include "formats/format_detect.h"
+#include "formats/gguf/gguf_file.h"
+#include "model/llama_model.h"
+#include "quant/plan/llama_mix.h"
+#include "tokenizer/tokenizer.h"
+
+namespace qforge {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("{}: cannot open", path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    AtomicFile out(path);
+    out.write(text.data(), text.size());
+    out.commit();
+}
+
+Tokenizer tokenizer_of(const LlamaModel& m) { return Tokenizer::from_gguf(m.file().metadata(), m.file().path()); }
+
+std::string base_gguf(const ReportOptions& o, const std::function<void(const std::string&)>& say) {
+    if (detect_input_kind(o.base) == InputKind::Gguf) return o.base;
+    const std::string path = o.out_dir + "/base-f32.gguf";
+    if (!fs::exists(path)) {
+        say(fmt::format("converting {} to {}", o.base, path));
+        ConvertOptions c;
+        c.outtype = TensorType::F32;
+        c.progress = false;
+        convert_to_gguf(o.base, path, c);
+    }
+    return path;
+}
+
+std::string markdown(const ReportSummary& s, const ReportOptions& o, const std::string& base) {
+    std::vector<ReportCell> cells = s.cells;
+    std::sort(cells.begin(), cells.end(), [](const auto& a, const auto& b) { return a.bits_per_weight > b.bits_per_weight; });
+    const auto front = pareto_front(cells);
+    std::string md = fmt::format("# Quantization report\n\nBase model: `{}` (PPL {:.4f}). Evaluation: `{}`, context {}, {}.\n\n",
+                                 base, s.base_ppl, o.eval_path, o.n_ctx,
+                                 o.chunks < 0 ? std::string("all chunks") : fmt::format("{} chunks", o.chunks));
+    md += "| type | method | size MiB | bpw | PPL | mean KLD | max KLD | same top % | pp t/s | tg t/s | Pareto |\n";
+    md += "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const auto& c = cells[i];
+        const bool on_front = std::find(front.begin(), front.end(), i) != front.end();
+        md += fmt::format("| {} | {} | {:.2f} | {:.2f} | {:.4f} ± {:.4f} | {:.6f} ± {:.6f} | {:.4f} | {:.2f} | {:.1f} | {:.1f} | {} |\n",
+                          c.type, c.method, static_cast<double>(c.bytes) / (1024.0 * 1024.0), c.bits_per_weight, c.ppl,
+                          c.ppl_error, c.kld, c.kld_error, c.max_kld, 100.0 * c.same_top, c.pp_tps, c.tg_tps,
+                          on_front ? "yes" : "");
+    }
+    md += "\n![bits per weight against mean KL-divergence](size-vs-kld.svg)\n\n";
+    md += fmt::format("Regenerate: `qforge report -m {} --types {} --methods {} -f {}{} -c {}{} -o {}`\n", o.base,
+                      fmt::join(o.types, ","), fmt::join(o.methods, ","), o.eval_path,
+                      o.calib_path.empty() ? "" : " --calib " + o.calib_path, o.n_ctx,
+                      o.chunks < 0 ? "" : fmt::format(" --chunks {}", o.chunks), o.out_dir);
+    return md;
+}
+
+}  // namespace
+
+ReportSummary run_quality_report(const ReportOptions& o) {
+    const auto say = [&](const std::string& line) {
+        if (o.progress) o.progress(line);
+    };
+    if (o.types.empty() || o.methods.empty()) fail("report: give at least one --types entry and one --methods entry");
+    for (const auto& t : o.types)
+        if (!find_llama_mix(t)) fail("report: unknown type '{}' (llama-quantize's names: Q8_0, Q4_K_M, ...)", t);
+    for (const auto& m : o.methods) {
+        if (m == "gptq" || m == "awq") fail("report: method '{}' is not available yet (GPTQ/AWQ are the next issue)", m);
+        if (m != "rtn" && m != "imatrix") fail("report: unknown method '{}' (rtn, imatrix)", m);
+        if (m == "imatrix" && o.calib_path.empty()) fail("report: the imatrix method needs calibration text (--calib FILE)");
+    }
+    fs::create_directories(o.out_dir + "/cells");
+    const std::string base = base_gguf(o, say);
+    const std::string eval_text = read_text(o.eval_path);
+    ThreadPool pool(o.threads);
+    ReportSummary s;
+
+    // Base log-probabilities, once.
+    const std::string kld_path = o.out_dir + "/base.kld", base_json = o.out_dir + "/base.json";
+    if (!fs::exists(kld_path) || !fs::exists(base_json)) {
+        say(fmt::format("base: perplexity and log-probabilities of {}", base));
+        const LlamaModel model(base);
+        PerplexityOptions p;
+        p.n_ctx = o.n_ctx;
+        p.n_chunks = o.chunks;
+        p.kl_base_path = kld_path;
+        const PerplexityResult r = compute_perplexity(model, tokenizer_of(model), eval_text, p, pool);
+        write_text(base_json, nlohmann::json{{"file", base}, {"ppl", r.ppl}, {"ppl_error", r.ppl_error}}.dump(2));
+    }
+    {
+        const auto j = nlohmann::json::parse(read_text(base_json), nullptr, false);
+        if (j.is_discarded() || !j.contains("ppl")) fail("{}: damaged (delete it to recompute)", base_json);
+        s.base_ppl = j["ppl"].get<double>();
+    }
+    // The importance matrix, once.
+    const std::string imatrix_path = o.out_dir + "/imatrix.dat";
+    std::shared_ptr<const Imatrix> imatrix;
+    if (std::find(o.methods.begin(), o.methods.end(), "imatrix") != o.methods.end()) {
+        if (!fs::exists(imatrix_path)) {
+            say(fmt::format("imatrix: collecting from {}", o.calib_path));
+            const LlamaModel model(base);
+            ImatrixComputeOptions io;
+            io.pass.n_ctx = o.n_ctx;
+            io.pass.n_chunks = o.chunks;
+            io.dataset = o.calib_path;
+            write_imatrix(imatrix_path, compute_imatrix(model, tokenizer_of(model), read_text(o.calib_path), io, pool).imatrix,
+                          ImatrixFormat::Dat);
+        }
+        imatrix = std::make_shared<const Imatrix>(read_imatrix(imatrix_path));
+    }
+
+    const LogitsFileReader base_logits(kld_path);
+    const std::size_t total = o.types.size() * o.methods.size();
+    std::size_t index = 0;
+    for (const auto& method : o.methods) {
+        for (const auto& type : o.types) {
+            ++index;
+            const std::string stem = type + "-" + method;
+            const std::string cell_path = o.out_dir + "/cells/" + stem + ".json";
+            const std::string gguf = o.out_dir + "/" + stem + ".gguf";
+            if (fs::exists(cell_path) && fs::exists(gguf)) {
+                s.cells.push_back(cell_from_json(nlohmann::json::parse(read_text(cell_path))));
+                ++s.reused;
+                say(fmt::format("[{}/{}] {} {}: done in an earlier run", index, total, type, method));
+                continue;
+            }
+            ReportCell c;
+            c.type = type;
+            c.method = method;
+            c.file = gguf;
+            say(fmt::format("[{}/{}] {} {}: quantizing", index, total, type, method));
+            QuantizeOptions q;
+            q.type = type;
+            q.progress = false;
+            q.allow_requantize = true;
+            if (method == "imatrix") {
+                q.imatrix = imatrix;
+                q.imatrix_path = imatrix_path;
+            }
+            const auto t0 = std::chrono::steady_clock::now();
+            quantize_model(base, gguf, q, o.threads);
+            c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            {
+                const GgufFile f(gguf);
+                std::uint64_t elements = 0;
+                for (const auto& t : f.tensors()) {
+                    c.bytes += t.data.size();
+                    elements += static_cast<std::uint64_t>(t.n_elements());
+                }
+                c.bits_per_weight = 8.0 * static_cast<double>(c.bytes) / static_cast<double>(elements);
+            }
+            say(fmt::format("[{}/{}] {} {}: KL-divergence against the base", index, total, type, method));
+            {
+                const LlamaModel model(gguf);
+                const KldSummary k = compute_kl_divergence(model, tokenizer_of(model), base_logits, pool, [](const std::string&) {});
+                c.ppl = k.ppl;
+                c.ppl_error = k.ppl_error;
+                c.kld = k.mean_kld;
+                c.kld_error = k.mean_kld_error;
+                c.max_kld = k.max_kld;
+                c.same_top = k.same_top;
+            }
+            if (o.bench_prompt + o.bench_gen > 0) {
+                say(fmt::format("[{}/{}] {} {}: speed", index, total, type, method));
+                const SpeedResult sp = measure_speed(gguf, {o.bench_prompt, o.bench_gen, 1, o.threads});
+                c.pp_tps = sp.pp_tps;
+                c.tg_tps = sp.tg_tps;
+            }
+            write_text(cell_path, to_json(c).dump(2));
+            s.cells.push_back(c);
+        }
+    }
+
+    nlohmann::json cells = nlohmann::json::array();
+    for (const auto& c : s.cells) cells.push_back(to_json(c));
+    s.json_path = o.out_dir + "/report.json";
+    s.markdown_path = o.out_dir + "/report.md";
+    s.svg_path = o.out_dir + "/size-vs-kld.svg";
+    write_text(s.json_path, nlohmann::json{{"base", {{"file", base}, {"ppl", s.base_ppl}}},
+                                           {"eval", {{"file", o.eval_path}, {"n_ctx", o.n_ctx}, {"chunks", o.chunks}}},
+                                           {"cells", cells}}
+                                .dump(2));
+    write_text(s.markdown_path, markdown(s, o, base));
+    write_text(s.svg_path, size_kld_svg(s.cells, "Size against KL-divergence: " + fs::path(base).filename().string()));
+    return s;
+}
+
+}  // namespace qforge
