@@ -2,14 +2,13 @@
 // Multiple-choice accuracy by log-likelihood. Prints llama-perplexity --hellaswag's lines ("task\tacc_norm",
 // then the running acc_norm per task) and a final line with acc_norm and acc and their standard errors.
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "text_file.h"
 #include "core/error.h"
 #include "qforge/qforge.h"
 
@@ -34,12 +33,8 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("-t,--threads", args->req.threads, "Threads (default: physical cores)");
     cmd->add_flag("--json", args->json, "Print the result as JSON");
     cmd->callback([args] {
-        std::ifstream in(args->file, std::ios::binary);
-        if (!in) fail("{}: cannot open", args->file);
-        std::stringstream ss;
-        ss << in.rdbuf();
         EvalRequest req = args->req;
-        req.data = ss.str();
+        req.data = read_text_file(args->file);
         req.data_name = args->file;
         req.randomize = !args->in_order;
         if (!args->json) {

@@ -3,15 +3,14 @@
 // text, prints the running perplexity "[1]19.3102,..." and "Final estimate: PPL = ...", writes the file.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "text_file.h"
 #include "core/error.h"
 #include "qforge/qforge.h"
 
@@ -38,12 +37,8 @@ void add_imatrix_command(CLI::App& app) {
     cmd->add_option("-t,--threads", args->req.threads, "Threads (default: physical cores)");
     cmd->add_flag("--json", args->json, "Print the result as JSON");
     cmd->callback([args] {
-        std::ifstream in(args->file, std::ios::binary);
-        if (!in) fail("{}: cannot open", args->file);
-        std::stringstream ss;
-        ss << in.rdbuf();
         ImatrixRequest req = args->req;
-        req.text = ss.str();
+        req.text = read_text_file(args->file);
         req.dataset = args->file;
         req.allow_beyond_training_context = args->no_ctx_check;
         if (!args->json)

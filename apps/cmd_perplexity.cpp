@@ -3,15 +3,14 @@
 // Prints llama-perplexity's lines: "[1]31.4660,[2]28.3690,..." and "Final estimate: PPL = 22.9402 +/- 0.31011".
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "text_file.h"
 #include "core/error.h"
 #include "qforge/qforge.h"
 
@@ -62,11 +61,7 @@ void add_perplexity_command(CLI::App& app) {
         if (args->file.empty()) fail("perplexity: give the text with -f FILE");
         PerplexityRequest req;
         req.model = args->model;
-        std::ifstream in(args->file, std::ios::binary);
-        if (!in) fail("{}: cannot open", args->file);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        req.text = ss.str();
+        req.text = read_text_file(args->file);
         req.n_ctx = args->n_ctx;
         req.n_chunks = args->chunks;
         req.n_batch = args->batch;

@@ -1,8 +1,6 @@
 // qforge tokenize -m MODEL (-p TEXT | -f FILE) [--ids] [--no-bos] [--no-parse-special] [--show-count] [--json]
 // Output lines follow llama-tokenize: "<id> -> '<piece>'", or "[id, id, ...]" with --ids.
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
@@ -10,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "text_file.h"
 #include "core/error.h"
 #include "qforge/qforge.h"
 
@@ -35,11 +34,7 @@ void add_tokenize_command(CLI::App& app) {
         TokenizeRequest req;
         req.model = args->model;
         if (f->count() > 0) {
-            std::ifstream in(args->file, std::ios::binary);
-            if (!in) fail("{}: cannot open", args->file);
-            std::stringstream ss;
-            ss << in.rdbuf();
-            req.text = ss.str();
+            req.text = read_text_file(args->file);
         } else if (p->count() > 0) {
             req.text = args->prompt;
         } else {

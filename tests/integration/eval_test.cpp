@@ -2,9 +2,7 @@
 // HellaSwag tasks (figures in ../shared/fixtures/README.md): the same acc_norm, to 0.1 points.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "eval/mc_tasks.h"
@@ -16,18 +14,11 @@
 namespace qforge {
 namespace {
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 McResult hellaswag(const char* model_file, std::size_t limit) {
     const LlamaModel model(test::fixture(model_file));
     const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), model.file().path());
     const auto path = test::fixture("text/hellaswag_val_1000.txt");
-    const auto tasks = parse_hellaswag_text(read_text(path), path);
+    const auto tasks = parse_hellaswag_text(test::read_file_bytes(path), path);
     EXPECT_EQ(tasks.size(), 1000u);
     ThreadPool pool(1);  // tasks are a few dozen tokens: one thread is faster than two
     McOptions o;

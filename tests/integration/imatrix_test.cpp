@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "eval/imatrix_compute.h"
 #include "formats/imatrix/imatrix_data.h"
@@ -19,13 +17,6 @@
 namespace qforge {
 namespace {
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 TEST(ImatrixFigure, MatchesLlamaImatrix) {
     const LlamaModel model(test::fixture("gguf/pydoc6m-f32.gguf"));
     const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), model.file().path());
@@ -33,7 +24,7 @@ TEST(ImatrixFigure, MatchesLlamaImatrix) {
     ImatrixComputeOptions o;
     o.pass.n_ctx = 256;
     o.dataset = "pydoc-valid.txt";
-    const ImatrixComputeResult r = compute_imatrix(model, tok, read_text(test::fixture("text/pydoc-valid.txt")), o, pool);
+    const ImatrixComputeResult r = compute_imatrix(model, tok, test::read_file_bytes(test::fixture("text/pydoc-valid.txt")), o, pool);
     EXPECT_EQ(r.perplexity.n_chunks, 487);
     EXPECT_NEAR(r.perplexity.ppl, 23.2141, 5e-5);
     EXPECT_NEAR(r.perplexity.ppl_error, 0.25087, 5e-6);

@@ -20,6 +20,8 @@ struct SuperBlock {
 bool is_super_block_type(TensorType weight);
 // Super-block i of a row of weight type `weight`.
 void unpack_super_block(TensorType weight, const void* row, std::int64_t i, SuperBlock& out);
+// Only its scales, minimums, d and dmin (for SIMD unpackers that fill q themselves).
+void unpack_super_block_scales(TensorType weight, const void* row, std::int64_t i, SuperBlock& out);
 
 // The super-block's contribution given its integer sums: isum = sum over groups of scale * (q . a),
 // imin = sum of min * bsums. Every path finishes with this expression, so their results agree exactly.

@@ -152,17 +152,8 @@ void dot_blocks_x4(const void* a, const void* const* b, std::int64_t n, float* o
     for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
 }
 
-// Faster unpacking of the commonest k-quants into the same SuperBlock the scalar unpack_super_block fills
+// Faster unpacking of the k-quants into the same SuperBlock the scalar unpack_super_block fills
 // (the vec_dot tests hold the two to bit-identical results); other types use the scalar unpack.
-void scales_mins_k4(const std::uint8_t* packed, SuperBlock& s) {
-    for (int j = 0; j < 8; ++j) {
-        const int sc = j < 4 ? packed[j] & 63 : (packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4);
-        const int m = j < 4 ? packed[j + 4] & 63 : (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
-        s.scale[2 * j] = s.scale[2 * j + 1] = static_cast<std::int16_t>(sc);
-        s.min[2 * j] = s.min[2 * j + 1] = static_cast<std::int16_t>(m);
-    }
-}
-
 void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     switch (w) {
@@ -173,10 +164,7 @@ void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
                 _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j), _mm256_and_si256(b, low4));
                 _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(b, 4), low4));
             }
-            scales_mins_k4(x.scales, s);
-            s.d = fp16_to_fp32(x.d);
-            s.dmin = fp16_to_fp32(x.dmin);
-            return;
+            break;
         }
         case TensorType::Q5_K: {
             const BlockQ5_K& x = static_cast<const BlockQ5_K*>(row)[i];
@@ -192,10 +180,7 @@ void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
                 _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j), lo);
                 _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 64 * j + 32), hi);
             }
-            scales_mins_k4(x.scales, s);
-            s.d = fp16_to_fp32(x.d);
-            s.dmin = fp16_to_fp32(x.dmin);
-            return;
+            break;
         }
         case TensorType::Q6_K: {
             const BlockQ6_K& x = static_cast<const BlockQ6_K*>(row)[i];
@@ -213,13 +198,7 @@ void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
                     _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 128 * h + 32 * g), q);
                 }
             }
-            for (int g = 0; g < 16; ++g) {
-                s.scale[g] = x.scales[g];
-                s.min[g] = 0;
-            }
-            s.d = fp16_to_fp32(x.d);
-            s.dmin = 0;
-            return;
+            break;
         }
         case TensorType::Q2_K:
         case TensorType::Q3_K: {
@@ -239,26 +218,7 @@ void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
                     _mm256_store_si256(reinterpret_cast<__m256i*>(s.q + 128 * h + 32 * g), q);
                 }
             }
-            if (q3) {
-                const BlockQ3_K& x = static_cast<const BlockQ3_K*>(row)[i];
-                std::int8_t sc[16];
-                unpack_q3_k_scales(x.scales, sc);
-                for (int g = 0; g < 16; ++g) {
-                    s.scale[g] = sc[g];
-                    s.min[g] = 0;
-                }
-                s.d = fp16_to_fp32(x.d);
-                s.dmin = 0;
-            } else {
-                const BlockQ2_K& x = static_cast<const BlockQ2_K*>(row)[i];
-                for (int g = 0; g < 16; ++g) {
-                    s.scale[g] = static_cast<std::int16_t>(x.scales[g] & 0xF);
-                    s.min[g] = static_cast<std::int16_t>(x.scales[g] >> 4);
-                }
-                s.d = fp16_to_fp32(x.d);
-                s.dmin = fp16_to_fp32(x.dmin);
-            }
-            return;
+            break;
         }
         case TensorType::IQ4_XS: {
             const BlockIQ4_XS& x = static_cast<const BlockIQ4_XS*>(row)[i];
@@ -269,17 +229,14 @@ void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
                 _mm_store_si128(reinterpret_cast<__m128i*>(s.q + 32 * ib), _mm_shuffle_epi8(table, _mm_and_si128(b, low4_128)));
                 _mm_store_si128(reinterpret_cast<__m128i*>(s.q + 32 * ib + 16),
                                 _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(b, 4), low4_128)));
-                const int ls = ((x.scales_l[ib / 2] >> (4 * (ib % 2))) & 0xF) | (((x.scales_h >> (2 * ib)) & 3) << 4);
-                s.scale[2 * ib] = s.scale[2 * ib + 1] = static_cast<std::int16_t>(ls - 32);
-                s.min[2 * ib] = s.min[2 * ib + 1] = 0;
             }
-            s.d = fp16_to_fp32(x.d);
-            s.dmin = 0;
-            return;
+            break;
         }
         default:
             unpack_super_block(w, row, i, s);
+            return;
     }
+    unpack_super_block_scales(w, row, i, s);
 }
 
 // Integer sums of one unpacked super-block against Q8_K activations: isum = sum of scale * (q . a) per 16,
