@@ -18,6 +18,9 @@
 namespace qforge {
 namespace {
 
+// F16C's conversion, inline (fp16 to fp32 is exact, so this equals core's fp16_to_fp32 bit for bit).
+inline float half_to_float(std::uint16_t h) { return _cvtsh_ss(h); }
+
 int hsum_i32(__m256i v) {
     __m128i x = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     x = _mm_add_epi32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 3, 2)));
@@ -84,29 +87,29 @@ inline WeightBlock unpack_block(const void* a, std::int64_t blk) {
     switch (W) {
         case TensorType::Q8_0: {
             const auto& x = static_cast<const BlockQ8_0*>(a)[blk];
-            return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs)), fp16_to_fp32(x.d), 0.0f};
+            return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs)), half_to_float(x.d), 0.0f};
         }
         case TensorType::Q4_0: {
             const auto& x = static_cast<const BlockQ4_0*>(a)[blk];
-            return {_mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8)), fp16_to_fp32(x.d), 0.0f};
+            return {_mm256_sub_epi8(nibbles(x.qs), _mm256_set1_epi8(8)), half_to_float(x.d), 0.0f};
         }
         case TensorType::Q5_0: {
             const auto& x = static_cast<const BlockQ5_0*>(a)[blk];
             return {_mm256_sub_epi8(_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), _mm256_set1_epi8(16)),
-                    fp16_to_fp32(x.d), 0.0f};
+                    half_to_float(x.d), 0.0f};
         }
         case TensorType::IQ4_NL: {
             const auto& x = static_cast<const BlockIQ4_NL*>(a)[blk];
             const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4Values)));
-            return {_mm256_shuffle_epi8(table, nibbles(x.qs)), fp16_to_fp32(x.d), 0.0f};
+            return {_mm256_shuffle_epi8(table, nibbles(x.qs)), half_to_float(x.d), 0.0f};
         }
         case TensorType::Q4_1: {
             const auto& x = static_cast<const BlockQ4_1*>(a)[blk];
-            return {nibbles(x.qs), fp16_to_fp32(x.d), fp16_to_fp32(x.m)};
+            return {nibbles(x.qs), half_to_float(x.d), half_to_float(x.m)};
         }
         default: {
             const auto& x = static_cast<const BlockQ5_1*>(a)[blk];
-            return {_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), fp16_to_fp32(x.d), fp16_to_fp32(x.m)};
+            return {_mm256_or_si256(nibbles(x.qs), fifth_bits(x.qh)), half_to_float(x.d), half_to_float(x.m)};
         }
     }
 }
@@ -121,11 +124,11 @@ float dot_blocks(const void* a, const void* b, std::int64_t n) {
         const WeightBlock x = unpack_block<W>(a, blk);
         if constexpr (with_min) {
             const auto& y = static_cast<const BlockQ8_1*>(b)[blk];
-            mins += x.m * fp16_to_fp32(y.s);
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_u8i8x32(x.q, y.qs), acc);
+            mins += x.m * half_to_float(y.s);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d * half_to_float(y.d)), dot_u8i8x32(x.q, y.qs), acc);
         } else {
             const auto& y = static_cast<const BlockQ8_0*>(b)[blk];
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_i8i8x32(x.q, y.qs), acc);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(x.d * half_to_float(y.d)), dot_i8i8x32(x.q, y.qs), acc);
         }
     }
     return hsum(acc) + mins;
@@ -141,11 +144,11 @@ void dot_blocks_x4(const void* a, const void* const* b, std::int64_t n, float* o
         for (int k = 0; k < 4; ++k) {
             if constexpr (with_min) {
                 const auto& y = static_cast<const BlockQ8_1*>(b[k])[blk];
-                mins[k] += x.m * fp16_to_fp32(y.s);
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_u8i8x32(x.q, y.qs), acc[k]);
+                mins[k] += x.m * half_to_float(y.s);
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(x.d * half_to_float(y.d)), dot_u8i8x32(x.q, y.qs), acc[k]);
             } else {
                 const auto& y = static_cast<const BlockQ8_0*>(b[k])[blk];
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(x.d * fp16_to_fp32(y.d)), dot_i8i8x32(x.q, y.qs), acc[k]);
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(x.d * half_to_float(y.d)), dot_i8i8x32(x.q, y.qs), acc[k]);
             }
         }
     }

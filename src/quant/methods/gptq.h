@@ -1,0 +1,55 @@
+#pragma once
+// GPTQ (Frantar et al., 2022) for one linear layer: columns are quantized one at a time and each one's
+// rounding error is pushed onto the columns not yet quantized, weighted by the inverse Hessian of the layer's
+// inputs (H = 2 X^T X / n), so the layer's output on calibration inputs moves as little as possible. Lazy block
+// updates (128 columns), dead columns, damping, groups with per-row scale and zero point, act-order (columns by
+// decreasing Hessian diagonal) and static groups, symmetric or asymmetric INT2..INT8.
+//
+// This is the solver; calibration (collecting X through the model) and the output layouts come with it in
+// the GPTQ/AWQ work. Dense double-precision linear algebra, O(columns^3): fine for hidden sizes in the low
+// thousands, too slow for 14k-wide FFNs until a blocked Cholesky lands.
+#include <cstdint>
+#include <vector>
+
+namespace qforge {
+
+// Accumulates H = 2/n * sum over input rows x of x^T x, as GPTQ's add_batch does (a running mean over rows).
+class HessianAccumulator {
+public:
+    explicit HessianAccumulator(std::int64_t columns);
+    void add(const float* x, std::int64_t rows);  // rows x columns, row-major
+    std::int64_t columns() const { return n_; }
+    std::int64_t samples() const { return samples_; }
+    const std::vector<double>& matrix() const { return h_; }  // columns x columns, row-major
+
+private:
+    std::int64_t n_, samples_ = 0;
+    std::vector<double> h_;
+};
+
+struct GptqOptions {
+    int bits = 4;
+    int group_size = 128;  // columns per group; -1: one group per row
+    bool symmetric = false;
+    bool act_order = false;
+    bool static_groups = false;  // with act_order: group parameters from the unpermuted, unupdated weights
+    double damp = 0.01;          // fraction of the mean Hessian diagonal added to it
+    int block_size = 128;
+};
+
+struct GptqResult {
+    std::vector<float> dequantized;  // rows x columns, what the quantized layer computes with
+    std::vector<std::uint8_t> q;     // rows x columns integer levels in [0, 2^bits)
+    std::vector<float> scales;       // rows x groups
+    std::vector<float> zeros;        // rows x groups (integer zero points, as floats)
+    std::vector<std::int32_t> g_idx; // group of each input column (act-order makes it non-monotonic)
+};
+
+// w: rows (outputs) x columns (inputs), row-major. h: the columns x columns Hessian.
+GptqResult gptq_quantize(const float* w, std::int64_t rows, std::int64_t columns, const std::vector<double>& h,
+                         const GptqOptions& options);
+
+// Round-to-nearest on the same grid (the baseline GPTQ improves on).
+GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns, const GptqOptions& options);
+
+}  // namespace qforge
