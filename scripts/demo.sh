@@ -25,13 +25,16 @@ for t in f32 f16 bf16; do
   fi
 done
 echo; echo "== The converted GGUF"
-$qf inspect "$out/pydoc6m-f16.gguf" | head -n 40
+# (whole outputs captured first: `| head` would stop qforge early, and pipefail would end the demo)
+listing=$($qf inspect "$out/pydoc6m-f16.gguf")
+head -n 40 <<<"$listing"
 echo "   ..."
-$qf inspect "$out/pydoc6m-f16.gguf" | tail -n 1
+tail -n 1 <<<"$listing"
 
 echo; echo "== llama2.c checkpoint (stories260K.bin + tok512.bin)"
 $qf convert "$fx/models/stories260K/stories260K.bin" "$out/stories260K-f32.gguf" --outtype f32
-$qf inspect --no-tensors "$out/stories260K-f32.gguf" | tail -n 1
+listing=$($qf inspect --no-tensors "$out/stories260K-f32.gguf")
+tail -n 1 <<<"$listing"
 
 echo; echo "== Running the converted models"
 $qf tokenize -m "$out/pydoc6m-f16.gguf" -p "The dictionary"
@@ -52,6 +55,7 @@ $qf imatrix -m "$out/pydoc6m-f32.gguf" -f "$fx/text/pydoc-valid.txt" -c 256 --ch
 $qf quantize -q "$out/pydoc6m-f32.gguf" "$out/pydoc6m-q3_k_m-imatrix.gguf" Q3_K_M --imatrix "$out/pydoc6m.imatrix"
 echo; echo "== Perplexity of the quantized files (first 40 chunks)"
 for f in q4_k_m q3_k_m-imatrix; do
-  printf '%-16s ' "$f"; $qf perplexity -m "$out/pydoc6m-$f.gguf" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40 2>/dev/null | tail -n 1
+  ppl=$($qf perplexity -m "$out/pydoc6m-$f.gguf" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40 2>/dev/null)
+  printf '%-16s %s\n' "$f" "$(tail -n 1 <<<"$ppl")"
 done
 echo; echo "demo: done; outputs are in $out/"
