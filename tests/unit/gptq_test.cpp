@@ -8,6 +8,8 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/tensor_type.h"
+#include "quant/codecs/codec_table.h"
 #include "quant/methods/gptq.h"
 
 namespace qforge {
@@ -94,6 +96,35 @@ INSTANTIATE_TEST_SUITE_P(Grids, GptqBeatsRtn,
                          ::testing::Values(std::tuple{4, 32, false, false}, std::tuple{3, 32, false, false},
                                            std::tuple{4, -1, false, true}, std::tuple{4, 32, true, false},
                                            std::tuple{2, 64, true, false}, std::tuple{8, 128, false, true}));
+
+class GptqGgufGrid : public ::testing::TestWithParam<std::pair<GptqGrid, TensorType>> {};
+
+// On a GGUF grid the result is standard blocks: ggml's dequantizer reads back exactly what GPTQ computed with,
+// and the layer's output is closer than ggml's own round-to-nearest quantizer makes it.
+TEST_P(GptqGgufGrid, BlocksDequantizeToTheSolutionAndBeatRoundToNearest) {
+    const auto [grid, type] = GetParam();
+    const Layer l = make_layer(17);
+    GptqOptions o;
+    o.grid = grid;
+    o.group_size = 32;
+    const GptqResult g = gptq_quantize(l.w.data(), l.rows, l.cols, hessian(l).matrix(), o);
+    const std::vector<std::uint8_t> blocks = gptq_to_gguf_blocks(g, l.rows, l.cols, grid);
+    ASSERT_EQ(blocks.size(), *bytes_for(type, static_cast<std::uint64_t>(l.rows * l.cols)));
+    std::vector<float> read(static_cast<std::size_t>(l.rows * l.cols));
+    dequantize_row(type, blocks.data(), read.data(), l.rows * l.cols);
+    EXPECT_EQ(read, g.dequantized);
+    std::vector<std::uint8_t> rtn_blocks(blocks.size());
+    for (std::int64_t r = 0; r < l.rows; ++r)
+        quantize_row(type, l.w.data() + r * l.cols, rtn_blocks.data() + r * (blocks.size() / l.rows), l.cols);
+    std::vector<float> rtn(read.size());
+    dequantize_row(type, rtn_blocks.data(), rtn.data(), l.rows * l.cols);
+    EXPECT_LT(output_error(l, g.dequantized), 0.9 * output_error(l, rtn)) << type_name(type);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, GptqGgufGrid,
+                         ::testing::Values(std::pair{GptqGrid::Q4_0, TensorType::Q4_0}, std::pair{GptqGrid::Q5_0, TensorType::Q5_0},
+                                           std::pair{GptqGrid::Q8_0, TensorType::Q8_0}),
+                         [](const auto& info) { return std::string(type_name(info.param.second)); });
 
 TEST(Gptq, ActOrderGroupsAreEqualSizedButNotContiguous) {
     const Layer l = make_layer(9);

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "core/error.h"
+#include "core/float_convert.h"
+#include "quant/codecs/legacy.h"
 
 namespace qforge {
 namespace {
@@ -13,6 +16,34 @@ namespace {
 struct Grid {
     float scale = 1, zero = 0;
 };
+
+// GGUF grids: ggml's reference block scale (signed extreme over -8 or -16 for Q4_0/Q5_0, absolute maximum
+// over 127 for Q8_0), rounded to the fp16 the block stores; levels offset by the type's zero.
+Grid find_gguf_grid(const float* x, std::int64_t n, GptqGrid grid) {
+    float amax = 0, max = 0;
+    for (std::int64_t i = 0; i < n; ++i)
+        if (std::fabs(x[i]) > amax) {
+            amax = std::fabs(x[i]);
+            max = x[i];
+        }
+    Grid g;
+    switch (grid) {
+        case GptqGrid::Q4_0: g.scale = max / -8; g.zero = 8; break;
+        case GptqGrid::Q5_0: g.scale = max / -16; g.zero = 16; break;
+        default: g.scale = amax / 127; g.zero = 128; break;
+    }
+    g.scale = fp16_to_fp32(fp32_to_fp16(g.scale));
+    return g;
+}
+
+int grid_maxq(GptqGrid grid, int bits) {
+    switch (grid) {
+        case GptqGrid::Q4_0: return 15;
+        case GptqGrid::Q5_0: return 31;
+        case GptqGrid::Q8_0: return 255;
+        default: return (1 << bits) - 1;
+    }
+}
 
 Grid find_grid(const float* x, std::int64_t n, std::int64_t stride, int maxq, bool symmetric) {
     float lo = 0, hi = 0;
@@ -35,6 +66,7 @@ Grid find_grid(const float* x, std::int64_t n, std::int64_t stride, int maxq, bo
 }
 
 int level(float x, const Grid& g, int maxq) {
+    if (g.scale == 0) return static_cast<int>(g.zero);  // an all-zero block
     return static_cast<int>(std::clamp(std::nearbyint(x / g.scale) + g.zero, 0.0f, static_cast<float>(maxq)));
 }
 
@@ -85,6 +117,8 @@ std::vector<double> inverse_hessian_factor(std::vector<double> h, std::int64_t n
 }
 
 void check(std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
+    if (o.grid != GptqGrid::Int && (o.group_size != 32 || o.static_groups))
+        fail("gptq: GGUF block grids take groups of 32 columns (their blocks), computed as the sweep reaches them");
     if (o.bits < 2 || o.bits > 8) fail("gptq: {} bits (expected 2..8)", o.bits);
     if (rows < 1 || columns < 1) fail("gptq: empty weight");
     if (o.group_size != -1 && (o.group_size < 1 || columns % o.group_size != 0))
@@ -122,7 +156,7 @@ void HessianAccumulator::add(const float* x, std::int64_t rows) {
 
 GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
     check(rows, columns, o);
-    const int maxq = (1 << o.bits) - 1;
+    const int maxq = grid_maxq(o.grid, o.bits);
     const std::int64_t gs = group_columns(o, columns), groups = columns / gs;
     GptqResult r;
     r.dequantized.resize(static_cast<std::size_t>(rows * columns));
@@ -134,7 +168,7 @@ GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns,
     for (std::int64_t row = 0; row < rows; ++row)
         for (std::int64_t g = 0; g < groups; ++g) {
             const float* x = w + row * columns + g * gs;
-            const Grid grid = find_grid(x, gs, 1, maxq, o.symmetric);
+            const Grid grid = o.grid == GptqGrid::Int ? find_grid(x, gs, 1, maxq, o.symmetric) : find_gguf_grid(x, gs, o.grid);
             r.scales[static_cast<std::size_t>(row * groups + g)] = grid.scale;
             r.zeros[static_cast<std::size_t>(row * groups + g)] = grid.zero;
             for (std::int64_t c = 0; c < gs; ++c) {
@@ -152,7 +186,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
     check(rows, columns, o);
     if (static_cast<std::int64_t>(h_in.size()) != columns * columns)
         fail("gptq: Hessian of {} values for {} columns", h_in.size(), columns);
-    const int maxq = (1 << o.bits) - 1;
+    const int maxq = grid_maxq(o.grid, o.bits);
     const std::int64_t n = columns, gs = group_columns(o, columns), groups = columns / gs;
     std::vector<double> h = h_in;
     std::vector<double> w(w_in, w_in + rows * columns);  // working copy, updated as columns are quantized
@@ -174,6 +208,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
     // act-order: columns by decreasing Hessian diagonal
     std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
     std::iota(perm.begin(), perm.end(), 0);
+    if (o.act_order && o.grid != GptqGrid::Int) fail("gptq: act-order does not apply to GGUF blocks (they are contiguous)");
     if (o.act_order) {
         std::stable_sort(perm.begin(), perm.end(), [&](std::int64_t a, std::int64_t b) { return h[a * n + a] > h[b * n + b]; });
         std::vector<double> hp(h.size()), wp(w.size());
@@ -216,7 +251,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
                 std::vector<float> g(static_cast<std::size_t>(gs));
                 for (std::int64_t r = 0; r < rows; ++r) {
                     for (std::int64_t c = 0; c < gs; ++c) g[c] = static_cast<float>(at_block_start[r * n + col + c]);
-                    grid[r] = find_grid(g.data(), gs, 1, maxq, o.symmetric);
+                    grid[r] = o.grid == GptqGrid::Int ? find_grid(g.data(), gs, 1, maxq, o.symmetric) : find_gguf_grid(g.data(), gs, o.grid);
                 }
             }
             const double d = u[col * n + col];
@@ -245,6 +280,40 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
             }
     }
     return res;
+}
+
+std::vector<std::uint8_t> gptq_to_gguf_blocks(const GptqResult& r, std::int64_t rows, std::int64_t columns, GptqGrid grid) {
+    if (grid == GptqGrid::Int) fail("gptq: an INTn grid has no GGUF block layout");
+    if (columns % 32 != 0) fail("gptq: {} columns do not fill 32-wide blocks", columns);
+    const std::int64_t blocks = columns / 32;
+    const std::size_t block_bytes = grid == GptqGrid::Q4_0 ? sizeof(BlockQ4_0) : grid == GptqGrid::Q5_0 ? sizeof(BlockQ5_0) : sizeof(BlockQ8_0);
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(rows * blocks) * block_bytes);
+    for (std::int64_t row = 0; row < rows; ++row)
+        for (std::int64_t b = 0; b < blocks; ++b) {
+            const std::uint16_t d = fp32_to_fp16(r.scales[static_cast<std::size_t>(row * blocks + b)]);
+            const std::uint8_t* q = r.q.data() + row * columns + b * 32;
+            std::uint8_t* dst = out.data() + static_cast<std::size_t>(row * blocks + b) * block_bytes;
+            if (grid == GptqGrid::Q8_0) {
+                BlockQ8_0 blk{d, {}};
+                for (int j = 0; j < 32; ++j) blk.qs[j] = static_cast<std::int8_t>(q[j] - 128);
+                std::memcpy(dst, &blk, sizeof(blk));
+            } else if (grid == GptqGrid::Q4_0) {
+                BlockQ4_0 blk{d, {}};
+                for (int j = 0; j < 16; ++j) blk.qs[j] = static_cast<std::uint8_t>(q[j] | (q[j + 16] << 4));
+                std::memcpy(dst, &blk, sizeof(blk));
+            } else {
+                BlockQ5_0 blk{d, {}, {}};
+                std::uint32_t qh = 0;
+                for (int j = 0; j < 16; ++j) {
+                    blk.qs[j] = static_cast<std::uint8_t>((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4));
+                    qh |= static_cast<std::uint32_t>((q[j] >> 4) & 1) << j;
+                    qh |= static_cast<std::uint32_t>((q[j + 16] >> 4) & 1) << (j + 16);
+                }
+                std::memcpy(blk.qh, &qh, sizeof(qh));
+                std::memcpy(dst, &blk, sizeof(blk));
+            }
+        }
+    return out;
 }
 
 }  // namespace qforge

@@ -27,7 +27,13 @@ private:
     std::vector<double> h_;
 };
 
+// The grid columns are rounded onto: plain INTn with a scale and zero point per group, or a GGUF block type
+// whose 32-column blocks are the groups (scale fixed, rounded to fp16, when the sweep reaches the block's first
+// column), so the result is written as standard blocks (gptq_to_gguf_blocks).
+enum class GptqGrid { Int, Q4_0, Q5_0, Q8_0 };
+
 struct GptqOptions {
+    GptqGrid grid = GptqGrid::Int;
     int bits = 4;
     int group_size = 128;  // columns per group; -1: one group per row
     bool symmetric = false;
@@ -48,6 +54,10 @@ struct GptqResult {
 // w: rows (outputs) x columns (inputs), row-major. h: the columns x columns Hessian.
 GptqResult gptq_quantize(const float* w, std::int64_t rows, std::int64_t columns, const std::vector<double>& h,
                          const GptqOptions& options);
+
+// The rows as GGUF blocks of the grid's type (rows x columns/32 blocks); the grid must be a GGUF type.
+std::vector<std::uint8_t> gptq_to_gguf_blocks(const GptqResult& result, std::int64_t rows, std::int64_t columns,
+                                              GptqGrid grid);
 
 // Round-to-nearest on the same grid (the baseline GPTQ improves on).
 GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns, const GptqOptions& options);
