@@ -43,6 +43,12 @@ struct QuantizeRequest {
     std::vector<std::string> tensor_types; // "REGEX=TYPE" overrides, first match wins
     int threads = 0;                       // 0: one per physical core
     bool progress = true;
+    // --method gptq: GPTQ onto the GGUF block grids it can write (Q4_0, Q5_0, Q8_0 tensors), from Hessians
+    // collected on calibration text; other tensors as with rtn. The input must be a GGUF file.
+    std::string method = "rtn";
+    std::string calib;                     // calibration text (contents' file)
+    std::int64_t calib_samples = 128, calib_ctx = 512;
+    double damp = 0.01;
 };
 
 struct QuantizeResult {
@@ -50,6 +56,7 @@ struct QuantizeResult {
     std::uint64_t bytes_before = 0, bytes_after = 0;
     double bpw_before = 0.0, bpw_after = 0.0;
     int fallbacks = 0;                  // tensors whose rows did not fit the mix's type (llama.cpp's fallbacks)
+    int gptq_tensors = 0;               // tensors GPTQ wrote (--method gptq)
     std::vector<std::string> warnings;  // one line each: fallbacks, tensors the imatrix does not cover
 };
 

@@ -9,9 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "convert/convert.h"
+#include "convert/gptq_apply.h"
 #include "convert/quantize_model.h"
 #include "core/error.h"
 #include "eval/advise/advisor.h"
+#include "eval/gptq_calibration.h"
 #include "eval/imatrix_compute.h"
 #include "eval/kl_divergence.h"
 #include "eval/mc_tasks.h"
@@ -19,6 +21,7 @@
 #include "eval/perplexity.h"
 #include "eval/report/quality_report.h"
 #include "eval/speed_bench.h"
+#include "formats/format_detect.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "formats/inventory.h"
@@ -43,6 +46,14 @@ ConvertResult convert(const ConvertRequest& request) {
 }
 
 namespace {
+
+Tokenizer model_tokenizer(const LlamaModel& model, const std::string& path) {
+    Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), path);
+    if (static_cast<std::int64_t>(tok.size()) != model.hparams().n_vocab)
+        fail("{}: the tokenizer has {} tokens but token_embd.weight has {} rows", path, tok.size(),
+             model.hparams().n_vocab);
+    return tok;
+}
 
 TensorType ggml_type_named(const std::string& name, const std::string& option) {
     const auto t = type_from_name(name);
@@ -73,8 +84,32 @@ QuantizeResult quantize(const QuantizeRequest& request) {
         o.imatrix = std::make_shared<const Imatrix>(read_imatrix(request.imatrix));
         o.imatrix_path = request.imatrix;
     }
-    const QuantizeSummary s = quantize_model(request.input, request.output, o, request.threads);
+    std::function<void(QuantizePlan&)> before_write;
+    Calibration calibration;
+    int gptq_tensors = 0;
+    if (request.method == "gptq") {
+        if (request.calib.empty()) fail("quantize: --method gptq needs calibration text (--calib FILE)");
+        if (detect_input_kind(request.input) != InputKind::Gguf)
+            fail("{}: --method gptq runs the model, so it needs a GGUF input (convert the checkpoint first)", request.input);
+        const LlamaModel model(request.input);
+        const Tokenizer tok = model_tokenizer(model, request.input);
+        ThreadPool pool(request.threads);
+        std::ifstream in(request.calib, std::ios::binary);
+        if (!in) fail("{}: cannot open", request.calib);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        calibration = collect_hessians(model, tok, text, {request.calib_ctx, request.calib_samples, !request.leave_output_tensor}, pool);
+        before_write = [&](QuantizePlan& q) {
+            gptq_tensors = apply_gptq(q, calibration.hessians, {request.damp, 128});
+            if (gptq_tensors == 0)
+                fail("quantize: {} has no Q4_0/Q5_0/Q8_0 tensor for GPTQ to write (GPTQ onto k-quant grids is not "
+                     "implemented yet)", request.type);
+        };
+    } else if (request.method != "rtn") {
+        fail("quantize: --method '{}' (rtn or gptq; awq is not implemented yet)", request.method);
+    }
+    const QuantizeSummary s = quantize_model(request.input, request.output, o, request.threads, before_write);
     QuantizeResult r;
+    r.gptq_tensors = gptq_tensors;
     r.tensors = s.tensors;
     r.quantized = s.quantized;
     r.bytes_before = s.bytes_before;
@@ -112,18 +147,6 @@ TokenizeResult tokenize(const TokenizeRequest& request) {
     for (auto id : r.ids) r.pieces.push_back(tok.piece(id, true));
     return r;
 }
-
-namespace {
-
-Tokenizer model_tokenizer(const LlamaModel& model, const std::string& path) {
-    Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), path);
-    if (static_cast<std::int64_t>(tok.size()) != model.hparams().n_vocab)
-        fail("{}: the tokenizer has {} tokens but token_embd.weight has {} rows", path, tok.size(),
-             model.hparams().n_vocab);
-    return tok;
-}
-
-}  // namespace
 
 PerplexityReport perplexity(const PerplexityRequest& request) {
     const LlamaModel model(request.model);

@@ -10,8 +10,8 @@
 namespace qforge {
 namespace {
 
-QuantizeSummary run(const QuantizePlan& q, const std::string& output, const QuantizeOptions& o, int n_threads) {
-    write_gguf_plan(output, q.plan.metadata, q.plan.tensors, o.progress, n_threads);
+QuantizeSummary run(QuantizePlan q, const std::string& output, const QuantizeOptions& o, int n_threads,
+                    const std::function<void(QuantizePlan&)>& before_write) {
     QuantizeSummary s;
     s.tensors = q.plan.tensors.size();
     s.fallbacks = q.fallbacks;
@@ -23,13 +23,15 @@ QuantizeSummary run(const QuantizePlan& q, const std::string& output, const Quan
         s.bytes_after += p.out.nbytes();
         if (p.src != nullptr && p.out.type != p.src->type) ++s.quantized;
     }
+    if (before_write) before_write(q);
+    write_gguf_plan(output, q.plan.metadata, q.plan.tensors, o.progress, n_threads);
     return s;
 }
 
 }  // namespace
 
 QuantizeSummary quantize_model(const std::string& input, const std::string& output, const QuantizeOptions& o,
-                               int n_threads) {
+                               int n_threads, const std::function<void(QuantizePlan&)>& before_write) {
     std::error_code ec;
     if (std::filesystem::exists(output, ec) && std::filesystem::equivalent(input, output, ec))
         fail("{}: output would overwrite the input", output);
@@ -39,15 +41,15 @@ QuantizeSummary quantize_model(const std::string& input, const std::string& outp
     switch (detect_input_kind(input)) {
         case InputKind::Gguf: {
             const GgufFile in(input);
-            return run(plan_quantize(in, o), output, o, n_threads);
+            return run(plan_quantize(in, o), output, o, n_threads, before_write);
         }
         case InputKind::HfDirectory: {
             const HfCheckpoint ck(input);
-            return run(plan_quantize(plan_hf_to_gguf(ck, f32), input, o), output, o, n_threads);
+            return run(plan_quantize(plan_hf_to_gguf(ck, f32), input, o), output, o, n_threads, before_write);
         }
         case InputKind::Llama2c: {
             const Llama2cCheckpoint ck(input);
-            return run(plan_quantize(plan_llama2c_to_gguf(ck, f32), input, o), output, o, n_threads);
+            return run(plan_quantize(plan_llama2c_to_gguf(ck, f32), input, o), output, o, n_threads, before_write);
         }
         case InputKind::Safetensors:
             fail("{}: a lone safetensors file has no config.json: pass its checkpoint directory", input);

@@ -2,6 +2,7 @@
 // The whole of `qforge quantize`: reads the input (a GGUF file, or a Hugging Face / llama2.c checkpoint
 // converted to F32 on the fly, never written to disk), plans every tensor's type, and streams the quantized
 // GGUF out with the rows of each tensor quantized in parallel.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,8 @@ struct QuantizeSummary {
     std::vector<std::string> warnings;
 };
 
+// before_write sees the finished plan and may replace tensors' bytes (GPTQ does).
 QuantizeSummary quantize_model(const std::string& input, const std::string& output, const QuantizeOptions& options,
-                               int n_threads);
+                               int n_threads, const std::function<void(QuantizePlan&)>& before_write = {});
 
 }  // namespace qforge

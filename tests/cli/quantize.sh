@@ -40,6 +40,15 @@ done
 "$bin" quantize -q "$fx/gguf/stories260K-f32.gguf" "$work/s.gguf" Q4_K_M 2>"$work/s.log"
 grep -q "WARNING: 36 of 37 tensor(s) required fallback quantization" "$work/s.log" || { echo "FAIL: no fallback count"; cat "$work/s.log"; exit 1; }
 grep -q "blk.0.attn_q.weight.*fallback type q5_0" "$work/s.log" || { echo "FAIL: no per-tensor fallback warning"; exit 1; }
+# --method gptq: clear refusals (it needs calibration text, a GGUF input, and a type it can write)
+for args in "Q4_0 --method gptq" "Q4_K_M --method gptq --calib $fx/text/pydoc-valid.txt --calib-samples 2 --calib-ctx 64" \
+            "Q4_0 --method awq --calib $fx/text/pydoc-valid.txt"; do
+  # shellcheck disable=SC2086
+  if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi
+done
+if "$bin" quantize -q "$fx/models/pydoc6m" "$work/x.gguf" Q4_0 --method gptq --calib "$fx/text/pydoc-valid.txt" 2>/dev/null; then
+  echo "FAIL: gptq from a checkpoint directory"; exit 1
+fi
 # a Hugging Face checkpoint quantizes directly, as if converted to F32 first
 "$bin" quantize -q "$fx/models/pydoc6m" "$work/hf.gguf" Q4_K_M 2>/dev/null
 cmp "$work/hf.gguf" "$fx/gguf/pydoc6m-q4_k_m.gguf" || { echo "FAIL: HF input differs from llama-quantize of the F32 GGUF"; exit 1; }

@@ -138,7 +138,7 @@ HessianAccumulator::HessianAccumulator(std::int64_t columns)
 
 void HessianAccumulator::add(const float* x, std::int64_t rows) {
     if (rows < 1) return;
-    // running mean: H = H * n/(n+m) + 2/(n+m) * X^T X
+    // running mean: H = H * n/(n+m) + 2/(n+m) * X^T X; the upper triangle is summed, then mirrored
     const double total = static_cast<double>(samples_ + rows);
     const double keep = static_cast<double>(samples_) / total, add = 2.0 / total;
     for (auto& v : h_) v *= keep;
@@ -148,9 +148,11 @@ void HessianAccumulator::add(const float* x, std::int64_t rows) {
             const double xi = add * xr[i];
             if (xi == 0) continue;
             double* hi = h_.data() + i * n_;
-            for (std::int64_t j = 0; j < n_; ++j) hi[j] += xi * xr[j];
+            for (std::int64_t j = i; j < n_; ++j) hi[j] += xi * xr[j];
         }
     }
+    for (std::int64_t i = 0; i < n_; ++i)
+        for (std::int64_t j = i + 1; j < n_; ++j) h_[static_cast<std::size_t>(j * n_ + i)] = h_[static_cast<std::size_t>(i * n_ + j)];
     samples_ += rows;
 }
 

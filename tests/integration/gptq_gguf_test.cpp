@@ -1,0 +1,64 @@
+// GPTQ into standard GGUF blocks: pydoc6m quantized to pure Q4_0 with --method gptq (calibration on
+// pydoc-valid.txt) is closer to the F32 model than llama-quantize's pure Q4_0 fixture (same format, same size),
+// measured by KL-divergence on pydoc-test.txt; and the file is an ordinary Q4_0 GGUF.
+#include <gtest/gtest.h>
+
+#include "core/thread_pool.h"
+#include "eval/kl_divergence.h"
+#include "eval/perplexity.h"
+#include "formats/gguf/gguf_file.h"
+#include "model/llama_model.h"
+#include "qforge/qforge.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+#include "tokenizer/tokenizer.h"
+
+namespace qforge {
+namespace {
+
+double mean_kld(const std::string& model_path, const LogitsFileReader& base, ThreadPool& pool) {
+    const LlamaModel model(model_path);
+    const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), model.file().path());
+    return compute_kl_divergence(model, tok, base, pool, [](const std::string&) {}).mean_kld;
+}
+
+TEST(GptqFigure, Q4_0CloserToF32ThanLlamaQuantize) {
+    test::TempDir dir;
+    QuantizeRequest q;
+    q.input = test::fixture("gguf/pydoc6m-f32.gguf");
+    q.output = dir.file("gptq-q4_0.gguf");
+    q.type = "Q4_0";
+    q.pure = true;
+    q.progress = false;
+    q.method = "gptq";
+    q.calib = test::fixture("text/pydoc-valid.txt");
+    q.calib_samples = 16;
+    q.calib_ctx = 256;
+    const QuantizeResult r = quantize(q);
+    EXPECT_EQ(r.gptq_tensors, 43);  // every matrix but token_embd (a lookup, no inputs to calibrate)
+    {
+        GgufFile ours(q.output), theirs(test::fixture("gguf/pydoc6m-pure-q4_0.gguf"));
+        ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
+        for (std::size_t i = 0; i < ours.tensors().size(); ++i) {
+            EXPECT_EQ(ours.tensors()[i].type, theirs.tensors()[i].type);
+            EXPECT_EQ(ours.tensors()[i].data.size(), theirs.tensors()[i].data.size());
+        }
+        EXPECT_TRUE(ours.metadata() == theirs.metadata());
+    }
+    ThreadPool pool(0);
+    const LlamaModel base(test::fixture("gguf/pydoc6m-f32.gguf"));
+    const Tokenizer tok = Tokenizer::from_gguf(base.file().metadata(), base.file().path());
+    PerplexityOptions p;
+    p.n_ctx = 256;
+    p.n_chunks = 40;
+    p.kl_base_path = dir.file("base.kld");
+    compute_perplexity(base, tok, test::read_file_bytes(test::fixture("text/pydoc-test.txt")), p, pool);
+    const LogitsFileReader logits(dir.file("base.kld"));
+    const double gptq = mean_kld(q.output, logits, pool);
+    const double rtn = mean_kld(test::fixture("gguf/pydoc6m-pure-q4_0.gguf"), logits, pool);
+    std::printf("mean KLD against F32, 40 chunks: GPTQ Q4_0 %.6f, llama-quantize Q4_0 %.6f\n", gptq, rtn);
+    EXPECT_LT(gptq, 0.8 * rtn);
+}
+
+}  // namespace
+}  // namespace qforge
