@@ -160,7 +160,7 @@ BenchReport bench(const BenchRequest& request);
 struct ReportRequest {
     std::string base;                  // GGUF (float) or Hugging Face checkpoint directory
     std::vector<std::string> types;    // Q8_0, Q6_K, Q4_K_M, ...
-    std::vector<std::string> methods;  // rtn, imatrix
+    std::vector<std::string> methods;  // rtn, imatrix, gptq (Q4_0/Q5_0/Q8_0 types; other types are skipped)
     std::string eval_file, calib_file, out_dir;
     std::int64_t n_ctx = 512, chunks = -1;
     int bench_prompt = 128, bench_gen = 32, threads = 0;

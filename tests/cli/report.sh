@@ -19,6 +19,11 @@ xmllint --xpath "count(//*[@class='pareto'])" "$work/size-vs-kld.svg" | grep -q 
 # resumable: the second run measures nothing again
 "$bin" "${args[@]}" >/dev/null 2>"$work.log"
 grep -q "12 cells (12 from an earlier run)" "$work.log" || { echo "FAIL: did not resume"; cat "$work.log"; exit 1; }
+# gptq cells: Q4_0 is measured, a k-quant mix is skipped with a word
+"$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_0,Q4_K_M --methods gptq -f "$fx/text/pydoc-test.txt" \
+  --calib "$fx/text/pydoc-valid.txt" -c 256 --chunks 2 --bench-p 0 --bench-n 0 -o "$work/gptq" >/dev/null 2>"$work.log"
+grep -q "Q4_K_M gptq: skipped" "$work.log" || { echo "FAIL: no skip note"; cat "$work.log"; exit 1; }
+[ "$(grep -c '^| Q4_0 | gptq' "$work/gptq/report.md")" -eq 1 ] || { echo "FAIL: no gptq cell"; exit 1; }
 # refusals
 if "$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_K_M --methods imatrix -f "$fx/text/pydoc-test.txt" -o "$work/x" 2>/dev/null; then
   echo "FAIL: imatrix without --calib"; exit 1

@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 
 #include "convert/convert.h"
+#include "convert/gptq_apply.h"
 #include "convert/quantize_model.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "eval/gptq_calibration.h"
 #include "eval/imatrix_compute.h"
 #include "eval/kl_divergence.h"
 #include "eval/logits_file.h"
@@ -94,9 +96,9 @@ ReportSummary run_quality_report(const ReportOptions& o) {
     for (const auto& t : o.types)
         if (!find_llama_mix(t)) fail("report: unknown type '{}' (llama-quantize's names: Q8_0, Q4_K_M, ...)", t);
     for (const auto& m : o.methods) {
-        if (m == "gptq" || m == "awq") fail("report: method '{}' is not available yet (GPTQ/AWQ are the next issue)", m);
-        if (m != "rtn" && m != "imatrix") fail("report: unknown method '{}' (rtn, imatrix)", m);
-        if (m == "imatrix" && o.calib_path.empty()) fail("report: the imatrix method needs calibration text (--calib FILE)");
+        if (m == "awq") fail("report: method 'awq' is not available yet");
+        if (m != "rtn" && m != "imatrix" && m != "gptq") fail("report: unknown method '{}' (rtn, imatrix, gptq)", m);
+        if (m != "rtn" && o.calib_path.empty()) fail("report: the {} method needs calibration text (--calib FILE)", m);
     }
     fs::create_directories(o.out_dir + "/cells");
     const std::string base = base_gguf(o, say);
@@ -138,6 +140,16 @@ ReportSummary run_quality_report(const ReportOptions& o) {
         imatrix = std::make_shared<const Imatrix>(read_imatrix(imatrix_path));
     }
 
+    // GPTQ's Hessians, once (in memory: this run only).
+    Calibration calibration;
+    const bool use_gptq = std::find(o.methods.begin(), o.methods.end(), "gptq") != o.methods.end();
+    if (use_gptq) {
+        say(fmt::format("gptq: collecting Hessians from {}", o.calib_path));
+        const LlamaModel model(base);
+        calibration = collect_hessians(model, tokenizer_of(model), read_text(o.calib_path),
+                                       {o.n_ctx, o.chunks < 0 ? 128 : o.chunks, true}, pool);
+    }
+
     const LogitsFileReader base_logits(kld_path);
     const std::size_t total = o.types.size() * o.methods.size();
     std::size_t index = 0;
@@ -153,6 +165,13 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 say(fmt::format("[{}/{}] {} {}: done in an earlier run", index, total, type, method));
                 continue;
             }
+            if (method == "gptq") {
+                const TensorType base_type = find_llama_mix(type)->default_type;
+                if (base_type != TensorType::Q4_0 && base_type != TensorType::Q5_0 && base_type != TensorType::Q8_0) {
+                    say(fmt::format("[{}/{}] {} gptq: skipped (GPTQ writes Q4_0/Q5_0/Q8_0 tensors only so far)", index, total, type));
+                    continue;
+                }
+            }
             ReportCell c;
             c.type = type;
             c.method = method;
@@ -167,7 +186,9 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 q.imatrix_path = imatrix_path;
             }
             const auto t0 = std::chrono::steady_clock::now();
-            quantize_model(base, gguf, q, o.threads);
+            std::function<void(QuantizePlan&)> gptq;
+            if (method == "gptq") gptq = [&](QuantizePlan& plan) { apply_gptq(plan, calibration.hessians, {}); };
+            quantize_model(base, gguf, q, o.threads, gptq);
             c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             {
                 const GgufFile f(gguf);
