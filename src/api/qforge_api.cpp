@@ -101,8 +101,8 @@ QuantizeResult quantize(const QuantizeRequest& request) {
         before_write = [&](QuantizePlan& q) {
             gptq_tensors = apply_gptq(q, calibration.hessians, {request.damp, 128});
             if (gptq_tensors == 0)
-                fail("quantize: {} has no Q4_0/Q5_0/Q8_0 tensor for GPTQ to write (GPTQ onto k-quant grids is not "
-                     "implemented yet)", request.type);
+                fail("quantize: {} has no tensor whose type GPTQ can round onto (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL "
+                     "Q2_K..Q6_K)", request.type);
         };
     } else if (request.method != "rtn") {
         fail("quantize: --method '{}' (rtn or gptq; awq is not implemented yet)", request.method);

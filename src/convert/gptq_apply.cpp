@@ -2,27 +2,15 @@
 
 #include "core/error.h"
 #include "quant/codecs/codec_table.h"
+#include "quant/methods/block_grid.h"
 
 namespace qforge {
-namespace {
-
-bool grid_for(TensorType t, GptqGrid* grid) {
-    switch (t) {
-        case TensorType::Q4_0: *grid = GptqGrid::Q4_0; return true;
-        case TensorType::Q5_0: *grid = GptqGrid::Q5_0; return true;
-        case TensorType::Q8_0: *grid = GptqGrid::Q8_0; return true;
-        default: return false;
-    }
-}
-
-}  // namespace
 
 int apply_gptq(QuantizePlan& q, const std::map<std::string, HessianAccumulator>& hessians, const GptqApplyOptions& o,
                const std::function<void(const std::string&)>& progress) {
     int done = 0;
     for (PlannedTensor& p : q.plan.tensors) {
-        GptqGrid grid;
-        if (p.src == nullptr || p.out.ne.size() != 2 || p.src->type == p.out.type || !grid_for(p.out.type, &grid)) continue;
+        if (p.src == nullptr || p.out.ne.size() != 2 || p.src->type == p.out.type || !BlockGrid::supports(p.out.type)) continue;
         const auto h = hessians.find(p.out.name);
         if (h == hessians.end()) continue;
         const std::int64_t cols = p.out.ne[0], rows = p.out.ne[1];
@@ -34,12 +22,12 @@ int apply_gptq(QuantizePlan& q, const std::map<std::string, HessianAccumulator>&
         for (std::int64_t r = 0; r < rows; ++r)
             dequantize_row(p.src->type, p.src->data.data() + static_cast<std::size_t>(r) * row_bytes, w.data() + r * cols, cols);
         GptqOptions g;
-        g.grid = grid;
-        g.group_size = 32;
+        g.gguf_type = p.out.type;
+        g.importance = p.importance ? p.importance->data() : nullptr;
         g.damp = o.damp;
         g.block_size = o.block_size;
         const GptqResult res = gptq_quantize(w.data(), rows, cols, h->second.matrix(), g);
-        p.generated = gptq_to_gguf_blocks(res, rows, cols, grid);
+        p.generated = std::move(res.blocks);
         p.src = nullptr;
         p.importance.reset();
         ++done;

@@ -1,6 +1,7 @@
 #pragma once
-// Replaces the planned tensors whose type is a GGUF block grid GPTQ can write (Q4_0, Q5_0, Q8_0) by GPTQ's
-// solution for them, computed from their calibration Hessians; the rest of the plan (other types, tensors
+// Replaces the planned tensors whose type has a fixed-scale block grid (BlockGrid: the legacy types, IQ4_NL and
+// the k-quants) by GPTQ's solution for them, computed from their calibration Hessians (with the plan's imatrix
+// entry, when there is one, weighing the block scale search); the rest of the plan (other types, tensors
 // without a Hessian) is left to the usual quantizers.
 #include <map>
 #include <string>

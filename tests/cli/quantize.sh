@@ -41,7 +41,7 @@ done
 grep -q "WARNING: 36 of 37 tensor(s) required fallback quantization" "$work/s.log" || { echo "FAIL: no fallback count"; cat "$work/s.log"; exit 1; }
 grep -q "blk.0.attn_q.weight.*fallback type q5_0" "$work/s.log" || { echo "FAIL: no per-tensor fallback warning"; exit 1; }
 # --method gptq: clear refusals (it needs calibration text, a GGUF input, and a type it can write)
-for args in "Q4_0 --method gptq" "Q4_K_M --method gptq --calib $fx/text/pydoc-valid.txt --calib-samples 2 --calib-ctx 64" \
+for args in "Q4_0 --method gptq" "TQ2_0 --pure --method gptq --calib $fx/text/pydoc-valid.txt --calib-samples 2 --calib-ctx 64" \
             "Q4_0 --method awq --calib $fx/text/pydoc-valid.txt"; do
   # shellcheck disable=SC2086
   if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <set>
 
@@ -20,8 +21,9 @@ struct Layer {
     std::vector<float> w, x;
 };
 
-Layer make_layer(unsigned seed) {
+Layer make_layer(unsigned seed, std::int64_t cols = 128) {
     Layer l;
+    l.cols = cols;
     std::mt19937 rng(seed);
     std::normal_distribution<float> n(0.0f, 1.0f);
     l.w.resize(static_cast<std::size_t>(l.rows * l.cols));
@@ -97,34 +99,42 @@ INSTANTIATE_TEST_SUITE_P(Grids, GptqBeatsRtn,
                                            std::tuple{4, -1, false, true}, std::tuple{4, 32, true, false},
                                            std::tuple{2, 64, true, false}, std::tuple{8, 128, false, true}));
 
-class GptqGgufGrid : public ::testing::TestWithParam<std::pair<GptqGrid, TensorType>> {};
+class GptqGgufGrid : public ::testing::TestWithParam<TensorType> {};
 
 // On a GGUF grid the result is standard blocks: ggml's dequantizer reads back exactly what GPTQ computed with,
 // and the layer's output is closer than ggml's own round-to-nearest quantizer makes it.
 TEST_P(GptqGgufGrid, BlocksDequantizeToTheSolutionAndBeatRoundToNearest) {
-    const auto [grid, type] = GetParam();
-    const Layer l = make_layer(17);
+    const TensorType type = GetParam();
+    const Layer l = make_layer(17, 512);
     GptqOptions o;
-    o.grid = grid;
-    o.group_size = 32;
+    o.gguf_type = type;
     const GptqResult g = gptq_quantize(l.w.data(), l.rows, l.cols, hessian(l).matrix(), o);
-    const std::vector<std::uint8_t> blocks = gptq_to_gguf_blocks(g, l.rows, l.cols, grid);
+    const std::vector<std::uint8_t>& blocks = g.blocks;
     ASSERT_EQ(blocks.size(), *bytes_for(type, static_cast<std::uint64_t>(l.rows * l.cols)));
     std::vector<float> read(static_cast<std::size_t>(l.rows * l.cols));
     dequantize_row(type, blocks.data(), read.data(), l.rows * l.cols);
     EXPECT_EQ(read, g.dequantized);
-    std::vector<std::uint8_t> rtn_blocks(blocks.size());
-    for (std::int64_t r = 0; r < l.rows; ++r)
-        quantize_row(type, l.w.data() + r * l.cols, rtn_blocks.data() + r * (blocks.size() / l.rows), l.cols);
-    std::vector<float> rtn(read.size());
-    dequantize_row(type, rtn_blocks.data(), rtn.data(), l.rows * l.cols);
-    EXPECT_LT(output_error(l, g.dequantized), 0.9 * output_error(l, rtn)) << type_name(type);
+    // ggml's quantizer without and with importance (the Hessian's diagonal is what an imatrix holds)
+    const HessianAccumulator h = hessian(l);
+    std::vector<float> diag(static_cast<std::size_t>(l.cols));
+    for (std::int64_t c = 0; c < l.cols; ++c) diag[static_cast<std::size_t>(c)] = static_cast<float>(h.matrix()[static_cast<std::size_t>(c * l.cols + c)]);
+    for (const float* importance : {static_cast<const float*>(nullptr), static_cast<const float*>(diag.data())}) {
+        std::vector<std::uint8_t> rtn_blocks(blocks.size());
+        const std::size_t row_bytes = blocks.size() / static_cast<std::size_t>(l.rows);
+        for (std::int64_t r = 0; r < l.rows; ++r)
+            quantize_row(type, l.w.data() + r * l.cols, rtn_blocks.data() + r * row_bytes, l.cols, importance);
+        std::vector<float> rtn(read.size());
+        dequantize_row(type, rtn_blocks.data(), rtn.data(), l.rows * l.cols);
+        const double eg = output_error(l, g.dequantized), er = output_error(l, rtn);
+        EXPECT_LT(eg, 0.9 * er) << type_name(type) << (importance ? " with importance" : "");
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, GptqGgufGrid,
-                         ::testing::Values(std::pair{GptqGrid::Q4_0, TensorType::Q4_0}, std::pair{GptqGrid::Q5_0, TensorType::Q5_0},
-                                           std::pair{GptqGrid::Q8_0, TensorType::Q8_0}),
-                         [](const auto& info) { return std::string(type_name(info.param.second)); });
+                         ::testing::Values(TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
+                                           TensorType::Q8_0, TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K,
+                                           TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K),
+                         [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Gptq, ActOrderGroupsAreEqualSizedButNotContiguous) {
     const Layer l = make_layer(9);

@@ -57,7 +57,7 @@ void finish_q2_k(const float* x, BlockQ2_K& y, std::uint8_t* L) {
         for (int ii = 0; ii < 16; ++ii)
             L[16 * j + ii] = static_cast<std::uint8_t>(std::clamp(nearest_int((x[16 * j + ii] + dm) / d), 0, 3));
     }
-    pack_2bit(L, y.qs);
+    pack_levels_q2_k(L, y);
 }
 
 void q2_k_reference(const float* x, BlockQ2_K& y) {
@@ -118,15 +118,7 @@ void finish_q3_k(const float* x, BlockQ3_K& y, std::int8_t* L) {
         for (int ii = 0; ii < 16; ++ii)
             L[16 * j + ii] = static_cast<std::int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -4, 3) + 4);
     }
-    // The high bit of element j goes to bit j/32 of hmask[j % 32].
-    std::memset(y.hmask, 0, sizeof(y.hmask));
-    for (int j = 0; j < kQK_K; ++j) {
-        if (L[j] > 3) {
-            y.hmask[j % 32] = static_cast<std::uint8_t>(y.hmask[j % 32] | (1 << (j / 32)));
-            L[j] = static_cast<std::int8_t>(L[j] - 4);
-        }
-    }
-    pack_2bit(L, y.qs);
+    pack_levels_q3_k(reinterpret_cast<const std::uint8_t*>(L), y);
 }
 
 void q3_k_reference(const float* x, BlockQ3_K& y) {
@@ -188,13 +180,15 @@ void finish_q45_k(const float* x, const std::uint8_t* packed, std::uint16_t dh, 
     }
 }
 
-void pack_q4_k(const std::uint8_t* L, BlockQ4_K& y) {
+}  // namespace
+
+void pack_levels_q4_k(const std::uint8_t* L, BlockQ4_K& y) {
     std::uint8_t* q = y.qs;
     for (int j = 0; j < kQK_K; j += 64, q += 32)
         for (int l = 0; l < 32; ++l) q[l] = static_cast<std::uint8_t>(L[j + l] | (L[j + l + 32] << 4));
 }
 
-void pack_q5_k(const std::uint8_t* L, BlockQ5_K& y) {
+void pack_levels_q5_k(const std::uint8_t* L, BlockQ5_K& y) {
     std::memset(y.qh, 0, sizeof(y.qh));
     std::uint8_t* ql = y.qs;
     std::uint8_t m1 = 1, m2 = 2;
@@ -215,6 +209,8 @@ void pack_q5_k(const std::uint8_t* L, BlockQ5_K& y) {
         m2 = static_cast<std::uint8_t>(m2 << 2);
     }
 }
+
+namespace {
 
 // Reference search: per sub-block weights av|x| + |x|, then 6-bit scales against the largest.
 template <int Nmax, typename Block>
@@ -297,6 +293,25 @@ void q6_k_block(const float* x, BlockQ6_K& y, const float* qw) {
         for (int ii = 0; ii < 16; ++ii)
             L[16 * j + ii] = static_cast<std::int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -32, 31) + 32);
     }
+    pack_levels_q6_k(reinterpret_cast<const std::uint8_t*>(L), y);
+}
+
+}  // namespace
+
+void pack_levels_q2_k(const std::uint8_t* L, BlockQ2_K& y) { pack_2bit(L, y.qs); }
+
+void pack_levels_q3_k(const std::uint8_t* L, BlockQ3_K& y) {
+    // The high bit of element j goes to bit j/32 of hmask[j % 32]; the low two bits are packed as Q2_K's.
+    std::uint8_t low[kQK_K];
+    std::memset(y.hmask, 0, sizeof(y.hmask));
+    for (int j = 0; j < kQK_K; ++j) {
+        if (L[j] > 3) y.hmask[j % 32] = static_cast<std::uint8_t>(y.hmask[j % 32] | (1 << (j / 32)));
+        low[j] = static_cast<std::uint8_t>(L[j] & 3);
+    }
+    pack_2bit(low, y.qs);
+}
+
+void pack_levels_q6_k(const std::uint8_t* L, BlockQ6_K& y) {
     std::uint8_t* ql = y.ql;
     std::uint8_t* qh = y.qh;
     for (int j = 0; j < kQK_K; j += 128, ql += 64, qh += 32) {
@@ -309,8 +324,6 @@ void q6_k_block(const float* x, BlockQ6_K& y, const float* qw) {
         }
     }
 }
-
-}  // namespace
 
 void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t* scale, std::uint8_t* min) {
     if (j < 4) {
@@ -349,7 +362,7 @@ void quantize_row_q4_k(const float* x, BlockQ4_K* y, std::int64_t n, const float
     for (std::int64_t i = 0; i < n / kQK_K; ++i) {
         if (importance != nullptr) q45_k_weighted<15>(x + i * kQK_K, y[i], L, importance + i * kQK_K);
         else q45_k_reference<15>(x + i * kQK_K, y[i], L, -1.f, 0.1f, 20);
-        pack_q4_k(L, y[i]);
+        pack_levels_q4_k(L, y[i]);
     }
 }
 
@@ -358,7 +371,7 @@ void quantize_row_q5_k(const float* x, BlockQ5_K* y, std::int64_t n, const float
     for (std::int64_t i = 0; i < n / kQK_K; ++i) {
         if (importance != nullptr) q45_k_weighted<31>(x + i * kQK_K, y[i], L, importance + i * kQK_K);
         else q45_k_reference<31>(x + i * kQK_K, y[i], L, -0.5f, 0.1f, 15);
-        pack_q5_k(L, y[i]);
+        pack_levels_q5_k(L, y[i]);
     }
 }
 

@@ -53,6 +53,15 @@ void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t* scale, std::ui
 // Q3_K's sixteen 6-bit scales, unpacked and re-centred to -32..31.
 void unpack_q3_k_scales(const std::uint8_t* packed, std::int8_t* scales16);
 
+// The last step of every quantizer: the 256 levels, unsigned as stored (Q2_K 0..3, Q3_K 0..7 meaning -4..3,
+// Q4_K 0..15, Q5_K 0..31, Q6_K 0..63 meaning -32..31), packed into a block whose scales are already set.
+// GPTQ uses them to write levels it chose itself against scales it fixed earlier.
+void pack_levels_q2_k(const std::uint8_t* L, BlockQ2_K& y);
+void pack_levels_q3_k(const std::uint8_t* L, BlockQ3_K& y);
+void pack_levels_q4_k(const std::uint8_t* L, BlockQ4_K& y);
+void pack_levels_q5_k(const std::uint8_t* L, BlockQ5_K& y);
+void pack_levels_q6_k(const std::uint8_t* L, BlockQ6_K& y);
+
 // One row of n weights (n a multiple of 256). importance: n per-column weights from an imatrix, or null.
 void quantize_row_q2_k(const float* x, BlockQ2_K* y, std::int64_t n, const float* importance = nullptr);
 void quantize_row_q3_k(const float* x, BlockQ3_K* y, std::int64_t n, const float* importance = nullptr);

@@ -7,7 +7,8 @@
 
 #include "core/error.h"
 #include "core/float_convert.h"
-#include "quant/codecs/legacy.h"
+#include "quant/codecs/codec_table.h"
+#include "quant/methods/block_grid.h"
 
 namespace qforge {
 namespace {
@@ -17,33 +18,7 @@ struct Grid {
     float scale = 1, zero = 0;
 };
 
-// GGUF grids: ggml's reference block scale (signed extreme over -8 or -16 for Q4_0/Q5_0, absolute maximum
-// over 127 for Q8_0), rounded to the fp16 the block stores; levels offset by the type's zero.
-Grid find_gguf_grid(const float* x, std::int64_t n, GptqGrid grid) {
-    float amax = 0, max = 0;
-    for (std::int64_t i = 0; i < n; ++i)
-        if (std::fabs(x[i]) > amax) {
-            amax = std::fabs(x[i]);
-            max = x[i];
-        }
-    Grid g;
-    switch (grid) {
-        case GptqGrid::Q4_0: g.scale = max / -8; g.zero = 8; break;
-        case GptqGrid::Q5_0: g.scale = max / -16; g.zero = 16; break;
-        default: g.scale = amax / 127; g.zero = 128; break;
-    }
-    g.scale = fp16_to_fp32(fp32_to_fp16(g.scale));
-    return g;
-}
-
-int grid_maxq(GptqGrid grid, int bits) {
-    switch (grid) {
-        case GptqGrid::Q4_0: return 15;
-        case GptqGrid::Q5_0: return 31;
-        case GptqGrid::Q8_0: return 255;
-        default: return (1 << bits) - 1;
-    }
-}
+int grid_maxq(int bits) { return (1 << bits) - 1; }
 
 Grid find_grid(const float* x, std::int64_t n, std::int64_t stride, int maxq, bool symmetric) {
     float lo = 0, hi = 0;
@@ -117,14 +92,22 @@ std::vector<double> inverse_hessian_factor(std::vector<double> h, std::int64_t n
 }
 
 void check(std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
-    if (o.grid != GptqGrid::Int && (o.group_size != 32 || o.static_groups))
-        fail("gptq: GGUF block grids take groups of 32 columns (their blocks), computed as the sweep reaches them");
-    if (o.bits < 2 || o.bits > 8) fail("gptq: {} bits (expected 2..8)", o.bits);
     if (rows < 1 || columns < 1) fail("gptq: empty weight");
-    if (o.group_size != -1 && (o.group_size < 1 || columns % o.group_size != 0))
-        fail("gptq: group size {} does not divide the {} input columns", o.group_size, columns);
     if (o.damp < 0) fail("gptq: damping must not be negative");
     if (o.block_size < 1) fail("gptq: block size must be positive");
+    if (o.gguf_type) {
+        const BlockGrid grid(*o.gguf_type);
+        const int b = grid.block_columns();
+        if (columns % b != 0) fail("gptq: {} columns do not fill {}-column {} blocks", columns, b, type_name(*o.gguf_type));
+        if (o.act_order || o.static_groups)
+            fail("gptq: act-order and static groups do not apply to {} (its blocks are contiguous columns)", type_name(*o.gguf_type));
+        if (o.block_size % b != 0 && b % o.block_size != 0)
+            fail("gptq: block size {} does not line up with {}-column blocks", o.block_size, b);
+        return;
+    }
+    if (o.bits < 2 || o.bits > 8) fail("gptq: {} bits (expected 2..8)", o.bits);
+    if (o.group_size != -1 && (o.group_size < 1 || columns % o.group_size != 0))
+        fail("gptq: group size {} does not divide the {} input columns", o.group_size, columns);
 }
 
 std::int64_t group_columns(const GptqOptions& o, std::int64_t columns) { return o.group_size == -1 ? columns : o.group_size; }
@@ -158,10 +141,19 @@ void HessianAccumulator::add(const float* x, std::int64_t rows) {
 
 GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
     check(rows, columns, o);
-    const int maxq = grid_maxq(o.grid, o.bits);
-    const std::int64_t gs = group_columns(o, columns), groups = columns / gs;
     GptqResult r;
     r.dequantized.resize(static_cast<std::size_t>(rows * columns));
+    if (o.gguf_type) {
+        const std::size_t row_bytes = *bytes_for(*o.gguf_type, static_cast<std::uint64_t>(columns));
+        r.blocks.resize(static_cast<std::size_t>(rows) * row_bytes);
+        for (std::int64_t row = 0; row < rows; ++row) {
+            quantize_row(*o.gguf_type, w + row * columns, r.blocks.data() + row * row_bytes, columns, o.importance);
+            dequantize_row(*o.gguf_type, r.blocks.data() + row * row_bytes, r.dequantized.data() + row * columns, columns);
+        }
+        return r;
+    }
+    const int maxq = grid_maxq(o.bits);
+    const std::int64_t gs = group_columns(o, columns), groups = columns / gs;
     r.q.resize(r.dequantized.size());
     r.scales.resize(static_cast<std::size_t>(rows * groups));
     r.zeros.resize(r.scales.size());
@@ -170,7 +162,7 @@ GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns,
     for (std::int64_t row = 0; row < rows; ++row)
         for (std::int64_t g = 0; g < groups; ++g) {
             const float* x = w + row * columns + g * gs;
-            const Grid grid = o.grid == GptqGrid::Int ? find_grid(x, gs, 1, maxq, o.symmetric) : find_gguf_grid(x, gs, o.grid);
+            const Grid grid = find_grid(x, gs, 1, maxq, o.symmetric);
             r.scales[static_cast<std::size_t>(row * groups + g)] = grid.scale;
             r.zeros[static_cast<std::size_t>(row * groups + g)] = grid.zero;
             for (std::int64_t c = 0; c < gs; ++c) {
@@ -188,8 +180,10 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
     check(rows, columns, o);
     if (static_cast<std::int64_t>(h_in.size()) != columns * columns)
         fail("gptq: Hessian of {} values for {} columns", h_in.size(), columns);
-    const int maxq = grid_maxq(o.grid, o.bits);
-    const std::int64_t n = columns, gs = group_columns(o, columns), groups = columns / gs;
+    const bool gguf = o.gguf_type.has_value();
+    const int maxq = gguf ? 0 : grid_maxq(o.bits);
+    const std::int64_t n = columns, gs = gguf ? BlockGrid(*o.gguf_type).block_columns() : group_columns(o, columns),
+                       groups = columns / gs;
     std::vector<double> h = h_in;
     std::vector<double> w(w_in, w_in + rows * columns);  // working copy, updated as columns are quantized
 
@@ -199,6 +193,10 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
             h[i * n + i] = 1;
             for (std::int64_t r = 0; r < rows; ++r) w[r * n + i] = 0;
         }
+    // GGUF grids: the block scale search weighs columns by their importance
+    std::vector<float> importance(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i)
+        importance[static_cast<std::size_t>(i)] = o.importance != nullptr ? o.importance[i] : static_cast<float>(h[i * n + i]);
     // static groups: parameters from the weights before any update or permutation
     std::vector<Grid> static_grids;
     if (o.static_groups) {
@@ -210,7 +208,6 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
     // act-order: columns by decreasing Hessian diagonal
     std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
     std::iota(perm.begin(), perm.end(), 0);
-    if (o.act_order && o.grid != GptqGrid::Int) fail("gptq: act-order does not apply to GGUF blocks (they are contiguous)");
     if (o.act_order) {
         std::stable_sort(perm.begin(), perm.end(), [&](std::int64_t a, std::int64_t b) { return h[a * n + a] > h[b * n + b]; });
         std::vector<double> hp(h.size()), wp(w.size());
@@ -229,42 +226,69 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
 
     GptqResult res;
     res.dequantized.resize(static_cast<std::size_t>(rows * n));
-    res.q.resize(res.dequantized.size());
-    res.scales.resize(static_cast<std::size_t>(rows * groups));
-    res.zeros.resize(res.scales.size());
     res.g_idx.resize(static_cast<std::size_t>(n));
+    std::optional<BlockGrid> block_grid;
+    std::vector<ElementGrid> element_grids;  // GGUF: rows x block columns, of the blocks being swept
+    std::vector<std::uint8_t> levels;        // GGUF: rows x columns
+    std::size_t row_bytes = 0;
+    if (gguf) {
+        block_grid.emplace(*o.gguf_type);
+        row_bytes = *bytes_for(*o.gguf_type, static_cast<std::uint64_t>(n));
+        res.blocks.resize(static_cast<std::size_t>(rows) * row_bytes);
+        element_grids.resize(static_cast<std::size_t>(rows * gs));
+        levels.resize(static_cast<std::size_t>(rows * n));
+    } else {
+        res.q.resize(res.dequantized.size());
+        res.scales.resize(static_cast<std::size_t>(rows * groups));
+        res.zeros.resize(res.scales.size());
+    }
     std::vector<Grid> grid(static_cast<std::size_t>(rows));
-    std::vector<float> column(static_cast<std::size_t>(rows));
+    std::vector<float> block_values(static_cast<std::size_t>(gs));
     std::vector<double> err(static_cast<std::size_t>(rows * o.block_size));
     std::vector<double> at_block_start;
     for (std::int64_t i1 = 0; i1 < n; i1 += o.block_size) {
         const std::int64_t i2 = std::min(n, i1 + o.block_size), count = i2 - i1;
-        // Group parameters come from the weights as they stand when the block starts (the reference updates a
-        // copy of the block column by column and the full matrix only at the block's end).
-        if (!o.static_groups) at_block_start = w;
+        // INTn group parameters come from the weights as they stand when the lazy block starts (the reference
+        // updates a copy of the block column by column and the full matrix only at the block's end).
+        if (!gguf && !o.static_groups) at_block_start = w;
         for (std::int64_t i = 0; i < count; ++i) {
             const std::int64_t col = i1 + i;        // position in the (permuted) sweep
             const std::int64_t orig = perm[col];    // the input column it is
             const std::int64_t group = o.static_groups ? orig / gs : col / gs;
-            if (o.static_groups) {
-                for (std::int64_t r = 0; r < rows; ++r) grid[r] = static_grids[static_cast<std::size_t>(r * groups + group)];
-            } else if (col % gs == 0) {
-                // the group's parameters from its columns' error-updated weights
-                std::vector<float> g(static_cast<std::size_t>(gs));
+            if (gguf && col % gs == 0) {
+                // the block's scales from its columns' current, error-updated weights
                 for (std::int64_t r = 0; r < rows; ++r) {
-                    for (std::int64_t c = 0; c < gs; ++c) g[c] = static_cast<float>(at_block_start[r * n + col + c]);
-                    grid[r] = o.grid == GptqGrid::Int ? find_grid(g.data(), gs, 1, maxq, o.symmetric) : find_gguf_grid(g.data(), gs, o.grid);
+                    for (std::int64_t c = 0; c < gs; ++c) block_values[static_cast<std::size_t>(c)] = static_cast<float>(w[r * n + col + c]);
+                    block_grid->fix(block_values.data(), importance.data() + col,
+                                    res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(group) * block_grid->block_bytes(),
+                                    element_grids.data() + r * gs);
+                }
+            } else if (o.static_groups) {
+                for (std::int64_t r = 0; r < rows; ++r) grid[r] = static_grids[static_cast<std::size_t>(r * groups + group)];
+            } else if (!gguf && col % gs == 0) {
+                // the group's parameters from its columns' error-updated weights
+                for (std::int64_t r = 0; r < rows; ++r) {
+                    for (std::int64_t c = 0; c < gs; ++c) block_values[static_cast<std::size_t>(c)] = static_cast<float>(at_block_start[r * n + col + c]);
+                    grid[r] = find_grid(block_values.data(), gs, 1, maxq, o.symmetric);
                 }
             }
             const double d = u[col * n + col];
             for (std::int64_t r = 0; r < rows; ++r) {
                 const auto wv = static_cast<float>(w[r * n + col]);
-                const int q = level(wv, grid[r], maxq);
-                const float deq = dequant(q, grid[r]);
-                res.q[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
+                float deq;
+                if (gguf) {
+                    const ElementGrid& eg = element_grids[static_cast<std::size_t>(r * gs + col % gs)];
+                    const int q = nearest_level(eg, wv);
+                    deq = level_value(eg, q);
+                    levels[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
+                } else {
+                    const int q = level(wv, grid[r], maxq);
+                    deq = dequant(q, grid[r]);
+                    res.q[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
+                    res.scales[static_cast<std::size_t>(r * groups + group)] = grid[r].scale;
+                    res.zeros[static_cast<std::size_t>(r * groups + group)] = grid[r].zero;
+                }
                 res.dequantized[static_cast<std::size_t>(r * n + orig)] = deq;
-                res.scales[static_cast<std::size_t>(r * groups + group)] = grid[r].scale;
-                res.zeros[static_cast<std::size_t>(r * groups + group)] = grid[r].zero;
                 const double e = (static_cast<double>(wv) - deq) / d;
                 err[static_cast<std::size_t>(r * o.block_size + i)] = e;
                 // within the block: update the columns after this one at once
@@ -281,41 +305,12 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
                 for (std::int64_t j = i2; j < n; ++j) w[r * n + j] -= e * urow[j];
             }
     }
+    if (gguf)
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t b = 0; b < groups; ++b)
+                block_grid->pack(levels.data() + r * n + b * gs,
+                                 res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(b) * block_grid->block_bytes());
     return res;
-}
-
-std::vector<std::uint8_t> gptq_to_gguf_blocks(const GptqResult& r, std::int64_t rows, std::int64_t columns, GptqGrid grid) {
-    if (grid == GptqGrid::Int) fail("gptq: an INTn grid has no GGUF block layout");
-    if (columns % 32 != 0) fail("gptq: {} columns do not fill 32-wide blocks", columns);
-    const std::int64_t blocks = columns / 32;
-    const std::size_t block_bytes = grid == GptqGrid::Q4_0 ? sizeof(BlockQ4_0) : grid == GptqGrid::Q5_0 ? sizeof(BlockQ5_0) : sizeof(BlockQ8_0);
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(rows * blocks) * block_bytes);
-    for (std::int64_t row = 0; row < rows; ++row)
-        for (std::int64_t b = 0; b < blocks; ++b) {
-            const std::uint16_t d = fp32_to_fp16(r.scales[static_cast<std::size_t>(row * blocks + b)]);
-            const std::uint8_t* q = r.q.data() + row * columns + b * 32;
-            std::uint8_t* dst = out.data() + static_cast<std::size_t>(row * blocks + b) * block_bytes;
-            if (grid == GptqGrid::Q8_0) {
-                BlockQ8_0 blk{d, {}};
-                for (int j = 0; j < 32; ++j) blk.qs[j] = static_cast<std::int8_t>(q[j] - 128);
-                std::memcpy(dst, &blk, sizeof(blk));
-            } else if (grid == GptqGrid::Q4_0) {
-                BlockQ4_0 blk{d, {}};
-                for (int j = 0; j < 16; ++j) blk.qs[j] = static_cast<std::uint8_t>(q[j] | (q[j + 16] << 4));
-                std::memcpy(dst, &blk, sizeof(blk));
-            } else {
-                BlockQ5_0 blk{d, {}, {}};
-                std::uint32_t qh = 0;
-                for (int j = 0; j < 16; ++j) {
-                    blk.qs[j] = static_cast<std::uint8_t>((q[j] & 0xF) | ((q[j + 16] & 0xF) << 4));
-                    qh |= static_cast<std::uint32_t>((q[j] >> 4) & 1) << j;
-                    qh |= static_cast<std::uint32_t>((q[j + 16] >> 4) & 1) << (j + 16);
-                }
-                std::memcpy(blk.qh, &qh, sizeof(qh));
-                std::memcpy(dst, &blk, sizeof(blk));
-            }
-        }
-    return out;
 }
 
 }  // namespace qforge

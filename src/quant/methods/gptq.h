@@ -5,11 +5,14 @@
 // updates (128 columns), dead columns, damping, groups with per-row scale and zero point, act-order (columns by
 // decreasing Hessian diagonal) and static groups, symmetric or asymmetric INT2..INT8.
 //
-// This is the solver; calibration (collecting X through the model) and the output layouts come with it in
-// the GPTQ/AWQ work. Dense double-precision linear algebra, O(columns^3): fine for hidden sizes in the low
-// thousands, too slow for 14k-wide FFNs until a blocked Cholesky lands.
+// This is the solver for one weight; calibration (eval/layer_calibration) feeds it Hessians. Dense
+// double-precision linear algebra, O(columns^3): fine for hidden sizes in the low thousands, slow for 14k-wide
+// FFNs until a blocked Cholesky lands.
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "core/tensor_type.h"
 
 namespace qforge {
 
@@ -27,20 +30,21 @@ private:
     std::vector<double> h_;
 };
 
-// The grid columns are rounded onto: plain INTn with a scale and zero point per group, or a GGUF block type
-// whose 32-column blocks are the groups (scale fixed, rounded to fp16, when the sweep reaches the block's first
-// column), so the result is written as standard blocks (gptq_to_gguf_blocks).
-enum class GptqGrid { Int, Q4_0, Q5_0, Q8_0 };
-
 struct GptqOptions {
-    GptqGrid grid = GptqGrid::Int;
+    // The grid columns are rounded onto: plain INTn with a scale and zero point per group (nullopt), or a GGUF
+    // block type (BlockGrid) whose blocks are the groups, their scales fixed when the sweep reaches a block's
+    // first column, so the result is standard blocks.
+    std::optional<TensorType> gguf_type;
     int bits = 4;
-    int group_size = 128;  // columns per group; -1: one group per row
+    int group_size = 128;  // INTn: columns per group; -1: one group per row
     bool symmetric = false;
     bool act_order = false;
     bool static_groups = false;  // with act_order: group parameters from the unpermuted, unupdated weights
     double damp = 0.01;          // fraction of the mean Hessian diagonal added to it
     int block_size = 128;
+    // GGUF grids: per-column importance for the block scale search (e.g. an imatrix entry); null: the Hessian's
+    // diagonal, which is the same statistic from the calibration inputs.
+    const float* importance = nullptr;
 };
 
 struct GptqResult {
@@ -49,17 +53,14 @@ struct GptqResult {
     std::vector<float> scales;       // rows x groups
     std::vector<float> zeros;        // rows x groups (integer zero points, as floats)
     std::vector<std::int32_t> g_idx; // group of each input column (act-order makes it non-monotonic)
+    std::vector<std::uint8_t> blocks; // GGUF grids: the rows as standard blocks (q, scales, zeros stay empty)
 };
 
 // w: rows (outputs) x columns (inputs), row-major. h: the columns x columns Hessian.
 GptqResult gptq_quantize(const float* w, std::int64_t rows, std::int64_t columns, const std::vector<double>& h,
                          const GptqOptions& options);
 
-// The rows as GGUF blocks of the grid's type (rows x columns/32 blocks); the grid must be a GGUF type.
-std::vector<std::uint8_t> gptq_to_gguf_blocks(const GptqResult& result, std::int64_t rows, std::int64_t columns,
-                                              GptqGrid grid);
-
-// Round-to-nearest on the same grid (the baseline GPTQ improves on).
+// Round-to-nearest on the same grid (the baseline GPTQ improves on); for GGUF types, the type's own quantizer.
 GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns, const GptqOptions& options);
 
 }  // namespace qforge

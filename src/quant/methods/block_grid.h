@@ -1,0 +1,46 @@
+#pragma once
+// The values one GGUF block can represent once its scales are fixed: GPTQ fixes a block's scales when its sweep
+// reaches the block's first column, then rounds the columns one at a time onto that grid with error feedback,
+// and finally packs the levels it chose into the standard block. Every type with a fixed-scale affine or
+// codebook grid takes part: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (32 columns) and Q2_K Q3_K Q4_K Q5_K Q6_K (256).
+#include <cstddef>
+#include <cstdint>
+
+#include "core/tensor_type.h"
+
+namespace qforge {
+
+// Element value for level q (0..qmax): a * (q - zero) + b, or a * codebook[q] for IQ4_NL; computed the way
+// ggml's dequantizer computes it, so the values are exactly what the file decodes to.
+struct ElementGrid {
+    float a = 0, b = 0;
+    std::int16_t zero = 0, qmax = 0;
+    const std::int8_t* codebook = nullptr;
+};
+
+int nearest_level(const ElementGrid& g, float w);
+float level_value(const ElementGrid& g, int q);
+
+class BlockGrid {
+public:
+    static bool supports(TensorType type);
+    explicit BlockGrid(TensorType type);  // fails for a type supports() refuses
+
+    TensorType type() const { return type_; }
+    int block_columns() const { return columns_; }
+    std::size_t block_bytes() const { return bytes_; }
+
+    // Chooses the block's scales for the values x (block_columns of them) as llama.cpp's quantizer does, with
+    // importance (per column, may be null) where the type has an imatrix search; writes the block and the
+    // grid of each of its elements.
+    void fix(const float* x, const float* importance, std::uint8_t* block, ElementGrid* grids) const;
+    // Writes levels (one per element, 0..qmax) into a block whose scales fix() set.
+    void pack(const std::uint8_t* levels, std::uint8_t* block) const;
+
+private:
+    TensorType type_;
+    int columns_;
+    std::size_t bytes_;
+};
+
+}  // namespace qforge
