@@ -9,13 +9,10 @@
 
 #include "core/thread_pool.h"
 #include "model/kv_cache.h"
+#include "model/layer_forward.h"
 #include "model/llama_model.h"
 
 namespace qforge {
-
-// Sees the input of every matrix multiplication (n_tokens rows of weight.ne[0] floats) before it runs: the
-// hook calibration (imatrix, GPTQ Hessians, AWQ scales) collects statistics through.
-using MatmulObserver = std::function<void(const TensorView& weight, const float* x, std::int64_t n_tokens)>;
 
 class LlamaSession {
 public:
@@ -33,7 +30,6 @@ public:
 
 private:
     void mm(const TensorView& w, const float* x, std::int64_t n_tokens, float* y);
-    void attention(std::int64_t layer, std::int64_t n_tokens, const float* q, float* out);
 
     const LlamaModel& model_;
     const LlamaHparams& hp_;
