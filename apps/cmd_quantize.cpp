@@ -26,11 +26,13 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_option("--token-embedding-type", req->token_embedding_type, "Type for token_embd.weight");
     cmd->add_option("--tensor-type", req->tensor_types, "REGEX=TYPE: tensors whose name matches get TYPE (repeatable)")
         ->take_all();
-    cmd->add_option("--method", req->method, "rtn (llama.cpp's quantizers) or gptq (Q4_0/Q5_0/Q8_0 tensors)")
+    cmd->add_option("--method", req->method, "rtn (llama.cpp's quantizers), gptq or awq (calibrated layer by layer on --calib)")
         ->check(CLI::IsMember({"rtn", "gptq", "awq"}));
-    cmd->add_option("--calib", req->calib, "Calibration text for --method gptq");
+    cmd->add_option("--calib", req->calib, "Calibration text for --method gptq or awq");
     cmd->add_option("--calib-samples", req->calib_samples, "Calibration samples (chunks of --calib-ctx tokens)")->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--calib-ctx", req->calib_ctx, "Tokens per calibration sample")->check(CLI::Range(4, 1 << 20));
+    cmd->add_option("--seed", req->seed, "Which calibration chunks, when the text holds more than --calib-samples");
+    cmd->add_flag("!--no-clip", req->awq_clip, "AWQ: skip the clipping search");
     cmd->add_option("--damp", req->damp, "GPTQ damping, a fraction of the mean Hessian diagonal")->check(CLI::Range(0.0, 1.0));
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
@@ -50,6 +52,10 @@ void add_quantize_command(CLI::App& app) {
                                 {"bytes_after", r.bytes_after}, {"bpw_before", r.bpw_before},
                                 {"bpw_after", r.bpw_after},     {"fallbacks", r.fallbacks},
                                 {"method", req->method},        {"gptq_tensors", r.gptq_tensors},
+                                {"calibrated_tensors", r.calibrated_tensors},
+                                {"awq_scaled_groups", r.awq_scaled_groups},
+                                {"calib_samples", r.calib_samples},
+                                {"layer_seconds", r.layer_seconds},
                                 {"warnings", r.warnings}};
             fmt::print("{}\n", j.dump(2));
             return;
@@ -57,7 +63,12 @@ void add_quantize_command(CLI::App& app) {
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
         fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors, req->type);
-        if (req->method == "gptq") fmt::print(stderr, "quantize: {} tensors written by GPTQ\n", r.gptq_tensors);
+        if (req->method == "gptq")
+            fmt::print(stderr, "quantize: {} tensors written by GPTQ, {} rounded after calibration ({} samples)\n",
+                       r.gptq_tensors, r.calibrated_tensors, r.calib_samples);
+        if (req->method == "awq")
+            fmt::print(stderr, "quantize: {} tensors rounded after AWQ, {} scaling groups folded in ({} samples)\n",
+                       r.calibrated_tensors, r.awq_scaled_groups, r.calib_samples);
     });
 }
 

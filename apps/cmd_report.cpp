@@ -16,9 +16,9 @@ void add_report_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("report", "Size, PPL, KL-divergence and speed of a model across types and methods");
     cmd->add_option("-m,--model", req->base, "Base model: float GGUF or Hugging Face checkpoint directory")->required();
     cmd->add_option("--types", req->types, "Comma-separated types (Q8_0,Q6_K,Q5_K_M,Q4_K_M,...)")->delimiter(',')->required();
-    cmd->add_option("--methods", req->methods, "Comma-separated methods: rtn, imatrix, gptq")->delimiter(',');
+    cmd->add_option("--methods", req->methods, "Comma-separated methods: rtn, imatrix, gptq, awq")->delimiter(',');
     cmd->add_option("-f,--file", req->eval_file, "Evaluation text")->required();
-    cmd->add_option("--calib", req->calib_file, "Calibration text (for imatrix and gptq)");
+    cmd->add_option("--calib", req->calib_file, "Calibration text (for imatrix, gptq and awq)");
     cmd->add_option("-o,--output", req->out_dir, "Output directory")->required();
     cmd->add_option("-c,--ctx-size", req->n_ctx, "Context size of the evaluation chunks")->check(CLI::Range(4, 1 << 20));
     cmd->add_option("--chunks", req->chunks, "Evaluation and calibration chunks (default: all)");

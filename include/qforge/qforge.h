@@ -43,12 +43,16 @@ struct QuantizeRequest {
     std::vector<std::string> tensor_types; // "REGEX=TYPE" overrides, first match wins
     int threads = 0;                       // 0: one per physical core
     bool progress = true;
-    // --method gptq: GPTQ onto the GGUF block grids it can write (Q4_0, Q5_0, Q8_0 tensors), from Hessians
-    // collected on calibration text; other tensors as with rtn. The input must be a GGUF file.
+    // --method gptq | awq: calibrated layer by layer on --calib text (each layer sees the outputs of the
+    // already-quantized layers before it). gptq rounds each linear weight onto its planned type's block grid
+    // with error feedback; awq rescales and clips the scaling groups first and then rounds with the type's
+    // quantizer. Any type or mix; the input must be a GGUF file (the model runs).
     std::string method = "rtn";
     std::string calib;                     // calibration text (contents' file)
     std::int64_t calib_samples = 128, calib_ctx = 512;
+    std::uint32_t seed = 0;                // which chunks, when the text holds more than calib_samples
     double damp = 0.01;
+    bool awq_clip = true;
 };
 
 struct QuantizeResult {
@@ -57,6 +61,10 @@ struct QuantizeResult {
     double bpw_before = 0.0, bpw_after = 0.0;
     int fallbacks = 0;                  // tensors whose rows did not fit the mix's type (llama.cpp's fallbacks)
     int gptq_tensors = 0;               // tensors GPTQ wrote (--method gptq)
+    int calibrated_tensors = 0;         // tensors rounded after calibration (AWQ, or types GPTQ cannot take)
+    int awq_scaled_groups = 0;          // AWQ scaling groups folded in
+    std::int64_t calib_samples = 0;     // samples the calibration ran
+    std::vector<double> layer_seconds;  // calibration time per layer
     std::vector<std::string> warnings;  // one line each: fallbacks, tensors the imatrix does not cover
 };
 
@@ -160,7 +168,7 @@ BenchReport bench(const BenchRequest& request);
 struct ReportRequest {
     std::string base;                  // GGUF (float) or Hugging Face checkpoint directory
     std::vector<std::string> types;    // Q8_0, Q6_K, Q4_K_M, ...
-    std::vector<std::string> methods;  // rtn, imatrix, gptq (Q4_0/Q5_0/Q8_0 types; other types are skipped)
+    std::vector<std::string> methods;  // rtn, imatrix, gptq, awq (the last two calibrated layer by layer)
     std::string eval_file, calib_file, out_dir;
     std::int64_t n_ctx = 512, chunks = -1;
     int bench_prompt = 128, bench_gen = 32, threads = 0;

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "convert/convert.h"
-#include "convert/gptq_apply.h"
+#include "convert/calibrated_gguf.h"
+#include "convert/calibration_samples.h"
 #include "convert/quantize_model.h"
 #include "core/error.h"
 #include "eval/advise/advisor.h"
-#include "eval/gptq_calibration.h"
 #include "eval/imatrix_compute.h"
 #include "eval/kl_divergence.h"
 #include "eval/mc_tasks.h"
@@ -85,31 +85,41 @@ QuantizeResult quantize(const QuantizeRequest& request) {
         o.imatrix_path = request.imatrix;
     }
     std::function<void(QuantizePlan&)> before_write;
-    Calibration calibration;
-    int gptq_tensors = 0;
-    if (request.method == "gptq") {
-        if (request.calib.empty()) fail("quantize: --method gptq needs calibration text (--calib FILE)");
+    CalibratedGgufSummary calibrated;
+    std::unique_ptr<LlamaModel> model;
+    std::vector<std::vector<std::int32_t>> samples;
+    std::unique_ptr<ThreadPool> pool;
+    if (request.method == "gptq" || request.method == "awq") {
+        if (request.calib.empty()) fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
         if (detect_input_kind(request.input) != InputKind::Gguf)
-            fail("{}: --method gptq runs the model, so it needs a GGUF input (convert the checkpoint first)", request.input);
-        const LlamaModel model(request.input);
-        const Tokenizer tok = model_tokenizer(model, request.input);
-        ThreadPool pool(request.threads);
+            fail("{}: --method {} runs the model, so it needs a GGUF input (convert the checkpoint first)", request.input,
+                 request.method);
+        model = std::make_unique<LlamaModel>(request.input);
+        const Tokenizer tok = model_tokenizer(*model, request.input);
         std::ifstream in(request.calib, std::ios::binary);
         if (!in) fail("{}: cannot open", request.calib);
         const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        calibration = collect_hessians(model, tok, text, {request.calib_ctx, request.calib_samples, !request.leave_output_tensor}, pool);
+        samples = calibration_samples(tok, text, {request.calib_ctx, request.calib_samples, request.seed}, request.calib);
+        pool = std::make_unique<ThreadPool>(request.threads);
         before_write = [&](QuantizePlan& q) {
-            gptq_tensors = apply_gptq(q, calibration.hessians, {request.damp, 128});
-            if (gptq_tensors == 0)
-                fail("quantize: {} has no tensor whose type GPTQ can round onto (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL "
-                     "Q2_K..Q6_K)", request.type);
+            CalibratedGgufOptions co;
+            co.method = request.method;
+            co.damp = request.damp;
+            co.awq_clip = request.awq_clip;
+            co.include_output = !request.leave_output_tensor;
+            co.progress = request.progress;
+            calibrated = calibrate_plan(q, *model, samples, co, *pool);
         };
     } else if (request.method != "rtn") {
-        fail("quantize: --method '{}' (rtn or gptq; awq is not implemented yet)", request.method);
+        fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
     }
     const QuantizeSummary s = quantize_model(request.input, request.output, o, request.threads, before_write);
     QuantizeResult r;
-    r.gptq_tensors = gptq_tensors;
+    r.gptq_tensors = calibrated.gptq_tensors;
+    r.calibrated_tensors = calibrated.rounded_tensors;
+    r.awq_scaled_groups = calibrated.sequential.scaled_groups;
+    r.calib_samples = static_cast<std::int64_t>(samples.size());
+    r.layer_seconds = calibrated.sequential.layer_seconds;
     r.tensors = s.tensors;
     r.quantized = s.quantized;
     r.bytes_before = s.bytes_before;

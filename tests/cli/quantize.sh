@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qforge quantize writes llama-quantize's file byte for byte (pure and mixed); bad requests are refused clearly.
 set -eu
-bin=$1 shared=$2 work=$3/quantize
+bin=$1 shared=$2 work=$3/quantize json_fields=$4
 fx=$shared/fixtures
 [ -d "$fx" ] || { echo "FAIL: fixtures not found at $fx"; exit 1; }
 rm -rf "$work" && mkdir -p "$work"
@@ -42,13 +42,30 @@ grep -q "WARNING: 36 of 37 tensor(s) required fallback quantization" "$work/s.lo
 grep -q "blk.0.attn_q.weight.*fallback type q5_0" "$work/s.log" || { echo "FAIL: no per-tensor fallback warning"; exit 1; }
 # --method gptq: clear refusals (it needs calibration text, a GGUF input, and a type it can write)
 for args in "Q4_0 --method gptq" "TQ2_0 --pure --method gptq --calib $fx/text/pydoc-valid.txt --calib-samples 2 --calib-ctx 64" \
-            "Q4_0 --method awq --calib $fx/text/pydoc-valid.txt"; do
+            "Q4_0 --method awq --calib $fx/text/pydoc-valid.txt --calib-ctx 1000000" "Q4_0 --method awq"; do
   # shellcheck disable=SC2086
   if "$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" $args 2>/dev/null; then echo "FAIL: accepted $args"; exit 1; fi
 done
 if "$bin" quantize -q "$fx/models/pydoc6m" "$work/x.gguf" Q4_0 --method gptq --calib "$fx/text/pydoc-valid.txt" 2>/dev/null; then
   echo "FAIL: gptq from a checkpoint directory"; exit 1
 fi
+# refusals say what was wrong
+"$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" Q4_0 --method gptq --calib "$fx/text/pydoc-valid.txt" \
+  --calib-ctx 1000000 2>"$work/e.log" && exit 1
+grep -q "pydoc-valid.txt: the calibration text has .* tokens, shorter than one sample of 1000000" "$work/e.log" || { cat "$work/e.log"; exit 1; }
+"$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/x.gguf" TQ2_0 --pure --method gptq --calib "$fx/text/pydoc-valid.txt" \
+  2>"$work/e.log" && exit 1
+grep -q "gptq: no linear weight is planned in a type gptq can write" "$work/e.log" || { cat "$work/e.log"; exit 1; }
+# a calibrated file (a few short samples) is a standard GGUF the engine runs; AWQ's rescaled norms are in it
+for m in gptq awq; do
+  "$bin" quantize "$fx/gguf/pydoc6m-f32.gguf" "$work/$m.gguf" Q4_K_M --method $m --calib "$fx/text/pydoc-valid.txt" \
+    --calib-samples 4 --calib-ctx 64 --json > "$work/$m.json" 2>/dev/null
+  "$json_fields" "$work/$m.json" calib_samples layer_seconds >/dev/null || { echo "FAIL: $m summary"; exit 1; }
+  "$bin" inspect "$work/$m.gguf" | grep -q "general.file_type.*15" || { echo "FAIL: $m file type"; exit 1; }
+  "$bin" perplexity -m "$work/$m.gguf" -f "$fx/text/pydoc-test.txt" -c 128 --chunks 4 2>&1 | grep -q "Final estimate: PPL" \
+    || { echo "FAIL: $m file does not run"; exit 1; }
+done
+[ "$(grep -o '"awq_scaled_groups": [0-9]*' "$work/awq.json" | grep -o '[0-9]*$')" -gt 0 ] || { echo "FAIL: no AWQ group scaled"; exit 1; }
 # a Hugging Face checkpoint quantizes directly, as if converted to F32 first
 "$bin" quantize -q "$fx/models/pydoc6m" "$work/hf.gguf" Q4_K_M 2>/dev/null
 cmp "$work/hf.gguf" "$fx/gguf/pydoc6m-q4_k_m.gguf" || { echo "FAIL: HF input differs from llama-quantize of the F32 GGUF"; exit 1; }

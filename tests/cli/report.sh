@@ -19,11 +19,12 @@ xmllint --xpath "count(//*[@class='pareto'])" "$work/size-vs-kld.svg" | grep -q 
 # resumable: the second run measures nothing again
 "$bin" "${args[@]}" >/dev/null 2>"$work.log"
 grep -q "12 cells (12 from an earlier run)" "$work.log" || { echo "FAIL: did not resume"; cat "$work.log"; exit 1; }
-# gptq cells: Q4_0 is measured, a k-quant mix is skipped with a word
-"$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_0,Q4_K_M --methods gptq -f "$fx/text/pydoc-test.txt" \
+# gptq and awq cells, for a legacy type and a k-quant mix alike
+"$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_0,Q4_K_M --methods gptq,awq -f "$fx/text/pydoc-test.txt" \
   --calib "$fx/text/pydoc-valid.txt" -c 256 --chunks 2 --bench-p 0 --bench-n 0 -o "$work/gptq" >/dev/null 2>"$work.log"
-grep -q "Q4_K_M gptq: skipped" "$work.log" || { echo "FAIL: no skip note"; cat "$work.log"; exit 1; }
-[ "$(grep -c '^| Q4_0 | gptq' "$work/gptq/report.md")" -eq 1 ] || { echo "FAIL: no gptq cell"; exit 1; }
+for cell in "Q4_0 | gptq" "Q4_K_M | gptq" "Q4_0 | awq" "Q4_K_M | awq"; do
+  [ "$(grep -c "^| $cell" "$work/gptq/report.md")" -eq 1 ] || { echo "FAIL: no $cell cell"; cat "$work.log"; exit 1; }
+done
 # refusals
 if "$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_K_M --methods imatrix -f "$fx/text/pydoc-test.txt" -o "$work/x" 2>/dev/null; then
   echo "FAIL: imatrix without --calib"; exit 1

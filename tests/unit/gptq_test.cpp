@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/tensor_type.h"
+#include "core/thread_pool.h"
 #include "quant/codecs/codec_table.h"
 #include "quant/methods/gptq.h"
 
@@ -179,6 +180,22 @@ TEST(Gptq, HessianIsTwiceTheMeanOuterProduct) {
     EXPECT_NEAR(h.matrix()[0], 10, 1e-12);
     EXPECT_NEAR(h.matrix()[1], 14, 1e-12);
     EXPECT_NEAR(h.matrix()[3], 20, 1e-12);
+}
+
+// The SIMD path (X^T X as a matrix product on the pool) holds to the double-precision reference.
+TEST(Gptq, HessianMatrixProductPathMatchesTheReference) {
+    const Layer l = make_layer(11);
+    HessianAccumulator ref(l.cols), fast(l.cols);
+    ThreadPool pool(2);
+    for (std::int64_t s = 0; s < l.samples; s += 100) {
+        const std::int64_t n = std::min<std::int64_t>(100, l.samples - s);
+        ref.add(l.x.data() + s * l.cols, n);
+        fast.add(l.x.data() + s * l.cols, n, &pool);
+    }
+    EXPECT_EQ(fast.samples(), ref.samples());
+    double scale = 0;
+    for (double v : ref.matrix()) scale = std::max(scale, std::fabs(v));
+    for (std::size_t i = 0; i < ref.matrix().size(); ++i) ASSERT_NEAR(fast.matrix()[i], ref.matrix()[i], 1e-5 * scale) << i;
 }
 
 }  // namespace

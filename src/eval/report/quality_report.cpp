@@ -9,12 +9,12 @@
 #include <fmt/format.h>
 
 #include "convert/convert.h"
-#include "convert/gptq_apply.h"
+#include "convert/calibrated_gguf.h"
+#include "convert/calibration_samples.h"
 #include "convert/quantize_model.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
-#include "eval/gptq_calibration.h"
 #include "eval/imatrix_compute.h"
 #include "eval/kl_divergence.h"
 #include "eval/logits_file.h"
@@ -96,8 +96,7 @@ ReportSummary run_quality_report(const ReportOptions& o) {
     for (const auto& t : o.types)
         if (!find_llama_mix(t)) fail("report: unknown type '{}' (llama-quantize's names: Q8_0, Q4_K_M, ...)", t);
     for (const auto& m : o.methods) {
-        if (m == "awq") fail("report: method 'awq' is not available yet");
-        if (m != "rtn" && m != "imatrix" && m != "gptq") fail("report: unknown method '{}' (rtn, imatrix, gptq)", m);
+        if (m != "rtn" && m != "imatrix" && m != "gptq" && m != "awq") fail("report: unknown method '{}' (rtn, imatrix, gptq, awq)", m);
         if (m != "rtn" && o.calib_path.empty()) fail("report: the {} method needs calibration text (--calib FILE)", m);
     }
     fs::create_directories(o.out_dir + "/cells");
@@ -140,14 +139,14 @@ ReportSummary run_quality_report(const ReportOptions& o) {
         imatrix = std::make_shared<const Imatrix>(read_imatrix(imatrix_path));
     }
 
-    // GPTQ's Hessians, once (in memory: this run only).
-    Calibration calibration;
-    const bool use_gptq = std::find(o.methods.begin(), o.methods.end(), "gptq") != o.methods.end();
-    if (use_gptq) {
-        say(fmt::format("gptq: collecting Hessians from {}", o.calib_path));
-        const LlamaModel model(base);
-        calibration = collect_hessians(model, tokenizer_of(model), read_text(o.calib_path),
-                                       {o.n_ctx, o.chunks < 0 ? 128 : o.chunks, true}, pool);
+    // GPTQ and AWQ calibrate layer by layer on the calibration text, per cell (the samples are cut once).
+    std::unique_ptr<LlamaModel> calib_model;
+    std::vector<std::vector<std::int32_t>> calib_samples;
+    const bool calibrated = std::any_of(o.methods.begin(), o.methods.end(), [](const std::string& m) { return m == "gptq" || m == "awq"; });
+    if (calibrated) {
+        calib_model = std::make_unique<LlamaModel>(base);
+        calib_samples = calibration_samples(tokenizer_of(*calib_model), read_text(o.calib_path),
+                                            {o.n_ctx, o.chunks < 0 ? 128 : o.chunks, 0}, o.calib_path);
     }
 
     const LogitsFileReader base_logits(kld_path);
@@ -165,13 +164,6 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 say(fmt::format("[{}/{}] {} {}: done in an earlier run", index, total, type, method));
                 continue;
             }
-            if (method == "gptq") {
-                const TensorType base_type = find_llama_mix(type)->default_type;
-                if (base_type != TensorType::Q4_0 && base_type != TensorType::Q5_0 && base_type != TensorType::Q8_0) {
-                    say(fmt::format("[{}/{}] {} gptq: skipped (GPTQ writes Q4_0/Q5_0/Q8_0 tensors only so far)", index, total, type));
-                    continue;
-                }
-            }
             ReportCell c;
             c.type = type;
             c.method = method;
@@ -186,9 +178,15 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 q.imatrix_path = imatrix_path;
             }
             const auto t0 = std::chrono::steady_clock::now();
-            std::function<void(QuantizePlan&)> gptq;
-            if (method == "gptq") gptq = [&](QuantizePlan& plan) { apply_gptq(plan, calibration.hessians, {}); };
-            quantize_model(base, gguf, q, o.threads, gptq);
+            std::function<void(QuantizePlan&)> calibrate;
+            if (method == "gptq" || method == "awq")
+                calibrate = [&](QuantizePlan& plan) {
+                    CalibratedGgufOptions co;
+                    co.method = method;
+                    co.progress = false;
+                    calibrate_plan(plan, *calib_model, calib_samples, co, pool);
+                };
+            quantize_model(base, gguf, q, o.threads, calibrate);
             c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             {
                 const GgufFile f(gguf);

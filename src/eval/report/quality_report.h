@@ -15,7 +15,7 @@ namespace qforge {
 struct ReportOptions {
     std::string base;               // GGUF (float types) or Hugging Face checkpoint directory
     std::vector<std::string> types;    // llama-quantize names: Q8_0, Q6_K, Q4_K_M, ...
-    std::vector<std::string> methods;  // rtn, imatrix, gptq (Q4_0/Q5_0/Q8_0 types; others are skipped)
+    std::vector<std::string> methods;  // rtn, imatrix, gptq, awq (the last two calibrated layer by layer)
     std::string eval_path;             // evaluation text
     std::string calib_path;            // calibration text (needed by imatrix)
     std::string out_dir;

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "quant/codecs/codec_table.h"
+#include "quant/kernels/matmul.h"
 #include "quant/methods/block_grid.h"
 
 namespace qforge {
@@ -119,12 +120,26 @@ HessianAccumulator::HessianAccumulator(std::int64_t columns)
     if (columns < 1) fail("gptq: a Hessian needs at least one column");
 }
 
-void HessianAccumulator::add(const float* x, std::int64_t rows) {
+void HessianAccumulator::add(const float* x, std::int64_t rows, ThreadPool* pool) {
     if (rows < 1) return;
-    // running mean: H = H * n/(n+m) + 2/(n+m) * X^T X; the upper triangle is summed, then mirrored
+    // running mean: H = H * n/(n+m) + 2/(n+m) * X^T X
     const double total = static_cast<double>(samples_ + rows);
     const double keep = static_cast<double>(samples_) / total, add = 2.0 / total;
     for (auto& v : h_) v *= keep;
+    if (pool != nullptr) {
+        // X^T X as one matrix product on the SIMD kernels: the columns of X (rows of X^T) are both the weight
+        // rows and the activations; float dot products over this batch, accumulated in double across batches
+        std::vector<float> xt(static_cast<std::size_t>(n_ * rows)), y(static_cast<std::size_t>(n_ * n_));
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t i = 0; i < n_; ++i) xt[static_cast<std::size_t>(i * rows + r)] = x[r * n_ + i];
+        const TensorView view{"inputs", TensorType::F32, {rows, n_},
+                              {reinterpret_cast<const std::uint8_t*>(xt.data()), xt.size() * sizeof(float)}};
+        matmul(view, xt.data(), n_, y.data(), *pool);
+        for (std::size_t i = 0; i < h_.size(); ++i) h_[i] += add * static_cast<double>(y[i]);
+        samples_ += rows;
+        return;
+    }
+    // reference: the upper triangle summed in double, then mirrored
     for (std::int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * n_;
         for (std::int64_t i = 0; i < n_; ++i) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/tensor_type.h"
+#include "core/thread_pool.h"
 
 namespace qforge {
 
@@ -20,7 +21,9 @@ namespace qforge {
 class HessianAccumulator {
 public:
     explicit HessianAccumulator(std::int64_t columns);
-    void add(const float* x, std::int64_t rows);  // rows x columns, row-major
+    // rows x columns, row-major. With a pool, X^T X is one SIMD matrix product (float dot products over the
+    // batch); without, the double-precision reference the fast path is tested against.
+    void add(const float* x, std::int64_t rows, ThreadPool* pool = nullptr);
     std::int64_t columns() const { return n_; }
     std::int64_t samples() const { return samples_; }
     const std::vector<double>& matrix() const { return h_; }  // columns x columns, row-major

@@ -1,0 +1,117 @@
+#include "convert/calibrated_gguf.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+#include "quant/codecs/codec_table.h"
+#include "quant/methods/block_grid.h"
+#include "quant/methods/gptq.h"
+
+namespace qforge {
+namespace {
+
+std::vector<std::uint8_t> encode_rows(TensorType type, const float* w, std::int64_t rows, std::int64_t cols, const float* importance) {
+    const std::size_t row_bytes = *bytes_for(type, static_cast<std::uint64_t>(cols));
+    std::vector<std::uint8_t> out(row_bytes * static_cast<std::size_t>(rows));
+    for (std::int64_t r = 0; r < rows; ++r) quantize_row(type, w + r * cols, out.data() + static_cast<std::size_t>(r) * row_bytes, cols, importance);
+    return out;
+}
+
+std::vector<float> decode_rows(TensorType type, const std::vector<std::uint8_t>& bytes, std::int64_t rows, std::int64_t cols) {
+    const std::size_t row_bytes = bytes.size() / static_cast<std::size_t>(rows);
+    std::vector<float> out(static_cast<std::size_t>(rows * cols));
+    for (std::int64_t r = 0; r < rows; ++r) dequantize_row(type, bytes.data() + static_cast<std::size_t>(r) * row_bytes, out.data() + r * cols, cols);
+    return out;
+}
+
+std::vector<float> diagonal(const std::vector<double>& h, std::int64_t n) {
+    std::vector<float> d(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) d[static_cast<std::size_t>(i)] = static_cast<float>(h[static_cast<std::size_t>(i * n + i)]);
+    return d;
+}
+
+}  // namespace
+
+CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel& model, const std::vector<std::vector<std::int32_t>>& samples,
+                                     const CalibratedGgufOptions& o, ThreadPool& pool) {
+    if (o.method != "gptq" && o.method != "awq") fail("calibration: method '{}' (gptq or awq)", o.method);
+    std::map<std::string, PlannedTensor*> by_name;
+    for (PlannedTensor& p : q.plan.tensors) by_name[p.out.name] = &p;
+    auto planned = [&](const std::string& name) -> PlannedTensor& {
+        const auto it = by_name.find(name);
+        if (it == by_name.end()) fail("calibration: tensor '{}' is not in the output plan", name);
+        if (it->second->permute_heads != 0) fail("calibration: tensor '{}' needs a row permutation; quantize from a GGUF file", name);
+        return *it->second;
+    };
+    // refused up front, before the model runs: a plan with nothing the method can write
+    const bool any = std::any_of(q.plan.tensors.begin(), q.plan.tensors.end(), [&](const PlannedTensor& p) {
+        const bool linear = p.out.ne.size() == 2 && (p.out.name.starts_with("blk.") || p.out.name == "output.weight");
+        return linear && (o.method == "gptq" ? BlockGrid::supports(p.out.type) : traits(p.out.type).quantized);
+    });
+    if (!any)
+        fail("{}: no linear weight is planned in a type {} can write ({})", o.method, o.method,
+             o.method == "gptq" ? "GPTQ rounds onto Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL Q2_K Q3_K Q4_K Q5_K Q6_K"
+                                : "AWQ needs a quantized type");
+    CalibratedGgufSummary summary;
+    SequentialHooks hooks;
+    hooks.grid = [&](const std::string& name) -> FakeQuantizer {
+        const TensorType type = planned(name).out.type;
+        if (!traits(type).quantized) return {};
+        return [type, &pool](const float* w, std::int64_t rows, std::int64_t cols, const float* importance, float* out) {
+            const std::size_t row_bytes = *bytes_for(type, static_cast<std::uint64_t>(cols));
+            pool.parallel_for(rows, [&](std::int64_t begin, std::int64_t end) {
+                std::vector<std::uint8_t> buf(row_bytes);
+                for (std::int64_t r = begin; r < end; ++r) {
+                    quantize_row(type, w + r * cols, buf.data(), cols, importance);
+                    dequantize_row(type, buf.data(), out + r * cols, cols);
+                }
+            });
+        };
+    };
+    hooks.clip_columns = [&](const std::string& name) -> std::int64_t { return traits(planned(name).out.type).block_size; };
+    hooks.quantize = [&](const std::string& name, const std::vector<float>& w, std::int64_t rows, std::int64_t cols,
+                         const std::vector<double>& h) -> std::vector<float> {
+        PlannedTensor& p = planned(name);
+        const TensorType type = p.out.type;
+        const std::vector<float> diag = diagonal(h, cols);
+        const float* importance = p.importance && o.method == "gptq" ? p.importance->data() : diag.data();
+        if (o.method == "gptq" && BlockGrid::supports(type)) {
+            GptqOptions g;
+            g.gguf_type = type;
+            g.damp = o.damp;
+            g.block_size = o.block_size;
+            g.importance = importance;
+            GptqResult r;
+            try {
+                r = gptq_quantize(w.data(), rows, cols, h, g);
+            } catch (const Error& e) {
+                fail("{}: {}", name, e.what());
+            }
+            p.generated = std::move(r.blocks);
+            ++summary.gptq_tensors;
+        } else {
+            p.generated = encode_rows(type, w.data(), rows, cols, traits(type).quantized ? importance : nullptr);
+            if (traits(type).quantized) ++summary.rounded_tensors;
+        }
+        p.src = nullptr;
+        p.importance.reset();
+        return decode_rows(type, p.generated, rows, cols);
+    };
+    hooks.replace = [&](const std::string& name, const std::vector<float>& values) {
+        PlannedTensor& p = planned(name);
+        const std::int64_t cols = p.out.ne[0], rows = static_cast<std::int64_t>(values.size()) / cols;
+        p.generated = encode_rows(p.out.type, values.data(), rows, cols, nullptr);
+        p.src = nullptr;
+        ++summary.replaced_tensors;
+    };
+    SequentialOptions so;
+    so.awq = o.method == "awq";
+    so.awq_clip = o.awq_clip;
+    so.include_output = o.include_output;
+    so.progress = o.progress;
+    summary.sequential = run_sequential_calibration(model, samples, so, hooks, pool);
+    return summary;
+}
+
+}  // namespace qforge

@@ -1,0 +1,251 @@
+#include "convert/sequential_calibration.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "model/layer_forward.h"
+#include "model/ops.h"
+#include "quant/codecs/codec_table.h"
+#include "quant/methods/gptq.h"
+
+namespace qforge {
+namespace {
+
+std::vector<float> to_float(const TensorView& t) {
+    const std::int64_t rows = t.n_rows(), cols = t.ne[0];
+    const std::size_t row_bytes = t.data.size() / static_cast<std::size_t>(rows);
+    std::vector<float> out(static_cast<std::size_t>(rows * cols));
+    for (std::int64_t r = 0; r < rows; ++r)
+        dequantize_row(t.type, t.data.data() + static_cast<std::size_t>(r) * row_bytes, out.data() + r * cols, cols);
+    return out;
+}
+
+// A layer tensor held in float while its layer is being calibrated, with a view the forward pass reads.
+struct FloatTensor {
+    FloatTensor() = default;
+    FloatTensor(const FloatTensor&) = delete;  // the view points into values
+    FloatTensor& operator=(const FloatTensor&) = delete;
+    std::string name;
+    std::vector<std::int64_t> ne;
+    std::vector<float> values;
+    TensorView view;
+
+    void load(const TensorView* src) {
+        name = src->name;
+        ne = src->ne;
+        values = to_float(*src);
+        view = TensorView{name, TensorType::F32, ne,
+                          {reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(float)}};
+    }
+    std::int64_t rows() const { return view.n_rows(); }
+    std::int64_t cols() const { return ne[0]; }
+};
+
+// What the linears reading one input see: the Hessian of their inputs and the mean magnitude per channel.
+struct InputStats {
+    InputStats(std::int64_t cols, ThreadPool& pool) : hessian(cols), abs_sum(static_cast<std::size_t>(cols), 0.0), pool(pool) {}
+    void add(const float* x, std::int64_t rows) {
+        hessian.add(x, rows, &pool);
+        const std::int64_t n = hessian.columns();
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t c = 0; c < n; ++c) abs_sum[static_cast<std::size_t>(c)] += std::fabs(x[r * n + c]);
+        count += rows;
+    }
+    std::vector<float> mean_abs() const {
+        std::vector<float> m(abs_sum.size());
+        for (std::size_t c = 0; c < m.size(); ++c) m[c] = static_cast<float>(abs_sum[c] / static_cast<double>(std::max<std::int64_t>(count, 1)));
+        return m;
+    }
+    HessianAccumulator hessian;
+    std::vector<double> abs_sum;
+    std::int64_t count = 0;
+    ThreadPool& pool;
+};
+
+struct LayerTensors {
+    FloatTensor attn_norm, wq, wk, wv, wo, ffn_norm, gate, up, down;
+    std::unique_ptr<FloatTensor> bq, bk, bv;
+    LlamaLayer view{};
+
+    explicit LayerTensors(const LlamaLayer& src) {
+        for (auto [dst, s] : {std::pair{&attn_norm, src.attn_norm}, {&wq, src.wq}, {&wk, src.wk}, {&wv, src.wv}, {&wo, src.wo},
+                              {&ffn_norm, src.ffn_norm}, {&gate, src.gate}, {&up, src.up}, {&down, src.down}})
+            dst->load(s);
+        for (auto [dst, s] : {std::pair{&bq, src.bq}, {&bk, src.bk}, {&bv, src.bv}})
+            if (s != nullptr) {
+                *dst = std::make_unique<FloatTensor>();
+                (*dst)->load(s);
+            }
+        view = LlamaLayer{&attn_norm.view, &wq.view, &wk.view, &wv.view, &wo.view, &ffn_norm.view, &gate.view, &up.view, &down.view,
+                          bq ? &bq->view : nullptr, bk ? &bk->view : nullptr, bv ? &bv->view : nullptr};
+    }
+    std::uint64_t bytes() const {
+        std::uint64_t b = 0;
+        for (const FloatTensor* t : {&attn_norm, &wq, &wk, &wv, &wo, &ffn_norm, &gate, &up, &down}) b += t->values.size() * sizeof(float);
+        return b;
+    }
+};
+
+void divide(std::vector<float>& v, const std::vector<float>& s) {
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] /= s[i];
+}
+
+// Rows r of a rows x cols weight divided by s[r]: the linear producing a scaled group's inputs.
+void divide_rows(FloatTensor& t, const std::vector<float>& s) {
+    for (std::int64_t r = 0; r < t.rows(); ++r)
+        for (std::int64_t c = 0; c < t.cols(); ++c) t.values[static_cast<std::size_t>(r * t.cols() + c)] /= s[static_cast<std::size_t>(r)];
+}
+
+bool is_identity(const std::vector<float>& s) {
+    for (float v : s)
+        if (v != 1.0f) return false;
+    return true;
+}
+
+class LayerCalibrator {
+public:
+    LayerCalibrator(const SequentialOptions& o, const SequentialHooks& hooks, SequentialReport& report, ThreadPool& pool)
+        : o_(o), hooks_(hooks), report_(report), pool_(pool) {}
+
+    void scale_group(std::vector<FloatTensor*> weights, InputStats& stats, std::vector<double>& h,
+                     const std::function<void(const std::vector<float>&)>& fold) {
+        std::vector<AwqWeight> group;
+        const std::int64_t cols = weights.front()->cols();
+        for (FloatTensor* t : weights) {
+            FakeQuantizer q = hooks_.grid(t->name);
+            if (!q) return;  // a float weight in the group: nothing to protect
+            group.push_back({t->values.data(), t->rows(), std::move(q)});
+        }
+        const AwqScales s = awq_search_scales(group, cols, h, stats.mean_abs(), o_.awq_options, pool_);
+        if (is_identity(s.scales)) return;
+        for (const AwqWeight& w : group) awq_scale_columns(w, cols, s.scales);
+        awq_scale_hessian(h, cols, s.scales);
+        fold(s.scales);
+        ++report_.scaled_groups;
+    }
+
+    void clip(FloatTensor& t, const std::vector<double>& h) {
+        FakeQuantizer q = hooks_.grid(t.name);
+        if (!q) return;
+        report_.clipped_groups += awq_clip({t.values.data(), t.rows(), std::move(q)}, t.cols(), h, hooks_.clip_columns(t.name), o_.awq_options, pool_);
+    }
+
+    void quantize(FloatTensor& t, const std::vector<double>& h) {
+        const std::vector<float> q = hooks_.quantize(t.name, t.values, t.rows(), t.cols(), h);
+        if (q.empty()) return;
+        if (q.size() != t.values.size()) fail("calibration: '{}' quantized to {} values, not {}", t.name, q.size(), t.values.size());
+        std::copy(q.begin(), q.end(), t.values.begin());  // in place: the layer's view points at this buffer
+    }
+
+private:
+    const SequentialOptions& o_;
+    const SequentialHooks& hooks_;
+    SequentialReport& report_;
+    ThreadPool& pool_;
+};
+
+}  // namespace
+
+SequentialReport run_sequential_calibration(const LlamaModel& model, const std::vector<std::vector<std::int32_t>>& samples,
+                                            const SequentialOptions& o, const SequentialHooks& hooks, ThreadPool& pool) {
+    if (samples.empty()) fail("calibration: no samples");
+    const LlamaHparams& hp = model.hparams();
+    const auto& weights = model.weights();
+    const std::int64_t T = static_cast<std::int64_t>(samples.front().size()), E = hp.n_embd;
+    for (const auto& s : samples)
+        if (static_cast<std::int64_t>(s.size()) != T) fail("calibration: samples of different lengths");
+    SequentialReport report;
+    // every sample's hidden states: the one layer's inputs held at a time
+    std::vector<float> x(samples.size() * static_cast<std::size_t>(T * E));
+    for (std::size_t i = 0; i < samples.size(); ++i) embed_tokens(*weights.tok_embd, samples[i], x.data() + i * static_cast<std::size_t>(T * E), E);
+    report.activation_bytes = x.size() * sizeof(float);
+    const std::vector<float> rope = rope_table(hp, weights.rope_freqs, 0, T);
+    KvCache cache(1, T, hp.n_head_kv * hp.head_dim);
+    std::vector<float> scratch(static_cast<std::size_t>(T * E));
+    LayerCalibrator calibrator(o, hooks, report, pool);
+
+    Progress progress("calibrating", static_cast<std::uint64_t>(hp.n_layer), o.progress);
+    for (std::int64_t l = 0; l < hp.n_layer; ++l) {
+        const auto start = std::chrono::steady_clock::now();
+        LayerTensors t(weights.layers[static_cast<std::size_t>(l)]);
+        InputStats attn_in(E, pool), attn_out(t.wo.cols(), pool), ffn_in(E, pool), ffn_mid(t.down.cols(), pool);
+        const MatmulObserver observe = [&](const TensorView& w, const float* in, std::int64_t n) {
+            if (&w == &t.wq.view) attn_in.add(in, n);
+            else if (&w == &t.wo.view) attn_out.add(in, n);
+            else if (&w == &t.gate.view) ffn_in.add(in, n);
+            else if (&w == &t.down.view) ffn_mid.add(in, n);
+        };
+        for (std::size_t i = 0; i < samples.size(); ++i) {
+            std::memcpy(scratch.data(), x.data() + i * static_cast<std::size_t>(T * E), scratch.size() * sizeof(float));
+            forward_layer(hp, t.view, cache, 0, 0, rope.data(), scratch.data(), T, pool, observe);
+        }
+        std::vector<double> h_attn_in = attn_in.hessian.matrix(), h_attn_out = attn_out.hessian.matrix(),
+                            h_ffn_in = ffn_in.hessian.matrix(), h_ffn_mid = ffn_mid.hessian.matrix();
+        report.hessian_bytes = std::max<std::uint64_t>(report.hessian_bytes,
+                                                       2 * sizeof(double) * (h_attn_in.size() + h_attn_out.size() + h_ffn_in.size() + h_ffn_mid.size()));
+        report.layer_weight_bytes = std::max(report.layer_weight_bytes, t.bytes());
+
+        if (o.awq) {
+            calibrator.scale_group({&t.wq, &t.wk, &t.wv}, attn_in, h_attn_in, [&](const std::vector<float>& s) {
+                divide(t.attn_norm.values, s);
+                hooks.replace(t.attn_norm.name, t.attn_norm.values);
+            });
+            if (t.wv.rows() == t.wo.cols())  // v feeds o channel for channel only without grouped-query attention
+                calibrator.scale_group({&t.wo}, attn_out, h_attn_out, [&](const std::vector<float>& s) {
+                    divide_rows(t.wv, s);
+                    if (t.bv) {
+                        divide(t.bv->values, s);
+                        hooks.replace(t.bv->name, t.bv->values);
+                    }
+                });
+            calibrator.scale_group({&t.gate, &t.up}, ffn_in, h_ffn_in, [&](const std::vector<float>& s) {
+                divide(t.ffn_norm.values, s);
+                hooks.replace(t.ffn_norm.name, t.ffn_norm.values);
+            });
+            calibrator.scale_group({&t.down}, ffn_mid, h_ffn_mid, [&](const std::vector<float>& s) { divide_rows(t.up, s); });
+            if (o.awq_clip) {
+                // q and k are left unclipped, as AutoAWQ does: attention scores are sensitive to their extremes
+                calibrator.clip(t.wv, h_attn_in);
+                calibrator.clip(t.wo, h_attn_out);
+                calibrator.clip(t.gate, h_ffn_in);
+                calibrator.clip(t.up, h_ffn_in);
+                calibrator.clip(t.down, h_ffn_mid);
+            }
+        }
+        for (FloatTensor* w : {&t.wq, &t.wk, &t.wv}) calibrator.quantize(*w, h_attn_in);
+        calibrator.quantize(t.wo, h_attn_out);
+        for (FloatTensor* w : {&t.gate, &t.up}) calibrator.quantize(*w, h_ffn_in);
+        calibrator.quantize(t.down, h_ffn_mid);
+
+        // the quantized layer's outputs are the next layer's inputs
+        for (std::size_t i = 0; i < samples.size(); ++i)
+            forward_layer(hp, t.view, cache, 0, 0, rope.data(), x.data() + i * static_cast<std::size_t>(T * E), T, pool);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        report.layer_seconds.push_back(seconds);
+        progress.advance(1, fmt::format("layer {} ({:.1f} s)", l, seconds));
+    }
+    progress.finish();
+
+    if (o.include_output && weights.output != weights.tok_embd) {
+        const std::vector<float> norm = to_float(*weights.output_norm);
+        InputStats final_in(E, pool);
+        std::vector<float> xn(static_cast<std::size_t>(T * E));
+        for (std::size_t i = 0; i < samples.size(); ++i) {
+            for (std::int64_t tok = 0; tok < T; ++tok)
+                rms_norm(x.data() + i * static_cast<std::size_t>(T * E) + tok * E, norm.data(), xn.data() + tok * E, E, hp.rms_eps);
+            final_in.add(xn.data(), T);
+        }
+        x.clear();
+        x.shrink_to_fit();
+        FloatTensor out;
+        out.load(weights.output);
+        calibrator.quantize(out, final_in.hessian.matrix());
+    }
+    return report;
+}
+
+}  // namespace qforge
