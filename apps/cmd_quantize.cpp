@@ -33,6 +33,11 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_option("--calib-ctx", req->calib_ctx, "Tokens per calibration sample")->check(CLI::Range(4, 1 << 20));
     cmd->add_option("--seed", req->seed, "Which calibration chunks, when the text holds more than --calib-samples");
     cmd->add_flag("!--no-clip", req->awq_clip, "AWQ: skip the clipping search");
+    cmd->add_option("--bits", req->bits, "INTn grid of AutoGPTQ/AutoAWQ (2..8) instead of GGUF types, stored dequantized in TYPE F32/F16");
+    cmd->add_option("--group-size", req->group_size, "Columns per INTn group (-1: whole row)");
+    cmd->add_flag("--sym", req->symmetric, "Symmetric INTn grid (no zero point)");
+    cmd->add_flag("--act-order", req->act_order, "GPTQ: columns in order of decreasing Hessian diagonal");
+    cmd->add_option("--format", req->format, "Output format: gguf (gptq and awq checkpoint directories: not yet)");
     cmd->add_option("--damp", req->damp, "GPTQ damping, a fraction of the mean Hessian diagonal")->check(CLI::Range(0.0, 1.0));
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
@@ -56,6 +61,8 @@ void add_quantize_command(CLI::App& app) {
                                 {"awq_scaled_groups", r.awq_scaled_groups},
                                 {"calib_samples", r.calib_samples},
                                 {"layer_seconds", r.layer_seconds},
+                                {"int_checkpoint_bytes", r.int_checkpoint_bytes},
+                                {"int_checkpoint_bpw", r.int_checkpoint_bpw},
                                 {"warnings", r.warnings}};
             fmt::print("{}\n", j.dump(2));
             return;
@@ -63,6 +70,9 @@ void add_quantize_command(CLI::App& app) {
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
         fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors, req->type);
+        if (req->bits != 0)
+            fmt::print(stderr, "quantize: linear weights on the INT{} g{} grid, stored dequantized; as an AutoGPTQ checkpoint: {:.2f} MiB ({:.2f} BPW)\n",
+                       req->bits, req->group_size, mib(r.int_checkpoint_bytes), r.int_checkpoint_bpw);
         if (req->method == "gptq")
             fmt::print(stderr, "quantize: {} tensors written by GPTQ, {} rounded after calibration ({} samples)\n",
                        r.gptq_tensors, r.calibrated_tensors, r.calib_samples);

@@ -53,6 +53,14 @@ struct QuantizeRequest {
     std::uint32_t seed = 0;                // which chunks, when the text holds more than calib_samples
     double damp = 0.01;
     bool awq_clip = true;
+    // --bits B: AutoGPTQ/AutoAWQ's INTn grid (scale and zero point per --group-size columns) instead of GGUF
+    // block types; the weights are stored dequantized in the float output type (F32/F16), for measuring.
+    // With --method rtn it needs no calibration. 0: GGUF types.
+    int bits = 0;
+    int group_size = 128;
+    bool symmetric = false;
+    bool act_order = false;
+    std::string format = "gguf";  // gguf; gptq and awq checkpoint directories are not written yet
 };
 
 struct QuantizeResult {
@@ -65,6 +73,10 @@ struct QuantizeResult {
     int awq_scaled_groups = 0;          // AWQ scaling groups folded in
     std::int64_t calib_samples = 0;     // samples the calibration ran
     std::vector<double> layer_seconds;  // calibration time per layer
+    // the most calibration held at once: the samples' hidden states, one layer's Hessians, one layer in float
+    std::uint64_t calib_activation_bytes = 0, calib_hessian_bytes = 0, calib_layer_weight_bytes = 0;
+    std::uint64_t int_checkpoint_bytes = 0;  // --bits: the size of the same weights as an AutoGPTQ checkpoint
+    double int_checkpoint_bpw = 0.0;
     std::vector<std::string> warnings;  // one line each: fallbacks, tensors the imatrix does not cover
 };
 

@@ -89,7 +89,24 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     std::unique_ptr<LlamaModel> model;
     std::vector<std::vector<std::int32_t>> samples;
     std::unique_ptr<ThreadPool> pool;
-    if (request.method == "gptq" || request.method == "awq") {
+    if (request.format != "gguf")
+        fail("quantize: --format {}: writing AutoGPTQ/AutoAWQ checkpoint directories is not implemented yet (GGUF only)",
+             request.format);
+    std::optional<IntGridOptions> int_grid;
+    IntCheckpointSize int_size;
+    if (request.bits != 0) int_grid = IntGridOptions{request.bits, request.group_size, request.symmetric, request.act_order};
+    else if (request.act_order || request.symmetric)
+        fail("quantize: --act-order and --sym apply to the INTn grid of --bits");
+    if (request.method == "rtn" && int_grid) {
+        before_write = [&](QuantizePlan& q) {
+            CalibratedGgufOptions co;
+            co.method = "rtn";
+            co.int_grid = int_grid;
+            ThreadPool none(1);
+            calibrated = calibrate_plan(q, nullptr, {}, co, none);
+            int_size = int_checkpoint_size(q, *int_grid);
+        };
+    } else if (request.method == "gptq" || request.method == "awq") {
         if (request.calib.empty()) fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
         if (detect_input_kind(request.input) != InputKind::Gguf)
             fail("{}: --method {} runs the model, so it needs a GGUF input (convert the checkpoint first)", request.input,
@@ -108,7 +125,9 @@ QuantizeResult quantize(const QuantizeRequest& request) {
             co.awq_clip = request.awq_clip;
             co.include_output = !request.leave_output_tensor;
             co.progress = request.progress;
-            calibrated = calibrate_plan(q, *model, samples, co, *pool);
+            co.int_grid = int_grid;
+            calibrated = calibrate_plan(q, model.get(), samples, co, *pool);
+            if (int_grid) int_size = int_checkpoint_size(q, *int_grid);
         };
     } else if (request.method != "rtn") {
         fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
@@ -120,6 +139,11 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     r.awq_scaled_groups = calibrated.sequential.scaled_groups;
     r.calib_samples = static_cast<std::int64_t>(samples.size());
     r.layer_seconds = calibrated.sequential.layer_seconds;
+    r.calib_activation_bytes = calibrated.sequential.activation_bytes;
+    r.calib_hessian_bytes = calibrated.sequential.hessian_bytes;
+    r.calib_layer_weight_bytes = calibrated.sequential.layer_weight_bytes;
+    r.int_checkpoint_bytes = int_size.bytes;
+    r.int_checkpoint_bpw = int_size.elements == 0 ? 0.0 : 8.0 * static_cast<double>(int_size.bytes) / static_cast<double>(int_size.elements);
     r.tensors = s.tensors;
     r.quantized = s.quantized;
     r.bytes_before = s.bytes_before;

@@ -31,11 +31,84 @@ std::vector<float> diagonal(const std::vector<double>& h, std::int64_t n) {
     return d;
 }
 
+bool is_linear(const PlannedTensor& p) {
+    return p.out.ne.size() == 2 && (p.out.name.starts_with("blk.") || p.out.name == "output.weight");
+}
+
+// AutoGPTQ and AutoAWQ leave lm_head in float; so does the INTn grid here.
+bool on_int_grid(const PlannedTensor& p) { return p.out.ne.size() == 2 && p.out.name.starts_with("blk."); }
+
+GptqOptions int_grid_options(const IntGridOptions& g) {
+    GptqOptions o;
+    o.bits = g.bits;
+    o.group_size = g.group_size;
+    o.symmetric = g.symmetric;
+    o.act_order = g.act_order;
+    return o;
+}
+
+// Round-to-nearest onto the INTn grid, no calibration: the baseline GPTQ and AWQ are measured against.
+CalibratedGgufSummary int_grid_rtn(QuantizePlan& q, const IntGridOptions& g) {
+    CalibratedGgufSummary summary;
+    for (PlannedTensor& p : q.plan.tensors) {
+        if (!on_int_grid(p) || p.src == nullptr) continue;
+        const std::int64_t cols = p.out.ne[0], rows = p.out.ne[1];
+        std::vector<float> w = decode_rows(p.src->type, std::vector<std::uint8_t>(p.src->data.begin(), p.src->data.end()), rows, cols);
+        GptqResult r;
+        try {
+            r = rtn_quantize(w.data(), rows, cols, int_grid_options(g));
+        } catch (const Error& e) {
+            fail("{}: {}", p.out.name, e.what());
+        }
+        p.generated = encode_rows(p.out.type, r.dequantized.data(), rows, cols, nullptr);
+        p.src = nullptr;
+        ++summary.rounded_tensors;
+    }
+    return summary;
+}
+
+void check_int_grid(const QuantizePlan& q, const IntGridOptions& g) {
+    if (g.bits < 2 || g.bits > 8) fail("--bits {}: the integer grid holds 2 to 8 bits", g.bits);
+    if (g.group_size != -1 && g.group_size < 1) fail("--group-size {}: expected a positive number of columns or -1", g.group_size);
+    for (const PlannedTensor& p : q.plan.tensors) {
+        if (!is_linear(p)) continue;
+        if (traits(p.out.type).quantized)
+            fail("--bits: '{}' is planned as {}; an INTn grid is stored dequantized in a float type (quantize to F32 or F16)",
+                 p.out.name, type_name(p.out.type));
+        if (g.group_size != -1 && p.out.ne[0] % g.group_size != 0)
+            fail("--group-size {} does not divide the {} columns of '{}'", g.group_size, p.out.ne[0], p.out.name);
+    }
+}
+
 }  // namespace
 
-CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel& model, const std::vector<std::vector<std::int32_t>>& samples,
+IntCheckpointSize int_checkpoint_size(const QuantizePlan& q, const IntGridOptions& g) {
+    IntCheckpointSize size;
+    for (const PlannedTensor& p : q.plan.tensors) {
+        std::uint64_t n = 1;
+        for (auto d : p.out.ne) n *= static_cast<std::uint64_t>(d);
+        size.elements += n;
+        if (!on_int_grid(p)) {
+            size.bytes += 2 * n;
+            continue;
+        }
+        const auto cols = static_cast<std::uint64_t>(p.out.ne[0]), rows = static_cast<std::uint64_t>(p.out.ne[1]);
+        const std::uint64_t groups = g.group_size == -1 ? 1 : cols / static_cast<std::uint64_t>(g.group_size);
+        const auto bits = static_cast<std::uint64_t>(g.bits);
+        size.bytes += (rows * cols * bits + 7) / 8     // qweight
+                      + (groups * rows * bits + 7) / 8 // qzeros
+                      + groups * rows * 2              // scales (fp16)
+                      + cols * 4;                      // g_idx
+    }
+    return size;
+}
+
+CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, const std::vector<std::vector<std::int32_t>>& samples,
                                      const CalibratedGgufOptions& o, ThreadPool& pool) {
+    if (o.int_grid) check_int_grid(q, *o.int_grid);
+    if (o.method == "rtn" && o.int_grid) return int_grid_rtn(q, *o.int_grid);
     if (o.method != "gptq" && o.method != "awq") fail("calibration: method '{}' (gptq or awq)", o.method);
+    if (model == nullptr) fail("calibration: {} needs the model to run", o.method);
     std::map<std::string, PlannedTensor*> by_name;
     for (PlannedTensor& p : q.plan.tensors) by_name[p.out.name] = &p;
     auto planned = [&](const std::string& name) -> PlannedTensor& {
@@ -45,9 +118,8 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel& model, c
         return *it->second;
     };
     // refused up front, before the model runs: a plan with nothing the method can write
-    const bool any = std::any_of(q.plan.tensors.begin(), q.plan.tensors.end(), [&](const PlannedTensor& p) {
-        const bool linear = p.out.ne.size() == 2 && (p.out.name.starts_with("blk.") || p.out.name == "output.weight");
-        return linear && (o.method == "gptq" ? BlockGrid::supports(p.out.type) : traits(p.out.type).quantized);
+    const bool any = o.int_grid || std::any_of(q.plan.tensors.begin(), q.plan.tensors.end(), [&](const PlannedTensor& p) {
+        return is_linear(p) && (o.method == "gptq" ? BlockGrid::supports(p.out.type) : traits(p.out.type).quantized);
     });
     if (!any)
         fail("{}: no linear weight is planned in a type {} can write ({})", o.method, o.method,
@@ -56,6 +128,14 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel& model, c
     CalibratedGgufSummary summary;
     SequentialHooks hooks;
     hooks.grid = [&](const std::string& name) -> FakeQuantizer {
+        if (o.int_grid)
+            return [g = int_grid_options(*o.int_grid)](const float* w, std::int64_t rows, std::int64_t cols, const float*, float* out) {
+                GptqOptions c = g;
+                c.act_order = false;
+                if (c.group_size == -1 || cols % c.group_size != 0) c.group_size = -1;  // a clipping block narrower than a row
+                const GptqResult r = rtn_quantize(w, rows, cols, c);
+                std::copy(r.dequantized.begin(), r.dequantized.end(), out);
+            };
         const TensorType type = planned(name).out.type;
         if (!traits(type).quantized) return {};
         return [type, &pool](const float* w, std::int64_t rows, std::int64_t cols, const float* importance, float* out) {
@@ -69,14 +149,30 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel& model, c
             });
         };
     };
-    hooks.clip_columns = [&](const std::string& name) -> std::int64_t { return traits(planned(name).out.type).block_size; };
+    hooks.clip_columns = [&](const std::string& name) -> std::int64_t {
+        if (o.int_grid) return o.int_grid->group_size == -1 ? planned(name).out.ne[0] : o.int_grid->group_size;
+        return traits(planned(name).out.type).block_size;
+    };
     hooks.quantize = [&](const std::string& name, const std::vector<float>& w, std::int64_t rows, std::int64_t cols,
                          const std::vector<double>& h) -> std::vector<float> {
         PlannedTensor& p = planned(name);
         const TensorType type = p.out.type;
         const std::vector<float> diag = diagonal(h, cols);
         const float* importance = p.importance && o.method == "gptq" ? p.importance->data() : diag.data();
-        if (o.method == "gptq" && BlockGrid::supports(type)) {
+        if (o.int_grid) {
+            GptqResult r;
+            try {
+                GptqOptions g = int_grid_options(*o.int_grid);
+                g.damp = o.damp;
+                g.block_size = o.block_size;
+                r = o.method == "gptq" ? gptq_quantize(w.data(), rows, cols, h, g) : rtn_quantize(w.data(), rows, cols, g);
+            } catch (const Error& e) {
+                fail("{}: {}", name, e.what());
+            }
+            p.generated = encode_rows(type, r.dequantized.data(), rows, cols, nullptr);
+            if (o.method == "gptq") ++summary.gptq_tensors;
+            else ++summary.rounded_tensors;
+        } else if (o.method == "gptq" && BlockGrid::supports(type)) {
             GptqOptions g;
             g.gguf_type = type;
             g.damp = o.damp;
@@ -108,9 +204,9 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel& model, c
     SequentialOptions so;
     so.awq = o.method == "awq";
     so.awq_clip = o.awq_clip;
-    so.include_output = o.include_output;
+    so.include_output = o.include_output && !o.int_grid;
     so.progress = o.progress;
-    summary.sequential = run_sequential_calibration(model, samples, so, hooks, pool);
+    summary.sequential = run_sequential_calibration(*model, samples, so, hooks, pool);
     return summary;
 }
 

@@ -7,6 +7,7 @@
 // is a standard GGUF that llama.cpp runs as it is. Token embeddings are not calibrated (they are looked up,
 // not multiplied) and go through the plan's usual quantizer.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,19 @@
 
 namespace qforge {
 
+// AutoGPTQ/AutoAWQ's integer grid instead of the plan's GGUF types: each linear weight is quantized to INTn
+// with a scale and zero point per group of columns, and stored dequantized in the plan's float type (F32/F16),
+// so the file computes exactly what such a checkpoint computes and can be measured against the GGUF types.
+struct IntGridOptions {
+    int bits = 4;
+    int group_size = 128;  // -1: one group per row
+    bool symmetric = false;
+    bool act_order = false;
+};
+
 struct CalibratedGgufOptions {
-    std::string method = "gptq";  // gptq | awq
+    std::string method = "gptq";  // gptq | awq; rtn only with int_grid (no calibration)
+    std::optional<IntGridOptions> int_grid;
     double damp = 0.01;
     int block_size = 128;
     bool awq_clip = true;
@@ -31,7 +43,16 @@ struct CalibratedGgufSummary {
     SequentialReport sequential;
 };
 
-CalibratedGgufSummary calibrate_plan(QuantizePlan& plan, const LlamaModel& model,
+// Bytes an AutoGPTQ checkpoint of the plan would take on this grid: linear weights as qweight (bits per
+// weight), qzeros, fp16 scales per group and row, g_idx; every other tensor in F16. For reporting sizes
+// of INTn rows beside GGUF types.
+struct IntCheckpointSize {
+    std::uint64_t bytes = 0, elements = 0;
+};
+IntCheckpointSize int_checkpoint_size(const QuantizePlan& plan, const IntGridOptions& grid);
+
+// model and samples may be null/empty for rtn on an INTn grid.
+CalibratedGgufSummary calibrate_plan(QuantizePlan& plan, const LlamaModel* model,
                                      const std::vector<std::vector<std::int32_t>>& samples,
                                      const CalibratedGgufOptions& options, ThreadPool& pool);
 

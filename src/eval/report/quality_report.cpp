@@ -184,7 +184,7 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                     CalibratedGgufOptions co;
                     co.method = method;
                     co.progress = false;
-                    calibrate_plan(plan, *calib_model, calib_samples, co, pool);
+                    calibrate_plan(plan, calib_model.get(), calib_samples, co, pool);
                 };
             quantize_model(base, gguf, q, o.threads, calibrate);
             c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Regenerates docs/calibrated-quantization.md: pydoc6m quantized with GPTQ and AWQ (calibration text
+# pydoc-valid.txt, 128 samples of 256 tokens) beside round-to-nearest on the same grid and beside llama.cpp's
+# own files of the same mixes (plain and with the fixture imatrix); KL-divergence against the F32 model on
+# pydoc-test.txt, -c 256 (llama-perplexity's chunks). About 10 minutes on 2 cores.
+# Usage: bash scripts/calibrated_table.sh [OUT.md]   (needs a Release build in build/ and ../shared)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-docs/calibrated-quantization.md}
+shared=${QFORGE_SHARED:-../shared}
+fx=$shared/fixtures
+bin=${QFORGE_BIN:-build/bin/qforge}
+[ -x "$bin" ] || { echo "build qforge first (cmake -S . -B build && cmake --build build)" >&2; exit 1; }
+[ -d "$fx" ] || { echo "fixtures not found at $fx (set QFORGE_SHARED)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+base=$fx/gguf/pydoc6m-f32.gguf
+calib=(--calib "$fx/text/pydoc-valid.txt" --calib-samples 128 --calib-ctx 256)
+field() { grep -o "\"$1\": *[-0-9.e]*" | head -1 | sed 's/.*: *//'; }
+
+echo "base: F32 log-probabilities" >&2
+"$bin" perplexity -m "$base" -f "$fx/text/pydoc-test.txt" -c 256 --kl-divergence-base "$work/base.kld" >/dev/null 2>&1
+
+rows=()
+# row GRID METHOD FILE BYTES BPW
+row() {
+  local k
+  k=$("$bin" perplexity -m "$3" -f "$fx/text/pydoc-test.txt" -c 256 --kl-divergence-base "$work/base.kld" --kl-divergence --json 2>/dev/null)
+  rows+=("$(printf '| %s | %s | %s | %.2f | %.4f | %.6f ± %.6f |' "$1" "$2" "$4" "$5" \
+    "$(echo "$k" | tr ',' '\n' | field ppl)" "$(echo "$k" | tr ',' '\n' | field mean_kld)" "$(echo "$k" | tr ',' '\n' | field mean_kld_error)")")
+  echo "${rows[-1]}" >&2
+}
+inspect_row() {  # GRID METHOD FILE
+  local j
+  j=$("$bin" inspect --json --no-tensors "$3")
+  row "$1" "$2" "$3" "$(echo "$j" | field file_bytes)" "$(echo "$j" | field bits_per_weight)"
+}
+
+for mix in Q4_K_M Q3_K_M Q2_K; do
+  lower=$(echo "$mix" | tr 'A-Z' 'a-z')
+  inspect_row "$mix" "llama.cpp" "$fx/gguf/pydoc6m-$lower.gguf"
+  inspect_row "$mix" "llama.cpp + imatrix" "$fx/gguf/pydoc6m-$lower-imatrix.gguf"
+  for m in gptq awq; do
+    "$bin" quantize -q "$base" "$work/$mix-$m.gguf" "$mix" --method "$m" "${calib[@]}" 2>/dev/null
+    inspect_row "$mix" "qforge $m" "$work/$mix-$m.gguf"
+  done
+done
+for bits in 4 3; do
+  for m in rtn gptq awq; do
+    j=$("$bin" quantize -q "$base" "$work/int$bits-$m.gguf" F32 --bits "$bits" --group-size 128 --method "$m" "${calib[@]}" --json 2>/dev/null)
+    row "INT$bits g128" "qforge $m" "$work/int$bits-$m.gguf" "$(echo "$j" | field int_checkpoint_bytes)" "$(echo "$j" | field int_checkpoint_bpw)"
+  done
+done
+
+{
+  echo "# Calibrated quantization: GPTQ and AWQ against round-to-nearest and llama.cpp"
+  echo
+  echo "pydoc6m (6.8 M parameters), calibration \`text/pydoc-valid.txt\` (128 samples of 256 tokens, layer by layer),"
+  echo "evaluation \`text/pydoc-test.txt\` with \`-c 256\` (312 chunks, llama-perplexity's scoring); KL-divergence"
+  echo "against \`pydoc6m-f32.gguf\`. The llama.cpp rows are the fixture files \`llama-quantize\` wrote (the imatrix"
+  echo "ones with \`pydoc6m.imatrix\`). GGUF rows give the file's size; INT rows give the size of the same weights as an"
+  echo "AutoGPTQ checkpoint (qweight, qzeros, fp16 scales, g_idx; embeddings and lm_head in F16, which is most of"
+  echo "this small model), while the measured file holds them dequantized in F32."
+  echo
+  echo "Regenerate: \`bash scripts/calibrated_table.sh\` (about 10 minutes on 2 cores)."
+  echo
+  echo "| grid | method | bytes | bpw | PPL | mean KLD |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "wrote $out" >&2
