@@ -2,7 +2,7 @@
 # Regenerates docs/calibrated-quantization.md: pydoc6m quantized with GPTQ and AWQ (calibration text
 # pydoc-valid.txt, 128 samples of 256 tokens) beside round-to-nearest on the same grid and beside llama.cpp's
 # own files of the same mixes (plain and with the fixture imatrix); KL-divergence against the F32 model on
-# pydoc-test.txt, -c 256 (llama-perplexity's chunks). About 10 minutes on 2 cores.
+# pydoc-test.txt, -c 256 (llama-perplexity's chunks). About 15 minutes on 2 cores.
 # Usage: bash scripts/calibrated_table.sh [OUT.md]   (needs a Release build in build/ and ../shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,7 +62,7 @@ done
   echo "AutoGPTQ checkpoint (qweight, qzeros, fp16 scales, g_idx; embeddings and lm_head in F16, which is most of"
   echo "this small model), while the measured file holds them dequantized in F32."
   echo
-  echo "Regenerate: \`bash scripts/calibrated_table.sh\` (about 10 minutes on 2 cores)."
+  echo "Regenerate: \`bash scripts/calibrated_table.sh\` (about 15 minutes on 2 cores)."
   echo
   echo "| grid | method | bytes | bpw | PPL | mean KLD |"
   echo "|---|---|---|---|---|---|"
