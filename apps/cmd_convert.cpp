@@ -15,7 +15,7 @@ void add_convert_command(CLI::App& app) {
         bool quiet = false;
     };
     auto args = std::make_shared<Args>();
-    auto* cmd = app.add_subcommand("convert", "Convert a Hugging Face directory, llama2.c checkpoint or GGUF to GGUF");
+    auto* cmd = app.add_subcommand("convert", "Convert a Hugging Face directory (float, GPTQ or AWQ), llama2.c checkpoint or GGUF to GGUF");
     cmd->add_option("src", args->src, "Input: checkpoint directory, llama2.c .bin or .gguf")->required();
     cmd->add_option("out", args->out, "Output .gguf file")->required();
     cmd->add_option("--outtype", args->outtype, "Type of matrices: f32, f16 or bf16 (vectors stay f32)")
@@ -35,6 +35,12 @@ void add_convert_command(CLI::App& app) {
         fmt::print(stderr, "convert: {} ({}) -> {}: {} tensors, {} parameters, {:.2f} MiB of tensor data\n",
                    args->src, s.input_kind, args->out, s.tensors, s.parameters,
                    static_cast<double>(s.bytes) / (1024.0 * 1024.0));
+        for (const auto& line : s.quantized_layers) fmt::print(stderr, "convert: {}\n", line);
+        bool dequantized = false;
+        for (const auto& line : s.quantized_layers) dequantized |= line.ends_with("dequantized");
+        if (dequantized)
+            fmt::print(stderr, "convert: the dequantized layers' grid is no GGUF block type; `qforge quantize {} OUT.gguf TYPE` "
+                               "requantizes them\n", args->out);
     });
 }
 

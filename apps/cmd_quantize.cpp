@@ -16,8 +16,8 @@ void add_quantize_command(CLI::App& app) {
     auto json = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("quantize", "Quantize a model to a GGUF type or mix (as llama-quantize)");
     cmd->add_option("input", req->input, "Input GGUF, Hugging Face checkpoint directory or llama2.c checkpoint")->required();
-    cmd->add_option("output", req->output, "Output GGUF")->required();
-    cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q2_K, Q4_K_M, IQ4_XS, ...)")->required();
+    cmd->add_option("output", req->output, "Output GGUF (a checkpoint directory with --format gptq|awq)")->required();
+    cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q2_K, Q4_K_M, IQ4_XS, ...); not with --format gptq|awq");
     cmd->add_flag("--pure", req->pure, "Every quantizable tensor in TYPE (no per-tensor mix)");
     cmd->add_flag("--allow-requantize", req->allow_requantize, "Allow quantizing already quantized tensors");
     cmd->add_flag("--leave-output-tensor", req->leave_output_tensor, "Keep output.weight as it is");
@@ -37,13 +37,20 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_option("--group-size", req->group_size, "Columns per INTn group (-1: whole row)");
     cmd->add_flag("--sym", req->symmetric, "Symmetric INTn grid (no zero point)");
     cmd->add_flag("--act-order", req->act_order, "GPTQ: columns in order of decreasing Hessian diagonal");
-    cmd->add_option("--format", req->format, "Output format: gguf (gptq and awq checkpoint directories: not yet)");
+    cmd->add_option("--format", req->format,
+                    "Output: gguf, or a Hugging Face checkpoint directory in AutoGPTQ's (gptq) or AutoAWQ's GEMM (awq) layout "
+                    "on the INTn grid of --bits (default 4) and --group-size")
+        ->check(CLI::IsMember({"gguf", "gptq", "awq"}));
     cmd->add_option("--damp", req->damp, "GPTQ damping, a fraction of the mean Hessian diagonal")->check(CLI::Range(0.0, 1.0));
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
     cmd->add_flag("--json", *json, "Print the summary as JSON on stdout");
     cmd->callback([req, quiet, json] {
         req->progress = !*quiet && !*json;
+        const bool checkpoint = req->format != "gguf";
+        if (checkpoint && !req->type.empty())
+            throw CLI::ValidationError("type", "--format " + req->format + " writes the INTn grid of --bits; drop '" + req->type + "'");
+        if (!checkpoint && req->type.empty()) throw CLI::RequiredError("type");
         const QuantizeResult r = quantize(*req);
         for (const auto& w : r.warnings) fmt::print(stderr, "quantize: warning: {}\n", w);
         if (r.fallbacks > 0)
@@ -56,7 +63,8 @@ void add_quantize_command(CLI::App& app) {
                                 {"quantized", r.quantized},     {"bytes_before", r.bytes_before},
                                 {"bytes_after", r.bytes_after}, {"bpw_before", r.bpw_before},
                                 {"bpw_after", r.bpw_after},     {"fallbacks", r.fallbacks},
-                                {"method", req->method},        {"gptq_tensors", r.gptq_tensors},
+                                {"method", req->method},        {"format", req->format},
+                                {"gptq_tensors", r.gptq_tensors},
                                 {"calibrated_tensors", r.calibrated_tensors},
                                 {"awq_scaled_groups", r.awq_scaled_groups},
                                 {"calib_samples", r.calib_samples},
@@ -69,8 +77,13 @@ void add_quantize_command(CLI::App& app) {
         }
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
-        fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors, req->type);
-        if (req->bits != 0)
+        if (checkpoint)
+            fmt::print(stderr, "quantize: {} linear layers packed as INT{} g{} in {} layout ({} tensors) into {}\n", r.quantized,
+                       req->bits == 0 ? 4 : req->bits, req->group_size, req->format == "gptq" ? "AutoGPTQ's" : "AutoAWQ's GEMM",
+                       r.tensors, req->output);
+        else
+            fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors, req->type);
+        if (req->bits != 0 && !checkpoint)
             fmt::print(stderr, "quantize: linear weights on the INT{} g{} grid, stored dequantized; as an AutoGPTQ checkpoint: {:.2f} MiB ({:.2f} BPW)\n",
                        req->bits, req->group_size, mib(r.int_checkpoint_bytes), r.int_checkpoint_bpw);
         if (req->method == "gptq")

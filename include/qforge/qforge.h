@@ -24,6 +24,9 @@ struct ConvertResult {
     std::size_t tensors = 0;
     std::uint64_t parameters = 0;
     std::uint64_t bytes = 0;  // tensor data written
+    // A GPTQ/AWQ checkpoint: one line per way its quantized layers went, e.g.
+    // "196 layers (GPTQ INT4 g32 sym) -> Q4_0: exact" or "... -> F16: dequantized".
+    std::vector<std::string> quantized_layers;
 };
 
 // Throws qforge::Error (from core/error.h, a std::runtime_error) with a one-line message on bad input.
@@ -46,7 +49,7 @@ struct QuantizeRequest {
     // --method gptq | awq: calibrated layer by layer on --calib text (each layer sees the outputs of the
     // already-quantized layers before it). gptq rounds each linear weight onto its planned type's block grid
     // with error feedback; awq rescales and clips the scaling groups first and then rounds with the type's
-    // quantizer. Any type or mix; the input must be a GGUF file (the model runs).
+    // quantizer. Any type or mix; a Hugging Face input is converted to a scratch F32 GGUF first (the model runs).
     std::string method = "rtn";
     std::string calib;                     // calibration text (contents' file)
     std::int64_t calib_samples = 128, calib_ctx = 512;
@@ -60,7 +63,11 @@ struct QuantizeRequest {
     int group_size = 128;
     bool symmetric = false;
     bool act_order = false;
-    std::string format = "gguf";  // gguf; gptq and awq checkpoint directories are not written yet
+    // gguf, or a checkpoint directory in AutoGPTQ's layout (gptq: qweight/qzeros/scales/g_idx, v1 zero points,
+    // quantize_config.json) or AutoAWQ's GEMM layout (awq: 4-bit, quantization_config in config.json), on the
+    // INTn grid of --bits (default 4) and --group-size, from a Hugging Face input whose config and tokenizer
+    // files are copied; `type` is not used.
+    std::string format = "gguf";
 };
 
 struct QuantizeResult {

@@ -1,17 +1,21 @@
 // The public API (include/qforge/qforge.h) in terms of the library's layers.
 #include "qforge/qforge.h"
 
+#include "api/model_tokenizer.h"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "convert/convert.h"
 #include "convert/calibrated_gguf.h"
 #include "convert/calibration_samples.h"
 #include "convert/quantize_model.h"
+#include "convert/open_model.h"
 #include "core/error.h"
 #include "eval/advise/advisor.h"
 #include "eval/imatrix_compute.h"
@@ -42,117 +46,14 @@ ConvertResult convert(const ConvertRequest& request) {
     if (!request.tokenizer_pre.empty()) options.tokenizer_pre = request.tokenizer_pre;
     options.progress = request.progress;
     const ConvertSummary s = convert_to_gguf(request.source, request.output, options);
-    return {s.input_kind, s.tensors, s.parameters, s.bytes};
-}
-
-namespace {
-
-Tokenizer model_tokenizer(const LlamaModel& model, const std::string& path) {
-    Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), path);
-    if (static_cast<std::int64_t>(tok.size()) != model.hparams().n_vocab)
-        fail("{}: the tokenizer has {} tokens but token_embd.weight has {} rows", path, tok.size(),
-             model.hparams().n_vocab);
-    return tok;
-}
-
-TensorType ggml_type_named(const std::string& name, const std::string& option) {
-    const auto t = type_from_name(name);
-    if (!t || !traits(*t).in_gguf) fail("quantize: {} '{}' is not a ggml tensor type (f16, q8_0, q6_K, ...)", option, name);
-    return *t;
-}
-
-}  // namespace
-
-QuantizeResult quantize(const QuantizeRequest& request) {
-    QuantizeOptions o;
-    o.type = request.type;
-    o.pure = request.pure;
-    o.allow_requantize = request.allow_requantize;
-    o.leave_output_tensor = request.leave_output_tensor;
-    o.progress = request.progress;
-    if (!request.output_tensor_type.empty())
-        o.output_tensor_type = ggml_type_named(request.output_tensor_type, "--output-tensor-type");
-    if (!request.token_embedding_type.empty())
-        o.token_embedding_type = ggml_type_named(request.token_embedding_type, "--token-embedding-type");
-    for (const auto& spec : request.tensor_types) {
-        const auto eq = spec.rfind('=');
-        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-            fail("quantize: --tensor-type '{}': expected REGEX=TYPE (e.g. attn_v=q8_0)", spec);
-        o.tensor_types.push_back({spec.substr(0, eq), ggml_type_named(spec.substr(eq + 1), "--tensor-type")});
+    ConvertResult r{s.input_kind, s.tensors, s.parameters, s.bytes, {}};
+    std::map<std::string, int> ways;  // in first-seen order below
+    std::vector<std::string> order;
+    for (const auto& l : s.imported) {
+        const std::string way = fmt::format("({}) -> {}: {}", l.grid, type_name(l.type), l.how);
+        if (ways[way]++ == 0) order.push_back(way);
     }
-    if (!request.imatrix.empty()) {
-        o.imatrix = std::make_shared<const Imatrix>(read_imatrix(request.imatrix));
-        o.imatrix_path = request.imatrix;
-    }
-    std::function<void(QuantizePlan&)> before_write;
-    CalibratedGgufSummary calibrated;
-    std::unique_ptr<LlamaModel> model;
-    std::vector<std::vector<std::int32_t>> samples;
-    std::unique_ptr<ThreadPool> pool;
-    if (request.format != "gguf")
-        fail("quantize: --format {}: writing AutoGPTQ/AutoAWQ checkpoint directories is not implemented yet (GGUF only)",
-             request.format);
-    std::optional<IntGridOptions> int_grid;
-    IntCheckpointSize int_size;
-    if (request.bits != 0) int_grid = IntGridOptions{request.bits, request.group_size, request.symmetric, request.act_order};
-    else if (request.act_order || request.symmetric)
-        fail("quantize: --act-order and --sym apply to the INTn grid of --bits");
-    if (request.method == "rtn" && int_grid) {
-        before_write = [&](QuantizePlan& q) {
-            CalibratedGgufOptions co;
-            co.method = "rtn";
-            co.int_grid = int_grid;
-            ThreadPool none(1);
-            calibrated = calibrate_plan(q, nullptr, {}, co, none);
-            int_size = int_checkpoint_size(q, *int_grid);
-        };
-    } else if (request.method == "gptq" || request.method == "awq") {
-        if (request.calib.empty()) fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
-        if (detect_input_kind(request.input) != InputKind::Gguf)
-            fail("{}: --method {} runs the model, so it needs a GGUF input (convert the checkpoint first)", request.input,
-                 request.method);
-        model = std::make_unique<LlamaModel>(request.input);
-        const Tokenizer tok = model_tokenizer(*model, request.input);
-        std::ifstream in(request.calib, std::ios::binary);
-        if (!in) fail("{}: cannot open", request.calib);
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        samples = calibration_samples(tok, text, {request.calib_ctx, request.calib_samples, request.seed}, request.calib);
-        pool = std::make_unique<ThreadPool>(request.threads);
-        before_write = [&](QuantizePlan& q) {
-            CalibratedGgufOptions co;
-            co.method = request.method;
-            co.damp = request.damp;
-            co.awq_clip = request.awq_clip;
-            co.include_output = !request.leave_output_tensor;
-            co.progress = request.progress;
-            co.int_grid = int_grid;
-            calibrated = calibrate_plan(q, model.get(), samples, co, *pool);
-            if (int_grid) int_size = int_checkpoint_size(q, *int_grid);
-        };
-    } else if (request.method != "rtn") {
-        fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
-    }
-    const QuantizeSummary s = quantize_model(request.input, request.output, o, request.threads, before_write);
-    QuantizeResult r;
-    r.gptq_tensors = calibrated.gptq_tensors;
-    r.calibrated_tensors = calibrated.rounded_tensors;
-    r.awq_scaled_groups = calibrated.sequential.scaled_groups;
-    r.calib_samples = static_cast<std::int64_t>(samples.size());
-    r.layer_seconds = calibrated.sequential.layer_seconds;
-    r.calib_activation_bytes = calibrated.sequential.activation_bytes;
-    r.calib_hessian_bytes = calibrated.sequential.hessian_bytes;
-    r.calib_layer_weight_bytes = calibrated.sequential.layer_weight_bytes;
-    r.int_checkpoint_bytes = int_size.bytes;
-    r.int_checkpoint_bpw = int_size.elements == 0 ? 0.0 : 8.0 * static_cast<double>(int_size.bytes) / static_cast<double>(int_size.elements);
-    r.tensors = s.tensors;
-    r.quantized = s.quantized;
-    r.bytes_before = s.bytes_before;
-    r.bytes_after = s.bytes_after;
-    r.fallbacks = s.fallbacks;
-    r.warnings = s.warnings;
-    const auto elements = static_cast<double>(std::max<std::uint64_t>(s.elements, 1));
-    r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / elements;
-    r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / elements;
+    for (const auto& way : order) r.quantized_layers.push_back(fmt::format("{} layers {}", ways[way], way));
     return r;
 }
 
@@ -183,7 +84,8 @@ TokenizeResult tokenize(const TokenizeRequest& request) {
 }
 
 PerplexityReport perplexity(const PerplexityRequest& request) {
-    const LlamaModel model(request.model);
+    const auto opened = open_model(request.model);
+    const LlamaModel& model = *opened;
     const Tokenizer tok = model_tokenizer(model, request.model);
     ThreadPool pool(request.threads);
     PerplexityOptions o;
@@ -308,7 +210,8 @@ EvalReport evaluate(const EvalRequest& request) {
     else if (request.task == "arc" || request.task == "truthfulqa-mc1" || request.task == "mc")
         tasks = parse_mc_jsonl(request.data, request.data_name);
     else fail("eval: unknown task '{}' (hellaswag, arc, truthfulqa-mc1, mc)", request.task);
-    const LlamaModel model(request.model);
+    const auto opened = open_model(request.model);
+    const LlamaModel& model = *opened;
     const Tokenizer tok = model_tokenizer(model, request.model);
     ThreadPool pool(request.threads);
     McOptions o;
@@ -325,7 +228,8 @@ ImatrixReport imatrix(const ImatrixRequest& request) {
     if (request.format == "dat") format = ImatrixFormat::Dat;
     else if (request.format == "gguf") format = ImatrixFormat::Gguf;
     else fail("imatrix: --format '{}' (expected dat or gguf)", request.format);
-    const LlamaModel model(request.model);
+    const auto opened = open_model(request.model);
+    const LlamaModel& model = *opened;
     const Tokenizer tok = model_tokenizer(model, request.model);
     ThreadPool pool(request.threads);
     ImatrixComputeOptions o;
@@ -342,7 +246,8 @@ ImatrixReport imatrix(const ImatrixRequest& request) {
 }
 
 KlDivergenceReport kl_divergence(const KlDivergenceRequest& request) {
-    const LlamaModel model(request.model);
+    const auto opened = open_model(request.model);
+    const LlamaModel& model = *opened;
     const Tokenizer tok = model_tokenizer(model, request.model);
     const LogitsFileReader base(request.base_file);
     ThreadPool pool(request.threads);
@@ -352,7 +257,8 @@ KlDivergenceReport kl_divergence(const KlDivergenceRequest& request) {
 
 GenerateResult generate(const GenerateRequest& request) {
     const auto t0 = std::chrono::steady_clock::now();
-    const LlamaModel model(request.model);
+    const auto opened = open_model(request.model);
+    const LlamaModel& model = *opened;
     const Tokenizer tok = model_tokenizer(model, request.model);
     ThreadPool pool(request.threads);
     GenerateResult out;

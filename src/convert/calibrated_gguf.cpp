@@ -44,11 +44,12 @@ GptqOptions int_grid_options(const IntGridOptions& g) {
     o.group_size = g.group_size;
     o.symmetric = g.symmetric;
     o.act_order = g.act_order;
+    o.min_zero = g.min_zero;
     return o;
 }
 
 // Round-to-nearest onto the INTn grid, no calibration: the baseline GPTQ and AWQ are measured against.
-CalibratedGgufSummary int_grid_rtn(QuantizePlan& q, const IntGridOptions& g) {
+CalibratedGgufSummary int_grid_rtn(QuantizePlan& q, const IntGridOptions& g, const CalibratedGgufOptions& o) {
     CalibratedGgufSummary summary;
     for (PlannedTensor& p : q.plan.tensors) {
         if (!on_int_grid(p) || p.src == nullptr) continue;
@@ -60,6 +61,7 @@ CalibratedGgufSummary int_grid_rtn(QuantizePlan& q, const IntGridOptions& g) {
         } catch (const Error& e) {
             fail("{}: {}", p.out.name, e.what());
         }
+        if (o.on_int_layer) o.on_int_layer(p.out.name, r, rows, cols);
         p.generated = encode_rows(p.out.type, r.dequantized.data(), rows, cols, nullptr);
         p.src = nullptr;
         ++summary.rounded_tensors;
@@ -106,7 +108,7 @@ IntCheckpointSize int_checkpoint_size(const QuantizePlan& q, const IntGridOption
 CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, const std::vector<std::vector<std::int32_t>>& samples,
                                      const CalibratedGgufOptions& o, ThreadPool& pool) {
     if (o.int_grid) check_int_grid(q, *o.int_grid);
-    if (o.method == "rtn" && o.int_grid) return int_grid_rtn(q, *o.int_grid);
+    if (o.method == "rtn" && o.int_grid) return int_grid_rtn(q, *o.int_grid, o);
     if (o.method != "gptq" && o.method != "awq") fail("calibration: method '{}' (gptq or awq)", o.method);
     if (model == nullptr) fail("calibration: {} needs the model to run", o.method);
     std::map<std::string, PlannedTensor*> by_name;
@@ -169,6 +171,7 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
             } catch (const Error& e) {
                 fail("{}: {}", name, e.what());
             }
+            if (o.on_int_layer) o.on_int_layer(name, r, rows, cols);
             p.generated = encode_rows(type, r.dequantized.data(), rows, cols, nullptr);
             if (o.method == "gptq") ++summary.gptq_tensors;
             else ++summary.rounded_tensors;

@@ -7,12 +7,14 @@
 // is a standard GGUF that llama.cpp runs as it is. Token embeddings are not calibrated (they are looked up,
 // not multiplied) and go through the plan's usual quantizer.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "convert/quantize_gguf.h"
 #include "convert/sequential_calibration.h"
+#include "quant/methods/gptq.h"
 
 namespace qforge {
 
@@ -24,6 +26,7 @@ struct IntGridOptions {
     int group_size = 128;  // -1: one group per row
     bool symmetric = false;
     bool act_order = false;
+    int min_zero = 0;  // 1 for AutoGPTQ's v1 layout, which cannot store a zero point of 0
 };
 
 struct CalibratedGgufOptions {
@@ -34,6 +37,8 @@ struct CalibratedGgufOptions {
     bool awq_clip = true;
     bool include_output = true;
     bool progress = true;
+    // INTn grids: each linear weight's levels, scales and zero points as it is quantized (for checkpoints)
+    std::function<void(const std::string& name, const GptqResult& result, std::int64_t rows, std::int64_t cols)> on_int_layer;
 };
 
 struct CalibratedGgufSummary {

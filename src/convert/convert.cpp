@@ -14,7 +14,7 @@ namespace {
 ConvertSummary write(const GgufPlan& plan, const std::string& kind, const std::string& out, bool progress) {
     write_gguf_plan(out, plan.metadata, plan.tensors, progress);
     const auto totals = plan_totals(plan.tensors);
-    return {kind, plan.tensors.size(), totals.parameters, totals.bytes};
+    return {kind, plan.tensors.size(), totals.parameters, totals.bytes, plan.imported};
 }
 
 }  // namespace

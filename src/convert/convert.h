@@ -4,6 +4,8 @@
 #include <string>
 
 #include "convert/convert_options.h"
+#include "convert/hf_to_gguf.h"
+#include <vector>
 
 namespace qforge {
 
@@ -12,6 +14,7 @@ struct ConvertSummary {
     std::size_t tensors = 0;
     std::uint64_t parameters = 0;
     std::uint64_t bytes = 0;
+    std::vector<ImportedLinear> imported;  // a GPTQ/AWQ checkpoint's quantized layers
 };
 
 ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, const ConvertOptions& options);

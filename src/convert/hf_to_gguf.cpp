@@ -4,10 +4,13 @@
 #include <filesystem>
 
 #include "convert/model_naming.h"
+#include "convert/quantized_linear_to_gguf.h"
+#include "formats/hf/quantized_linear.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/arch_registry.h"
 #include "model/hf_hparams.h"
+#include "quant/plan/quantizable.h"
 #include "tokenizer/bpe_json_import.h"
 #include "tokenizer/gguf_vocab.h"
 #include "tokenizer/spm_import.h"
@@ -52,13 +55,47 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
         }
     }
     std::uint64_t source_params = 0;
+    const std::optional<QuantizationConfig> quant = read_quantization_config(ck.config(), ck.dir());
+    std::optional<TensorType> quantized_file_type;  // the one type every quantized layer mapped onto, if any
+    bool mixed_quantized_types = false;
     for (const auto& t : ck.tensors()) {
         if (is_ignored_hf_tensor(t.name)) continue;
+        if (quant && is_quantized_linear_part(t.name)) {
+            if (!t.name.ends_with(".qweight")) continue;  // qzeros, scales, g_idx come with their qweight
+            const std::string prefix = t.name.substr(0, t.name.size() - 8);
+            auto name = llama_family_gguf_name(prefix + ".weight");
+            if (!name) fail("{}: quantized layer '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), prefix, arch);
+            const LinearShape shape = quantized_linear_shape(ck, prefix, *quant, ck.dir());
+            const IntGrid grid{quant->bits, quant->group_size == -1 ? static_cast<int>(shape.in) : quant->group_size,
+                               quant->symmetric, quant->desc_act};
+            const auto mapped = gguf_type_for_grid(grid, shape.in);
+            const TensorType type = mapped.value_or(options.outtype);
+            if (mapped) {
+                mixed_quantized_types |= quantized_file_type && *quantized_file_type != *mapped;
+                quantized_file_type = mapped;
+            } else {
+                mixed_quantized_types = true;
+            }
+            std::int64_t heads = 0;
+            if (spec.permute_qk && prefix.ends_with("q_proj")) heads = hp.n_head;
+            if (spec.permute_qk && prefix.ends_with("k_proj")) heads = hp.n_head_kv;
+            PlannedTensor p;
+            p.out = {*name, type, {shape.in, shape.out}};
+            p.produce = [&ck, config = *quant, prefix, heads, type, gguf_name = *name] {
+                IntLayer layer = read_quantized_linear(ck, prefix, config, ck.dir());
+                if (heads > 0) layer = permute_int_layer_rows(layer, heads, false);
+                return int_layer_to_gguf(layer, type, ck.dir() + ": " + gguf_name);
+            };
+            plan.imported.push_back({*name, quant->describe(), type, mapped ? mapping_kind(type) : "dequantized"});
+            source_params += static_cast<std::uint64_t>(shape.in * shape.out);
+            plan.tensors.push_back(std::move(p));
+            continue;
+        }
         auto name = llama_family_gguf_name(t.name);
         if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);
         if (!is_float_type(t.type))
-            fail("{}: tensor '{}' has dtype {}; only float checkpoints convert (quantized GPTQ/AWQ import is not "
-                 "implemented yet)", ck.dir(), t.name, type_name(t.type));
+            fail("{}: tensor '{}' has dtype {}; expected a float tensor{}", ck.dir(), t.name, type_name(t.type),
+                 quant ? "" : " (config.json has no quantization_config and there is no quantize_config.json)");
         if (t.ne.empty() || t.ne.size() > 4)
             fail("{}: tensor '{}' has {} dimensions (expected 1 to 4)", ck.dir(), t.name, t.ne.size());
         PlannedTensor p;
@@ -79,7 +116,9 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     m.set("general.name", GgufValue::make<std::string>(model_name_from_path(ck.dir())));
     m.set("general.size_label", GgufValue::make<std::string>(size_label(source_params)));
     write_generic_hparams(ck.config(), hp, arch, m);
-    m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type_for(options.outtype)));
+    std::uint32_t file_type = file_type_for(options.outtype);
+    if (quantized_file_type && !mixed_quantized_types) file_type = *llama_ftype_for(*quantized_file_type);
+    m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type));
     write_arch_hparams(ck.config(), hp, spec, m);
     write_vocab_metadata(load_vocab(ck, hp, options), m);
     m.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));

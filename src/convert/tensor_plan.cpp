@@ -79,7 +79,12 @@ void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, cons
     GgufWriter w(path, metadata, std::move(infos));
     Progress progress("convert", plan_totals(plan).bytes, show_progress);
     for (const auto& p : plan) {
-        if (p.src == nullptr) {
+        if (p.produce) {
+            const std::vector<std::uint8_t> bytes = p.produce();
+            if (bytes.size() != p.out.nbytes())
+                fail("internal error: tensor '{}' was made with {} bytes, expected {}", p.out.name, bytes.size(), p.out.nbytes());
+            w.write(bytes);
+        } else if (p.src == nullptr) {
             if (p.generated.size() != p.out.nbytes())
                 fail("internal error: generated tensor '{}' has {} bytes, expected {}", p.out.name,
                      p.generated.size(), p.out.nbytes());

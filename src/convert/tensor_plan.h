@@ -4,6 +4,7 @@
 // output type (float or quantized, through the codec table), and written, so memory holds one buffer, never
 // the model.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@ struct PlannedTensor {
     GgufTensorInfo out;
     const TensorView* src = nullptr;      // read from here ...
     std::vector<std::uint8_t> generated;  // ... or these bytes, already in out.type (tensors the converter makes)
+    // ... or the bytes this makes when the writer reaches the tensor, so a plan holds one such tensor at a time
+    std::function<std::vector<std::uint8_t>()> produce;
     std::int64_t permute_heads = 0;       // > 0: apply llama.cpp's RoPE row permutation over this many heads
     // Per-column importance (imatrix means) for the quantizer: ne[0] values per matrix (ne[0] * ne[2] for
     // stacked expert matrices); null: the reference quantizer.

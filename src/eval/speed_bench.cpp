@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "convert/open_model.h"
 #include "core/thread_pool.h"
 #include "model/llama_session.h"
 
@@ -38,7 +39,8 @@ SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& o) 
     SpeedResult r;
     r.model = model_path;
     const auto t0 = clock_type::now();
-    const LlamaModel model(model_path);
+    const auto opened = open_model(model_path);
+    const LlamaModel& model = *opened;
     r.load_ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
     for (const auto& t : model.file().tensors()) {
         r.parameters += static_cast<std::uint64_t>(t.n_elements());

@@ -72,6 +72,18 @@ std::optional<std::string> llama_family_gguf_name(const std::string& n) {
     return map_layer(n, "model.layers.", kHfLayer);
 }
 
+std::optional<std::string> llama_family_hf_name(const std::string& n) {
+    if (n == "token_embd.weight") return "model.embed_tokens.weight";
+    if (n == "output_norm.weight") return "model.norm.weight";
+    if (n == "output.weight") return "lm_head.weight";
+    static const std::regex re(R"(^blk\.(\d+)\.(.+)\.(weight|bias)$)");
+    std::smatch m;
+    if (!std::regex_match(n, m, re)) return std::nullopt;
+    for (const auto& [hf, gguf] : kHfLayer)
+        if (m[2] == gguf) return "model.layers." + m[1].str() + "." + hf + "." + m[3].str();
+    return std::nullopt;
+}
+
 bool is_ignored_hf_tensor(const std::string& n) {
     return n.ends_with(".rotary_emb.inv_freq") || n.ends_with(".masked_bias") || n.ends_with(".attn.bias");
 }

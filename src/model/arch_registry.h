@@ -19,6 +19,8 @@ std::string supported_hf_classes();
 // GGUF name ("blk.3.attn_q.weight") of a Hugging Face llama-family tensor name
 // ("model.layers.3.self_attn.q_proj.weight"); nullopt when the name is unknown.
 std::optional<std::string> llama_family_gguf_name(const std::string& hf_name);
+// The inverse: the Hugging Face name of a llama-family GGUF tensor; nullopt when the name is unknown.
+std::optional<std::string> llama_family_hf_name(const std::string& gguf_name);
 // True for tensors that converters drop (e.g. rotary_emb.inv_freq, recomputed at load time).
 bool is_ignored_hf_tensor(const std::string& hf_name);
 

@@ -75,7 +75,11 @@ IntLayer unpack_gptq(const GptqTensors& t, bool v1) {
     for (std::int64_t g = 0; g < groups; ++g) {
         unpack_lsb(t.qzeros.data() + g * words_out, t.out, t.bits, l.zeros.data() + g * t.out);
         if (v1)  // as AutoGPTQ's loaders: stored + 1, which can be 2^bits
-            for (std::int64_t o = 0; o < t.out; ++o) ++l.zeros[static_cast<std::size_t>(g * t.out + o)];
+            for (std::int64_t o = 0; o < t.out; ++o) {
+                auto& z = l.zeros[static_cast<std::size_t>(g * t.out + o)];
+                if (z == 255) fail("gptq layout: stored zero point 255 (group {}, output {}) means 256, beyond 8 bits", g, o);
+                ++z;
+            }
     }
     l.scales = t.scales;
     return l;

@@ -21,7 +21,9 @@ struct Grid {
 
 int grid_maxq(int bits) { return (1 << bits) - 1; }
 
-Grid find_grid(const float* x, std::int64_t n, std::int64_t stride, int maxq, bool symmetric) {
+// The scale is rounded to fp16 here, as checkpoints store it, so error feedback works with the values the
+// checkpoint's loaders compute. min_zero 1 keeps zero points storable in AutoGPTQ's v1 layout (zero - 1).
+Grid find_grid(const float* x, std::int64_t n, std::int64_t stride, int maxq, bool symmetric, int min_zero) {
     float lo = 0, hi = 0;
     for (std::int64_t i = 0; i < n; ++i) {
         lo = std::min(lo, x[i * stride]);
@@ -35,9 +37,18 @@ Grid find_grid(const float* x, std::int64_t n, std::int64_t stride, int maxq, bo
         lo = -1;
         hi = 1;
     }
+    auto half = [](float v) { return fp16_to_fp32(fp32_to_fp16(std::min(v, 65504.0f))); };
     Grid g;
-    g.scale = (hi - lo) / static_cast<float>(maxq);
-    g.zero = symmetric ? static_cast<float>((maxq + 1) / 2) : std::nearbyint(-lo / g.scale);  // ties to even, as torch
+    g.scale = half((hi - lo) / static_cast<float>(maxq));
+    if (symmetric) {
+        g.zero = static_cast<float>((maxq + 1) / 2);
+    } else {
+        g.zero = g.scale == 0 ? 0 : std::clamp(std::nearbyint(-lo / g.scale), 0.0f, static_cast<float>(maxq));  // ties to even, as torch
+        if (g.zero < static_cast<float>(min_zero)) {  // every weight >= 0: levels min_zero..maxq span [0, hi]
+            g.zero = static_cast<float>(min_zero);
+            g.scale = half(hi / static_cast<float>(maxq - min_zero));
+        }
+    }
     return g;
 }
 
@@ -177,7 +188,7 @@ GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns,
     for (std::int64_t row = 0; row < rows; ++row)
         for (std::int64_t g = 0; g < groups; ++g) {
             const float* x = w + row * columns + g * gs;
-            const Grid grid = find_grid(x, gs, 1, maxq, o.symmetric);
+            const Grid grid = find_grid(x, gs, 1, maxq, o.symmetric, o.min_zero);
             r.scales[static_cast<std::size_t>(row * groups + g)] = grid.scale;
             r.zeros[static_cast<std::size_t>(row * groups + g)] = grid.zero;
             for (std::int64_t c = 0; c < gs; ++c) {
@@ -218,7 +229,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
         std::vector<float> wf(w.begin(), w.end());
         for (std::int64_t r = 0; r < rows; ++r)
             for (std::int64_t g = 0; g < groups; ++g)
-                static_grids.push_back(find_grid(wf.data() + r * n + g * gs, gs, 1, maxq, o.symmetric));
+                static_grids.push_back(find_grid(wf.data() + r * n + g * gs, gs, 1, maxq, o.symmetric, o.min_zero));
     }
     // act-order: columns by decreasing Hessian diagonal
     std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
@@ -284,7 +295,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
                 // the group's parameters from its columns' error-updated weights
                 for (std::int64_t r = 0; r < rows; ++r) {
                     for (std::int64_t c = 0; c < gs; ++c) block_values[static_cast<std::size_t>(c)] = static_cast<float>(at_block_start[r * n + col + c]);
-                    grid[r] = find_grid(block_values.data(), gs, 1, maxq, o.symmetric);
+                    grid[r] = find_grid(block_values.data(), gs, 1, maxq, o.symmetric, o.min_zero);
                 }
             }
             const double d = u[col * n + col];

@@ -43,6 +43,9 @@ struct GptqOptions {
     bool symmetric = false;
     bool act_order = false;
     bool static_groups = false;  // with act_order: group parameters from the unpermuted, unupdated weights
+    // Smallest zero point of an asymmetric group: AutoGPTQ's v1 layout stores zero - 1, so 0 cannot be written
+    // there; 1 puts groups whose weights are all >= 0 on levels 1..maxq instead.
+    int min_zero = 0;
     double damp = 0.01;          // fraction of the mean Hessian diagonal added to it
     int block_size = 128;
     // GGUF grids: per-column importance for the block scale search (e.g. an imatrix entry); null: the Hessian's
@@ -53,7 +56,7 @@ struct GptqOptions {
 struct GptqResult {
     std::vector<float> dequantized;  // rows x columns, what the quantized layer computes with
     std::vector<std::uint8_t> q;     // rows x columns integer levels in [0, 2^bits)
-    std::vector<float> scales;       // rows x groups
+    std::vector<float> scales;       // rows x groups (values of fp16)
     std::vector<float> zeros;        // rows x groups (integer zero points, as floats)
     std::vector<std::int32_t> g_idx; // group of each input column (act-order makes it non-monotonic)
     std::vector<std::uint8_t> blocks; // GGUF grids: the rows as standard blocks (q, scales, zeros stay empty)

@@ -1,0 +1,236 @@
+// qforge::quantize (include/qforge/qforge.h): a GGUF type or mix, optionally calibrated (GPTQ/AWQ), or an
+// AutoGPTQ/AutoAWQ checkpoint directory on an INTn grid.
+#include "qforge/qforge.h"
+
+#include <fstream>
+#include <map>
+
+#include "api/model_tokenizer.h"
+#include "convert/calibrated_gguf.h"
+#include "convert/calibration_samples.h"
+#include "convert/convert.h"
+#include "convert/int_checkpoint_export.h"
+#include "convert/quantize_model.h"
+#include "core/error.h"
+#include "core/scratch_path.h"
+#include "formats/format_detect.h"
+#include "formats/hf/quantization_config.h"
+#include "formats/imatrix/imatrix_data.h"
+#include "model/llama_model.h"
+
+namespace qforge {
+namespace {
+
+TensorType ggml_type_named(const std::string& name, const std::string& option) {
+    const auto t = type_from_name(name);
+    if (!t || !traits(*t).in_gguf) fail("quantize: {} '{}' is not a ggml tensor type (f16, q8_0, q6_K, ...)", option, name);
+    return *t;
+}
+
+// The calibration text as the model's tokenizer cuts it into samples.
+std::vector<std::vector<std::int32_t>> read_calibration(const LlamaModel& model, const std::string& model_path,
+                                                        const QuantizeRequest& request) {
+    const Tokenizer tok = model_tokenizer(model, model_path);
+    std::ifstream in(request.calib, std::ios::binary);
+    if (!in) fail("{}: cannot open", request.calib);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return calibration_samples(tok, text, {request.calib_ctx, request.calib_samples, request.seed}, request.calib);
+}
+
+// The methods run the model, which the engine maps from a GGUF: a checkpoint directory is converted to a
+// scratch F32 GGUF first (removed when done).
+struct CalibrationInput {
+    std::unique_ptr<ScratchPath> scratch;
+    std::string gguf;
+};
+CalibrationInput gguf_input(const std::string& input, bool progress) {
+    CalibrationInput c;
+    if (detect_input_kind(input) == InputKind::Gguf) {
+        c.gguf = input;
+        return c;
+    }
+    c.scratch = std::make_unique<ScratchPath>(".gguf");
+    ConvertOptions f32;
+    f32.outtype = TensorType::F32;
+    f32.progress = progress;
+    convert_to_gguf(input, c.scratch->path(), f32);
+    c.gguf = c.scratch->path();
+    return c;
+}
+
+CalibratedGgufOptions calibration_options(const QuantizeRequest& request, const std::optional<IntGridOptions>& grid) {
+    CalibratedGgufOptions co;
+    co.method = request.method;
+    co.damp = request.damp;
+    co.awq_clip = request.awq_clip;
+    co.include_output = !request.leave_output_tensor;
+    co.progress = request.progress;
+    co.int_grid = grid;
+    return co;
+}
+
+void copy_calibration_report(const CalibratedGgufSummary& c, std::size_t samples, QuantizeResult& r) {
+    r.gptq_tensors = c.gptq_tensors;
+    r.calibrated_tensors = c.rounded_tensors;
+    r.awq_scaled_groups = c.sequential.scaled_groups;
+    r.calib_samples = static_cast<std::int64_t>(samples);
+    r.layer_seconds = c.sequential.layer_seconds;
+    r.calib_activation_bytes = c.sequential.activation_bytes;
+    r.calib_hessian_bytes = c.sequential.hessian_bytes;
+    r.calib_layer_weight_bytes = c.sequential.layer_weight_bytes;
+}
+
+// The settings of the checkpoint --format asks for, refused up front where its layout cannot hold them.
+QuantizationConfig checkpoint_config(const QuantizeRequest& request) {
+    QuantizationConfig c;
+    c.bits = request.bits == 0 ? 4 : request.bits;
+    c.group_size = request.group_size;
+    c.symmetric = request.symmetric;
+    c.desc_act = request.act_order;
+    c.damp_percent = request.damp;
+    if (c.group_size != -1 && c.group_size < 1) fail("quantize: --group-size {}: expected a positive number of columns or -1", c.group_size);
+    if (request.format == "awq") {
+        c.method = QuantMethod::Awq;
+        if (c.bits != 4) fail("quantize: --format awq: --bits {} (AutoAWQ's GEMM layout is 4-bit)", c.bits);
+        if (c.symmetric) fail("quantize: --format awq: --sym (AutoAWQ's GEMM layout stores zero points; use --format gptq for a symmetric grid)");
+        if (c.desc_act) fail("quantize: --format awq: --act-order (AutoAWQ's groups are contiguous columns; use --format gptq)");
+        if (c.group_size == -1) fail("quantize: --format awq: --group-size -1 (AutoAWQ's GEMM layout takes groups, e.g. 128)");
+    } else {
+        c.method = QuantMethod::Gptq;
+        if (c.bits != 2 && c.bits != 3 && c.bits != 4 && c.bits != 8)
+            fail("quantize: --format gptq: --bits {} (AutoGPTQ packs 2, 3, 4 or 8 bits)", c.bits);
+    }
+    return c;
+}
+
+QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
+    const QuantizationConfig qc = checkpoint_config(request);
+    if (detect_input_kind(request.input) != InputKind::HfDirectory)
+        fail("{}: --format {} writes a Hugging Face checkpoint with the input's config.json and tokenizer files, so the "
+             "input must be a Hugging Face checkpoint directory", request.input, request.format);
+    const HfCheckpoint source(request.input);
+    if (const auto q = read_quantization_config(source.config(), source.dir()))
+        fail("{}: already quantized ({}); quantize the float checkpoint", request.input, q->describe());
+    if (request.method != "rtn" && request.calib.empty())
+        fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
+    if (request.method != "rtn" && request.method != "gptq" && request.method != "awq")
+        fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
+
+    const CalibrationInput input = gguf_input(request.input, false);
+    const GgufFile scratch(input.gguf);
+    QuantizeOptions o;
+    o.type = "F32";
+    o.progress = false;
+    QuantizePlan plan = plan_quantize(scratch, o);
+    IntGridOptions grid{qc.bits, qc.group_size, qc.symmetric, qc.desc_act, qc.method == QuantMethod::Gptq && !qc.symmetric ? 1 : 0};
+    CalibratedGgufOptions co = calibration_options(request, grid);
+    std::map<std::string, IntLayer> layers;
+    co.on_int_layer = [&](const std::string& name, const GptqResult& r, std::int64_t rows, std::int64_t cols) {
+        layers[name] = int_layer_from_result(r, rows, cols, qc.bits, qc.group_size);
+    };
+    std::unique_ptr<ThreadPool> pool = std::make_unique<ThreadPool>(request.threads);
+    std::unique_ptr<LlamaModel> model;
+    std::vector<std::vector<std::int32_t>> samples;
+    if (request.method != "rtn") {
+        model = std::make_unique<LlamaModel>(input.gguf);
+        samples = read_calibration(*model, request.input, request);
+    }
+    const CalibratedGgufSummary calibrated = calibrate_plan(plan, model.get(), samples, co, *pool);
+    const IntCheckpointSummary written = write_int_checkpoint(request.output, plan.plan, layers, source, qc);
+
+    QuantizeResult r;
+    copy_calibration_report(calibrated, samples.size(), r);
+    r.tensors = written.tensors;
+    r.quantized = written.quantized_layers;
+    std::uint64_t elements = 0;
+    for (const auto& p : plan.plan.tensors) {
+        if (p.out.name == "rope_freqs.weight") continue;
+        std::uint64_t n = 1;
+        for (auto d : p.out.ne) n *= static_cast<std::uint64_t>(d);
+        elements += n;
+    }
+    r.bytes_before = elements * 4;
+    r.bytes_after = written.bytes;
+    r.int_checkpoint_bytes = written.bytes;
+    const auto e = static_cast<double>(std::max<std::uint64_t>(elements, 1));
+    r.bpw_before = 32.0;
+    r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / e;
+    r.int_checkpoint_bpw = r.bpw_after;
+    return r;
+}
+
+}  // namespace
+
+QuantizeResult quantize(const QuantizeRequest& request) {
+    if (request.format == "gptq" || request.format == "awq") return quantize_to_checkpoint(request);
+    if (request.format != "gguf") fail("quantize: --format '{}' (gguf, gptq or awq)", request.format);
+    if (request.type.empty()) fail("quantize: a GGUF output needs TYPE (F16, Q4_0, Q4_K_M, ...)");
+    QuantizeOptions o;
+    o.type = request.type;
+    o.pure = request.pure;
+    o.allow_requantize = request.allow_requantize;
+    o.leave_output_tensor = request.leave_output_tensor;
+    o.progress = request.progress;
+    if (!request.output_tensor_type.empty())
+        o.output_tensor_type = ggml_type_named(request.output_tensor_type, "--output-tensor-type");
+    if (!request.token_embedding_type.empty())
+        o.token_embedding_type = ggml_type_named(request.token_embedding_type, "--token-embedding-type");
+    for (const auto& spec : request.tensor_types) {
+        const auto eq = spec.rfind('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+            fail("quantize: --tensor-type '{}': expected REGEX=TYPE (e.g. attn_v=q8_0)", spec);
+        o.tensor_types.push_back({spec.substr(0, eq), ggml_type_named(spec.substr(eq + 1), "--tensor-type")});
+    }
+    if (!request.imatrix.empty()) {
+        o.imatrix = std::make_shared<const Imatrix>(read_imatrix(request.imatrix));
+        o.imatrix_path = request.imatrix;
+    }
+    std::function<void(QuantizePlan&)> before_write;
+    CalibratedGgufSummary calibrated;
+    std::unique_ptr<LlamaModel> model;
+    std::vector<std::vector<std::int32_t>> samples;
+    std::unique_ptr<ThreadPool> pool;
+    CalibrationInput input{nullptr, request.input};
+    std::optional<IntGridOptions> int_grid;
+    IntCheckpointSize int_size;
+    if (request.bits != 0) int_grid = IntGridOptions{request.bits, request.group_size, request.symmetric, request.act_order};
+    else if (request.act_order || request.symmetric)
+        fail("quantize: --act-order and --sym apply to the INTn grid of --bits");
+    if (request.method == "rtn" && int_grid) {
+        input = gguf_input(request.input, request.progress);  // rows in llama.cpp's order before they are rounded
+        before_write = [&](QuantizePlan& q) {
+            ThreadPool none(1);
+            calibrated = calibrate_plan(q, nullptr, {}, calibration_options(request, int_grid), none);
+            int_size = int_checkpoint_size(q, *int_grid);
+        };
+    } else if (request.method == "gptq" || request.method == "awq") {
+        if (request.calib.empty()) fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
+        input = gguf_input(request.input, request.progress);
+        model = std::make_unique<LlamaModel>(input.gguf);
+        samples = read_calibration(*model, request.input, request);
+        pool = std::make_unique<ThreadPool>(request.threads);
+        before_write = [&](QuantizePlan& q) {
+            calibrated = calibrate_plan(q, model.get(), samples, calibration_options(request, int_grid), *pool);
+            if (int_grid) int_size = int_checkpoint_size(q, *int_grid);
+        };
+    } else if (request.method != "rtn") {
+        fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
+    }
+    const QuantizeSummary s = quantize_model(input.gguf, request.output, o, request.threads, before_write);
+    QuantizeResult r;
+    copy_calibration_report(calibrated, samples.size(), r);
+    r.int_checkpoint_bytes = int_size.bytes;
+    r.int_checkpoint_bpw = int_size.elements == 0 ? 0.0 : 8.0 * static_cast<double>(int_size.bytes) / static_cast<double>(int_size.elements);
+    r.tensors = s.tensors;
+    r.quantized = s.quantized;
+    r.bytes_before = s.bytes_before;
+    r.bytes_after = s.bytes_after;
+    r.fallbacks = s.fallbacks;
+    r.warnings = s.warnings;
+    const auto elements = static_cast<double>(std::max<std::uint64_t>(s.elements, 1));
+    r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / elements;
+    r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / elements;
+    return r;
+}
+
+}  // namespace qforge

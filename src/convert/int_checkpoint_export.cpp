@@ -1,0 +1,159 @@
+#include "convert/int_checkpoint_export.h"
+
+#include <cstring>
+#include <filesystem>
+
+#include "convert/quantized_linear_to_gguf.h"
+#include "core/error.h"
+#include "core/float_convert.h"
+#include "formats/awq/awq_layout.h"
+#include "formats/gptq/gptq_layout.h"
+#include "formats/hf/hf_directory_writer.h"
+#include "formats/safetensors/safetensors_writer.h"
+#include "model/arch_registry.h"
+#include "model/hf_hparams.h"
+#include "model/rope_permute.h"
+#include "quant/codecs/codec_table.h"
+
+namespace qforge {
+namespace fs = std::filesystem;
+namespace {
+
+// Files beside the weights that loaders read; copied when the source has them.
+constexpr const char* kCopied[] = {"tokenizer.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                   "added_tokens.json", "generation_config.json"};
+
+struct Output {
+    SafetensorsEntry entry;
+    std::vector<std::uint8_t> bytes;
+};
+
+template <typename T>
+Output tensor(const std::string& name, TensorType type, std::vector<std::int64_t> ne, const std::vector<T>& values) {
+    Output o{{name, type, std::move(ne)}, {}};
+    o.bytes.resize(values.size() * sizeof(T));
+    std::memcpy(o.bytes.data(), values.data(), o.bytes.size());
+    return o;
+}
+
+// A float tensor of the plan as F16, Q/K rows in the Hugging Face order again.
+Output float_tensor(const PlannedTensor& p, const std::string& hf_name, std::int64_t heads) {
+    const std::int64_t n = [&] {
+        std::int64_t k = 1;
+        for (auto d : p.out.ne) k *= d;
+        return k;
+    }();
+    std::vector<float> f(static_cast<std::size_t>(n));
+    const TensorType type = p.src != nullptr ? p.src->type : p.out.type;
+    const std::uint8_t* bytes = p.src != nullptr ? p.src->data.data() : p.generated.data();
+    const std::int64_t row = p.out.ne[0], rows = n / row;
+    for (std::int64_t r = 0; r < rows; ++r) dequantize_row(type, bytes + static_cast<std::size_t>(r) * *bytes_for(type, static_cast<std::uint64_t>(row)), f.data() + r * row, row);
+    std::vector<std::uint16_t> h(f.size());
+    convert_from_f32(TensorType::F16, f.data(), h.data(), f.size());
+    if (heads > 0) {
+        const bool one_d = p.out.ne.size() == 1;
+        std::vector<std::uint16_t> u(h.size());
+        unpermute_rope_rows(reinterpret_cast<const std::uint8_t*>(h.data()), reinterpret_cast<std::uint8_t*>(u.data()),
+                            one_d ? n : rows, (one_d ? 1 : static_cast<std::size_t>(row)) * 2, heads);
+        h.swap(u);
+    }
+    return tensor(hf_name, TensorType::F16, p.out.ne, h);
+}
+
+void add_quantized(std::vector<Output>& out, const std::string& prefix, const IntLayer& l, const QuantizationConfig& c) {
+    if (c.method == QuantMethod::Awq) {
+        const AwqTensors t = pack_awq_gemm(l);
+        out.push_back(tensor(prefix + ".qweight", TensorType::I32, {t.out / 8, t.in}, t.qweight));
+        out.push_back(tensor(prefix + ".qzeros", TensorType::I32, {t.out / 8, t.in / t.group_size}, t.qzeros));
+        out.push_back(tensor(prefix + ".scales", TensorType::F16, {t.out, t.in / t.group_size}, t.scales));
+        return;
+    }
+    const GptqTensors t = pack_gptq(l, !c.gptq_v2);
+    const std::int64_t groups = l.groups();
+    out.push_back(tensor(prefix + ".qweight", TensorType::I32, {t.out, t.in * t.bits / 32}, t.qweight));
+    out.push_back(tensor(prefix + ".qzeros", TensorType::I32, {t.out * t.bits / 32, groups}, t.qzeros));
+    out.push_back(tensor(prefix + ".scales", TensorType::F16, {t.out, groups}, t.scales));
+    out.push_back(tensor(prefix + ".g_idx", TensorType::I32, {t.in}, t.g_idx));
+}
+
+}  // namespace
+
+IntLayer int_layer_from_result(const GptqResult& r, std::int64_t rows, std::int64_t columns, int bits, int group_size) {
+    IntLayer l;
+    l.bits = bits;
+    l.group_size = group_size == -1 ? static_cast<int>(columns) : group_size;
+    l.in = columns;
+    l.out = rows;
+    l.q = r.q;
+    l.g_idx = r.g_idx;
+    const std::int64_t groups = static_cast<std::int64_t>(r.scales.size()) / rows;
+    if (static_cast<std::int64_t>(r.q.size()) != rows * columns || groups * rows != static_cast<std::int64_t>(r.scales.size()) ||
+        r.zeros.size() != r.scales.size() || static_cast<std::int64_t>(r.g_idx.size()) != columns)
+        fail("internal error: a quantized weight's levels, scales and groups do not match {} x {}", rows, columns);
+    l.scales.resize(r.scales.size());
+    l.zeros.resize(r.zeros.size());
+    for (std::int64_t o = 0; o < rows; ++o)
+        for (std::int64_t g = 0; g < groups; ++g) {
+            const auto from = static_cast<std::size_t>(o * groups + g), to = static_cast<std::size_t>(g * rows + o);
+            l.scales[to] = fp32_to_fp16(r.scales[from]);
+            if (fp16_to_fp32(l.scales[to]) != r.scales[from]) fail("internal error: a group's scale is not an fp16 value");
+            l.zeros[to] = static_cast<std::uint8_t>(r.zeros[from]);
+        }
+    return l;
+}
+
+IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
+                                          const HfCheckpoint& source, const QuantizationConfig& config) {
+    const std::string config_path = (fs::path(source.dir()) / "config.json").string();
+    const HfHparams hp = read_hf_hparams(source.config(), config_path);
+    const auto cls = source.config().contains("architectures") ? source.config()["architectures"][0].get<std::string>() : "";
+    const auto spec = find_arch_by_hf_class(cls);
+    if (!spec) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
+    HfDirectoryWriter writer(dir);
+
+    std::vector<Output> outputs;
+    IntCheckpointSummary summary;
+    for (const PlannedTensor& p : plan.tensors) {
+        if (p.out.name == "rope_freqs.weight") continue;  // computed from config.json by every loader
+        const auto hf = llama_family_hf_name(p.out.name);
+        if (!hf) fail("{}: tensor '{}' has no Hugging Face name", dir, p.out.name);
+        std::int64_t heads = 0;
+        if (spec->permute_qk && p.out.name.find(".attn_q.") != std::string::npos) heads = hp.n_head;
+        if (spec->permute_qk && p.out.name.find(".attn_k.") != std::string::npos) heads = hp.n_head_kv;
+        const auto it = layers.find(p.out.name);
+        if (it == layers.end()) {
+            outputs.push_back(float_tensor(p, *hf, heads));
+            continue;
+        }
+        const std::string prefix = hf->substr(0, hf->size() - std::string(".weight").size());
+        try {
+            add_quantized(outputs, prefix, heads > 0 ? permute_int_layer_rows(it->second, heads, true) : it->second, config);
+        } catch (const Error& e) {
+            fail("{}: '{}': {}", dir, prefix, e.what());
+        }
+        ++summary.quantized_layers;
+    }
+    std::vector<SafetensorsEntry> entries;
+    for (const auto& o : outputs) entries.push_back(o.entry);
+    SafetensorsWriter st(writer.path("model.safetensors"), entries, {{"format", "pt"}});
+    for (const auto& o : outputs) {
+        st.write(o.bytes);
+        summary.bytes += o.bytes.size();
+    }
+    st.finish();
+    summary.tensors = outputs.size();
+
+    nlohmann::json cfg = source.config();
+    cfg["quantization_config"] = quantization_config_json(config);
+    cfg["torch_dtype"] = "float16";
+    writer.write_json("config.json", cfg);
+    if (config.method == QuantMethod::Gptq) writer.write_json("quantize_config.json", quantization_config_json(config));
+    for (const char* name : kCopied) {
+        const std::string from = source.file(name);
+        if (!from.empty()) writer.copy_file(from, name);
+    }
+    writer.commit();
+    return summary;
+}
+
+}  // namespace qforge

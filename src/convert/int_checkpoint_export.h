@@ -1,0 +1,32 @@
+#pragma once
+// A calibrated (or round-to-nearest) INTn model as a Hugging Face checkpoint directory in AutoGPTQ's layout
+// (qweight/qzeros/scales/g_idx with v1 zero points, quantize_config.json and config.json's
+// quantization_config) or AutoAWQ's GEMM layout (quantization_config in config.json), which vLLM and
+// transformers load. The quantized linears come as IntLayers in llama.cpp's row order; Q and K rows go back
+// to the Hugging Face order, every other tensor (embeddings, norms AWQ rescaled, lm_head) is written in F16,
+// and the source checkpoint's config and tokenizer files are copied.
+#include <map>
+#include <string>
+
+#include "convert/hf_to_gguf.h"
+#include "formats/gptq/int_packing.h"
+#include "formats/hf/hf_checkpoint.h"
+#include "formats/hf/quantization_config.h"
+#include "quant/methods/gptq.h"
+
+namespace qforge {
+
+// GPTQ's result for one weight (rows = outputs) as the checkpoint's unpacked form.
+IntLayer int_layer_from_result(const GptqResult& result, std::int64_t rows, std::int64_t columns, int bits, int group_size);
+
+struct IntCheckpointSummary {
+    std::size_t tensors = 0, quantized_layers = 0;
+    std::uint64_t bytes = 0;  // tensor data in model.safetensors
+};
+
+// plan: the model's tensors by GGUF name (floats, in llama.cpp's layout); layers: the quantized ones by GGUF
+// name. The directory appears only when complete.
+IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
+                                          const HfCheckpoint& source, const QuantizationConfig& config);
+
+}  // namespace qforge
