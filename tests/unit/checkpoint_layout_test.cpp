@@ -2,12 +2,13 @@
 // reproducing the quantized values exactly.
 #include <gtest/gtest.h>
 
-#include <random>
 
 #include "core/error.h"
 #include "core/float_convert.h"
+#include "formats/awq/awq_gemv_layout.h"
 #include "formats/awq/awq_layout.h"
 #include "formats/gptq/gptq_layout.h"
+#include "support/int_layers.h"
 
 namespace qforge {
 namespace {
@@ -33,23 +34,7 @@ TEST(CheckpointLayout, LsbFirstPackingByHand) {
 }
 
 IntLayer layer(int bits, std::int64_t in, std::int64_t out, int group, bool act_order, unsigned seed) {
-    IntLayer l;
-    l.bits = bits;
-    l.group_size = group;
-    l.in = in;
-    l.out = out;
-    std::mt19937 rng(seed);
-    const int levels = 1 << bits;
-    l.q.resize(static_cast<std::size_t>(in * out));
-    for (auto& v : l.q) v = static_cast<std::uint8_t>(rng() % levels);
-    const std::int64_t groups = in / group;
-    for (std::int64_t i = 0; i < in; ++i) l.g_idx.push_back(static_cast<std::int32_t>(i / group));
-    if (act_order) std::shuffle(l.g_idx.begin(), l.g_idx.end(), rng);
-    for (std::int64_t k = 0; k < groups * out; ++k) {
-        l.scales.push_back(fp32_to_fp16(0.01f * static_cast<float>(1 + rng() % 50)));
-        l.zeros.push_back(static_cast<std::uint8_t>(1 + rng() % (levels - 1)));  // 1..2^bits-1: representable in v1
-    }
-    return l;
+    return test::random_int_layer(bits, in, out, group, act_order, seed);
 }
 
 class GptqLayoutRoundTrip : public ::testing::TestWithParam<int> {};
@@ -103,6 +88,37 @@ TEST(CheckpointLayout, AwqGemmNibbleOrder) {
     if (shuffled.g_idx[0] != 0 || shuffled.g_idx[63] != 1) EXPECT_THROW(pack_awq_gemm(shuffled), Error);  // no g_idx in AWQ
     IntLayer three = layer(3, 64, 16, 32, false, 5);
     EXPECT_THROW(pack_awq_gemm(three), Error);
+}
+
+TEST(CheckpointLayout, AwqGemvZerosWidth) {
+    EXPECT_EQ(awq_gemv_zeros_width(4096, 128), 4);  // 32 groups, 8 per word
+    EXPECT_EQ(awq_gemv_zeros_width(4096, 64), 8);   // 64 groups -> 8 words, a multiple of 2
+    EXPECT_EQ(awq_gemv_zeros_width(4096, 32), 16);  // 128 groups -> 16 words, a multiple of 4
+    EXPECT_EQ(awq_gemv_zeros_width(128, 32), 4);    // 4 groups -> 1 word, rounded up to 4
+    EXPECT_EQ(awq_gemv_zeros_width(1000, 200), 1);
+    EXPECT_THROW(awq_gemv_zeros_width(256, 16), Error);
+}
+
+TEST(CheckpointLayout, AwqGemvNaturalOrderAlongInputs) {
+    IntLayer l = layer(4, 128, 8, 64, false, 6);  // 2 groups: qzeros width 2, scales 16 columns
+    for (std::int64_t i = 0; i < 16; ++i) l.q[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i);  // output 0
+    l.zeros[0] = 3;                         // group 0, output 0
+    l.zeros[static_cast<std::size_t>(8)] = 0xA;  // group 1, output 0
+    const AwqGemvTensors t = pack_awq_gemv(l);
+    ASSERT_EQ(t.qweight.size(), 8u * 16u);
+    EXPECT_EQ(t.qweight[0], 0x76543210);  // nibble k holds input 8c + k
+    EXPECT_EQ(t.qweight[1], static_cast<std::int32_t>(0xFEDCBA98u));
+    ASSERT_EQ(t.qzeros.size(), 8u * 2u);
+    EXPECT_EQ(t.qzeros[0], 0xA3);  // group g in nibble g
+    EXPECT_EQ(t.qzeros[1], 0);     // padding word
+    ASSERT_EQ(t.scales.size(), 8u * 16u);
+    EXPECT_EQ(t.scales[0], l.scales[0]);
+    EXPECT_EQ(t.scales[1], l.scales[8]);
+    EXPECT_EQ(t.scales[2], 0);  // padding columns
+    const IntLayer back = unpack_awq_gemv(t);
+    EXPECT_EQ(back.q, l.q);
+    EXPECT_EQ(back.zeros, l.zeros);
+    EXPECT_EQ(back.dequantize(), l.dequantize());
 }
 
 }  // namespace

@@ -19,11 +19,18 @@ const TensorView& part(const TensorSource& s, const std::string& prefix, const c
     return *t;
 }
 
+// A shape as safetensors and PyTorch write it (outer dimension first).
+std::string torch_shape(const std::vector<std::int64_t>& ne) {
+    std::string s = "[";
+    for (auto it = ne.rbegin(); it != ne.rend(); ++it) s += (it == ne.rbegin() ? "" : ", ") + std::to_string(*it);
+    return s + "]";
+}
+
 // An int32 matrix [rows, cols] (safetensors shape; ggml ne = {cols, rows}).
 std::vector<std::int32_t> int_matrix(const TensorView& t, std::int64_t rows, std::int64_t cols, const std::string& where) {
     if (t.type != TensorType::I32) fail("{}: '{}' has dtype {} (expected I32)", where, t.name, type_name(t.type));
     if (t.ne.size() != 2 || t.ne[1] != rows || t.ne[0] != cols)
-        fail("{}: '{}' has shape [{}] (expected [{}, {}])", where, t.name, shape_string(t.ne), rows, cols);
+        fail("{}: '{}' has shape {} (expected [{}, {}])", where, t.name, torch_shape(t.ne), rows, cols);
     std::vector<std::int32_t> v(static_cast<std::size_t>(rows * cols));
     std::memcpy(v.data(), t.data.data(), v.size() * sizeof(std::int32_t));
     return v;
@@ -32,7 +39,7 @@ std::vector<std::int32_t> int_matrix(const TensorView& t, std::int64_t rows, std
 std::vector<std::uint16_t> fp16_matrix(const TensorView& t, std::int64_t rows, std::int64_t cols, const std::string& where) {
     if (!is_float_type(t.type)) fail("{}: '{}' has dtype {} (expected F16)", where, t.name, type_name(t.type));
     if (t.ne.size() != 2 || t.ne[1] != rows || t.ne[0] != cols)
-        fail("{}: '{}' has shape [{}] (expected [{}, {}])", where, t.name, shape_string(t.ne), rows, cols);
+        fail("{}: '{}' has shape {} (expected [{}, {}])", where, t.name, torch_shape(t.ne), rows, cols);
     std::vector<std::uint16_t> v(static_cast<std::size_t>(rows * cols));
     if (t.type == TensorType::F16) {
         std::memcpy(v.data(), t.data.data(), v.size() * sizeof(std::uint16_t));
@@ -46,7 +53,7 @@ std::vector<std::uint16_t> fp16_matrix(const TensorView& t, std::int64_t rows, s
 
 // The dimension of a tensor's shape (safetensors order: 0 is the outer one).
 std::int64_t dim(const TensorView& t, std::size_t i, const std::string& where) {
-    if (t.ne.size() != 2) fail("{}: '{}' has shape [{}] (expected a matrix)", where, t.name, shape_string(t.ne));
+    if (t.ne.size() != 2) fail("{}: '{}' has shape {} (expected a matrix)", where, t.name, torch_shape(t.ne));
     return t.ne[1 - i];
 }
 
@@ -65,7 +72,7 @@ IntLayer read_gptq(const TensorSource& s, const std::string& prefix, const Quant
     t.scales = fp16_matrix(sc, groups, t.out, where);
     if (const TensorView* gi = s.find(prefix + ".g_idx")) {
         if (gi->type != TensorType::I32 || gi->ne.size() != 1 || gi->ne[0] != t.in)
-            fail("{}: '{}' is {} [{}] (expected I32 [{}])", where, gi->name, type_name(gi->type), shape_string(gi->ne), t.in);
+            fail("{}: '{}' is {} {} (expected I32 [{}])", where, gi->name, type_name(gi->type), torch_shape(gi->ne), t.in);
         t.g_idx.resize(static_cast<std::size_t>(t.in));
         std::memcpy(t.g_idx.data(), gi->data.data(), t.g_idx.size() * sizeof(std::int32_t));
         for (std::int64_t i = 0; i < t.in; ++i)
