@@ -13,6 +13,13 @@ void write(const std::filesystem::path& p, const std::string& bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// The quantized-checkpoint fuzzer reads its config selector from the first byte: 0 is the GPTQ config the
+// crafted files are made for.
+std::vector<qforge::test::BadInput> prefixed(std::vector<qforge::test::BadInput> inputs) {
+    for (auto& b : inputs) b.bytes.insert(b.bytes.begin(), '\0');
+    return inputs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -32,7 +39,8 @@ int main(int argc, char** argv) {
                    {"llama2c", valid_llama2c(), bad_llama2c_inputs()},
                    {"hf_checkpoint", valid_hf_index(), bad_hf_index_inputs()},
                    {"tokenizer_json", valid_tokenizer_json(), bad_tokenizer_json_inputs()},
-                   {"imatrix", valid_imatrix_dat(), bad_imatrix_dat_inputs()}};
+                   {"imatrix", valid_imatrix_dat(), bad_imatrix_dat_inputs()},
+                   {"quantized_checkpoint", std::string(1, '\0') + valid_quantized_safetensors(), prefixed(bad_quantized_safetensors_inputs())}};
     for (const auto& r : readers) {
         fs::remove_all(root / r.name);
         fs::create_directories(root / r.name);

@@ -1,5 +1,7 @@
 #include "support/bad_inputs.h"
 
+#include <tuple>
+
 #include "support/byte_builder.h"
 
 namespace qforge::test {
@@ -292,6 +294,49 @@ std::vector<BadInput> bad_imatrix_dat_inputs() {
         v.push_back({"huge-count.dat", b.str(), "truncated"});
     }
     return v;
+}
+
+namespace {
+
+// One layer's tensors, each entry "NAME":{"dtype":..., "shape":..., offsets} built in order.
+std::string quantized_file(const std::vector<std::tuple<std::string, std::string, std::string, std::size_t>>& tensors) {
+    std::string header = "{";
+    std::size_t offset = 0;
+    for (const auto& [name, dtype, shape, bytes] : tensors) {
+        header += (header.size() > 1 ? "," : "") + ("\"model.layers.0.self_attn.o_proj." + name + "\":{\"dtype\":\"" + dtype +
+                  "\",\"shape\":" + shape + ",\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}");
+        offset += bytes;
+    }
+    return st_file(header + "}", offset);
+}
+
+}  // namespace
+
+std::string valid_quantized_safetensors() {
+    return quantized_file({{"qweight", "I32", "[4,8]", 128}, {"qzeros", "I32", "[1,1]", 4}, {"scales", "F16", "[1,8]", 16},
+                           {"g_idx", "I32", "[32]", 128}});
+}
+
+std::vector<BadInput> bad_quantized_safetensors_inputs() {
+    return {
+        {"no-scales.safetensors", quantized_file({{"qweight", "I32", "[4,8]", 128}, {"qzeros", "I32", "[1,1]", 4}}), "no 'model.layers.0.self_attn.o_proj.scales'"},
+        {"float-qweight.safetensors",
+         quantized_file({{"qweight", "F32", "[4,8]", 128}, {"qzeros", "I32", "[1,1]", 4}, {"scales", "F16", "[1,8]", 16}}),
+         "qweight' has dtype f32 (expected I32)"},
+        {"transposed-scales.safetensors",
+         quantized_file({{"qweight", "I32", "[4,8]", 128}, {"qzeros", "I32", "[1,1]", 4}, {"scales", "F16", "[8,1]", 16}}),
+         "scales' has shape [8, 1] (expected [1, 8])"},
+        {"short-g_idx.safetensors",
+         quantized_file({{"qweight", "I32", "[4,8]", 128}, {"qzeros", "I32", "[1,1]", 4}, {"scales", "F16", "[1,8]", 16},
+                         {"g_idx", "I32", "[16]", 64}}),
+         "g_idx' is i32 [16] (expected I32 [32])"},
+        {"empty-qweight.safetensors",
+         quantized_file({{"qweight", "I32", "[0,8]", 0}, {"qzeros", "I32", "[1,1]", 4}, {"scales", "F16", "[1,8]", 16}}),
+         "qweight' has shape [0, 8]"},
+        {"odd-outputs.safetensors",
+         quantized_file({{"qweight", "I32", "[4,3]", 48}, {"qzeros", "I32", "[1,1]", 4}, {"scales", "F16", "[1,3]", 6}}),
+         "3 outputs, which do not pack"},
+    };
 }
 
 }  // namespace qforge::test

@@ -33,4 +33,9 @@ std::vector<BadInput> bad_tokenizer_json_inputs();
 std::string valid_imatrix_dat();
 std::vector<BadInput> bad_imatrix_dat_inputs();
 
+// model.safetensors of a GPTQ checkpoint (config: 4-bit, groups of 32, asymmetric, v1) holding one layer
+// "model.layers.0.self_attn.o_proj" of 32 inputs and 8 outputs.
+std::string valid_quantized_safetensors();
+std::vector<BadInput> bad_quantized_safetensors_inputs();
+
 }  // namespace qforge::test

@@ -13,6 +13,10 @@
 #include "formats/awq/awq_layout.h"
 #include "formats/gptq/gptq_layout.h"
 #include "formats/hf/quantized_linear.h"
+#include "fuzz/read_quantized_dir.h"
+#include "support/bad_inputs.h"
+#include "support/expect_rejected.h"
+#include "support/temp_dir.h"
 #include "support/int_layers.h"
 #include "model/rope_permute.h"
 #include "quant/codecs/codec_table.h"
@@ -197,6 +201,15 @@ TEST(IntGrid, ScalesAreFp16AndV1KeepsZeroPointsAboveZero) {
     const GptqResult v1 = rtn_quantize(w.data(), 4, 64, o);
     for (float z : v1.zeros) EXPECT_GE(z, 1.0f);
     for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(v1.dequantized[i], w[i], 0.5 * 0.097 / 14 + 1e-4);
+}
+
+TEST(QuantizedLinear, EveryCraftedBadLayerFailsWithItsReason) {
+    test::TempDir dir;
+    dir.write("config.json", fuzz::quantized_config_for(0));
+    dir.write("model.safetensors", test::valid_quantized_safetensors());
+    EXPECT_EQ(fuzz::read_quantized_dir(dir.path()), 8u * 20u);  // 8 rows of one Q4_1 block
+    test::expect_each_rejected(test::bad_quantized_safetensors_inputs(), dir, [](const std::string& d) { fuzz::read_quantized_dir(d); },
+                               "model.safetensors");
 }
 
 }  // namespace

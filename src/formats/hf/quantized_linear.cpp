@@ -54,6 +54,7 @@ std::vector<std::uint16_t> fp16_matrix(const TensorView& t, std::int64_t rows, s
 // The dimension of a tensor's shape (safetensors order: 0 is the outer one).
 std::int64_t dim(const TensorView& t, std::size_t i, const std::string& where) {
     if (t.ne.size() != 2) fail("{}: '{}' has shape {} (expected a matrix)", where, t.name, torch_shape(t.ne));
+    if (t.ne[0] < 1 || t.ne[1] < 1) fail("{}: '{}' has shape {} (an empty layer)", where, t.name, torch_shape(t.ne));
     return t.ne[1 - i];
 }
 
