@@ -3,6 +3,8 @@
 #include "qforge/qforge.h"
 
 #include <fstream>
+
+#include <fmt/format.h>
 #include <map>
 
 #include "api/model_tokenizer.h"
@@ -14,6 +16,7 @@
 #include "core/error.h"
 #include "core/scratch_path.h"
 #include "formats/format_detect.h"
+#include "formats/hf/hf_checkpoint.h"
 #include "formats/hf/quantization_config.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "model/llama_model.h"
@@ -53,6 +56,7 @@ CalibrationInput gguf_input(const std::string& input, bool progress) {
     ConvertOptions f32;
     f32.outtype = TensorType::F32;
     f32.progress = progress;
+    f32.dequantize_all = true;  // a GPTQ/AWQ checkpoint is requantized from the values its loaders compute
     convert_to_gguf(input, c.scratch->path(), f32);
     c.gguf = c.scratch->path();
     return c;
@@ -191,13 +195,19 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     std::vector<std::vector<std::int32_t>> samples;
     std::unique_ptr<ThreadPool> pool;
     CalibrationInput input{nullptr, request.input};
+    std::optional<QuantizationConfig> requantized;
+    if (detect_input_kind(request.input) == InputKind::HfDirectory) {
+        const HfCheckpoint ck(request.input);
+        requantized = read_quantization_config(ck.config(), ck.dir());
+        if (requantized) input = gguf_input(request.input, request.progress);
+    }
     std::optional<IntGridOptions> int_grid;
     IntCheckpointSize int_size;
     if (request.bits != 0) int_grid = IntGridOptions{request.bits, request.group_size, request.symmetric, request.act_order};
     else if (request.act_order || request.symmetric)
         fail("quantize: --act-order and --sym apply to the INTn grid of --bits");
     if (request.method == "rtn" && int_grid) {
-        input = gguf_input(request.input, request.progress);  // rows in llama.cpp's order before they are rounded
+        if (!input.scratch) input = gguf_input(request.input, request.progress);  // rows in llama.cpp's order before they are rounded
         before_write = [&](QuantizePlan& q) {
             ThreadPool none(1);
             calibrated = calibrate_plan(q, nullptr, {}, calibration_options(request, int_grid), none);
@@ -205,7 +215,7 @@ QuantizeResult quantize(const QuantizeRequest& request) {
         };
     } else if (request.method == "gptq" || request.method == "awq") {
         if (request.calib.empty()) fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
-        input = gguf_input(request.input, request.progress);
+        if (!input.scratch) input = gguf_input(request.input, request.progress);
         model = std::make_unique<LlamaModel>(input.gguf);
         samples = read_calibration(*model, request.input, request);
         pool = std::make_unique<ThreadPool>(request.threads);
@@ -227,6 +237,9 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     r.bytes_after = s.bytes_after;
     r.fallbacks = s.fallbacks;
     r.warnings = s.warnings;
+    if (requantized)
+        r.warnings.insert(r.warnings.begin(), fmt::format("{}: the {} layers were dequantized and requantized to {}",
+                                                          request.input, requantized->describe(), request.type));
     const auto elements = static_cast<double>(std::max<std::uint64_t>(s.elements, 1));
     r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / elements;
     r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / elements;

@@ -12,6 +12,9 @@ struct ConvertOptions {
     std::optional<std::string> vocab_path;     // llama2.c tokenizer file (default: found beside the model)
     std::optional<std::string> tokenizer_pre;  // override the recognised BPE pre-tokenizer name
     bool progress = true;
+    // GPTQ/AWQ checkpoints: dequantize every quantized layer into outtype, even where its grid is a GGUF type
+    // (for requantizing it)
+    bool dequantize_all = false;
 };
 
 // llama_ftype value for general.file_type of an all-`outtype` file.

@@ -68,7 +68,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             const LinearShape shape = quantized_linear_shape(ck, prefix, *quant, ck.dir());
             const IntGrid grid{quant->bits, quant->group_size == -1 ? static_cast<int>(shape.in) : quant->group_size,
                                quant->symmetric, quant->desc_act};
-            const auto mapped = gguf_type_for_grid(grid, shape.in);
+            const auto mapped = options.dequantize_all ? std::nullopt : gguf_type_for_grid(grid, shape.in);
             const TensorType type = mapped.value_or(options.outtype);
             if (mapped) {
                 mixed_quantized_types |= quantized_file_type && *quantized_file_type != *mapped;

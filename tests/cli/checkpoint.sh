@@ -30,6 +30,10 @@ grep -q '"version": "gemm"' "$work/awq/config.json" || { echo "FAIL: awq quantiz
 grep -q "42 layers (AWQ GEMM INT4 g64) -> f16: dequantized" "$work/convert.log" || { cat "$work/convert.log"; exit 1; }
 grep -q "qforge quantize .*requantizes" "$work/convert.log" || { echo "FAIL: no requantize hint"; exit 1; }
 "$bin" run -m "$work/awq" -p "def" -n 4 >/dev/null 2>&1 || { echo "FAIL: the engine does not run the awq directory"; exit 1; }
+# quantize requantizes a checkpoint from the values its loaders compute, and says so
+"$bin" quantize -q "$work/awq" "$work/requant.gguf" Q4_K_M 2>"$work/requant.log"
+grep -q "the AWQ GEMM INT4 g64 layers were dequantized and requantized to Q4_K_M" "$work/requant.log" || { cat "$work/requant.log"; exit 1; }
+"$bin" inspect "$work/requant.gguf" | grep -Eq "blk.0.attn_q.weight +q4_K" || { echo "FAIL: not requantized"; exit 1; }
 # refusals, before any output
 mkdir -p "$work/full" && touch "$work/full/x"
 expect_refused() {  # pattern, then quantize's arguments
