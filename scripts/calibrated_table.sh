@@ -45,12 +45,23 @@ for mix in Q4_K_M Q3_K_M Q2_K; do
     inspect_row "$mix" "qforge $m" "$work/$mix-$m.gguf"
   done
 done
+# INTn grids as the checkpoints vLLM and transformers load: written with --format, measured by running the
+# checkpoint directory itself (AutoAWQ's layout is 4-bit only, so INT3 AWQ goes into AutoGPTQ's layout)
 for bits in 4 3; do
   for m in rtn gptq awq; do
-    j=$("$bin" quantize -q "$base" "$work/int$bits-$m.gguf" F32 --bits "$bits" --group-size 128 --method "$m" "${calib[@]}" --json 2>/dev/null)
-    row "INT$bits g128" "qforge $m" "$work/int$bits-$m.gguf" "$(echo "$j" | field int_checkpoint_bytes)" "$(echo "$j" | field int_checkpoint_bpw)"
+    fmt=gptq
+    if [ "$bits" = 4 ] && [ "$m" = awq ]; then fmt=awq; fi
+    j=$("$bin" quantize -q "$fx/models/pydoc6m" "$work/int$bits-$m" --format "$fmt" --bits "$bits" --group-size 128 \
+      --method "$m" "${calib[@]}" --json 2>/dev/null)
+    row "INT$bits g128 ($fmt checkpoint)" "qforge $m" "$work/int$bits-$m" "$(echo "$j" | field bytes_after)" "$(echo "$j" | field bpw_after)"
   done
 done
+# GPTQ's edge in a file llama.cpp runs as it is: a symmetric INT4 g32 AutoGPTQ checkpoint, which qforge convert
+# turns into Q4_0 without touching a level, beside llama-quantize's pure Q4_0
+inspect_row "Q4_0 (pure)" "llama.cpp" "$fx/gguf/pydoc6m-pure-q4_0.gguf"
+"$bin" quantize -q "$fx/models/pydoc6m" "$work/g32" --format gptq --bits 4 --group-size 32 --sym --method gptq "${calib[@]}" 2>/dev/null
+"$bin" convert -q "$work/g32" "$work/g32-q4_0.gguf" 2>/dev/null
+inspect_row "Q4_0 (GPTQ checkpoint INT4 g32 sym, converted)" "qforge gptq" "$work/g32-q4_0.gguf"
 
 {
   echo "# Calibrated quantization: GPTQ and AWQ against round-to-nearest and llama.cpp"
@@ -58,9 +69,10 @@ done
   echo "pydoc6m (6.8 M parameters), calibration \`text/pydoc-valid.txt\` (128 samples of 256 tokens, layer by layer),"
   echo "evaluation \`text/pydoc-test.txt\` with \`-c 256\` (312 chunks, llama-perplexity's scoring); KL-divergence"
   echo "against \`pydoc6m-f32.gguf\`. The llama.cpp rows are the fixture files \`llama-quantize\` wrote (the imatrix"
-  echo "ones with \`pydoc6m.imatrix\`). GGUF rows give the file's size; INT rows give the size of the same weights as an"
-  echo "AutoGPTQ checkpoint (qweight, qzeros, fp16 scales, g_idx; embeddings and lm_head in F16, which is most of"
-  echo "this small model), while the measured file holds them dequantized in F32."
+  echo "ones with \`pydoc6m.imatrix\`). GGUF rows give the file's size. INT rows are AutoGPTQ/AutoAWQ checkpoint"
+  echo "directories written by \`qforge quantize --format gptq|awq\` and run as they are (bytes of model.safetensors:"
+  echo "qweight, qzeros, fp16 scales, g_idx; embeddings, norms and lm_head in F16, which is most of this small model)."
+  echo "The last row is a GPTQ checkpoint that \`qforge convert\` turned into Q4_0 exactly (same levels and scales)."
   echo
   echo "Regenerate: \`bash scripts/calibrated_table.sh\` (about 15 minutes on 2 cores)."
   echo
