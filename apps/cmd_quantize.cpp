@@ -41,6 +41,8 @@ void add_quantize_command(CLI::App& app) {
                     "Output: gguf, or a Hugging Face checkpoint directory in AutoGPTQ's (gptq) or AutoAWQ's GEMM (awq) layout "
                     "on the INTn grid of --bits (default 4) and --group-size")
         ->check(CLI::IsMember({"gguf", "gptq", "awq"}));
+    cmd->add_option("--max-shard-size", req->max_shard_bytes,
+                    "Checkpoints: bytes per model-0000i-of-0000N.safetensors shard (0: one file; default 5000000000)");
     cmd->add_option("--damp", req->damp, "GPTQ damping, a fraction of the mean Hessian diagonal")->check(CLI::Range(0.0, 1.0));
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");

@@ -68,6 +68,9 @@ struct QuantizeRequest {
     // INTn grid of --bits (default 4) and --group-size, from a Hugging Face input whose config and tokenizer
     // files are copied; `type` is not used.
     std::string format = "gguf";
+    // checkpoints: shards of at most this many bytes of tensor data (model-0000i-of-0000N.safetensors and
+    // model.safetensors.index.json, as save_pretrained writes them); 0: one model.safetensors
+    std::uint64_t max_shard_bytes = 5'000'000'000ull;
 };
 
 struct QuantizeResult {

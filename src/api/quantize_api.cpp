@@ -140,7 +140,7 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
         samples = read_calibration(*model, request.input, request);
     }
     const CalibratedGgufSummary calibrated = calibrate_plan(plan, model.get(), samples, co, *pool);
-    const IntCheckpointSummary written = write_int_checkpoint(request.output, plan.plan, layers, source, qc);
+    const IntCheckpointSummary written = write_int_checkpoint(request.output, plan.plan, layers, source, qc, request.max_shard_bytes);
 
     QuantizeResult r;
     copy_calibration_report(calibrated, samples.size(), r);

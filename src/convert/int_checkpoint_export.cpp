@@ -3,6 +3,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "convert/quantized_linear_to_gguf.h"
 #include "core/error.h"
 #include "core/float_convert.h"
@@ -103,7 +105,8 @@ IntLayer int_layer_from_result(const GptqResult& r, std::int64_t rows, std::int6
 }
 
 IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
-                                          const HfCheckpoint& source, const QuantizationConfig& config) {
+                                          const HfCheckpoint& source, const QuantizationConfig& config,
+                                          std::uint64_t max_shard_bytes) {
     const std::string config_path = (fs::path(source.dir()) / "config.json").string();
     const HfHparams hp = read_hf_hparams(source.config(), config_path);
     const auto cls = source.config().contains("architectures") ? source.config()["architectures"][0].get<std::string>() : "";
@@ -133,15 +136,38 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
         }
         ++summary.quantized_layers;
     }
-    std::vector<SafetensorsEntry> entries;
-    for (const auto& o : outputs) entries.push_back(o.entry);
-    SafetensorsWriter st(writer.path("model.safetensors"), entries, {{"format", "pt"}});
-    for (const auto& o : outputs) {
-        st.write(o.bytes);
-        summary.bytes += o.bytes.size();
+    // shards: runs of whole tensors up to max_shard_bytes each (a larger tensor gets a shard of its own)
+    std::vector<std::pair<std::size_t, std::size_t>> shards;  // [begin, end) of outputs
+    std::uint64_t in_shard = 0;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        const std::uint64_t n = outputs[i].bytes.size();
+        if (shards.empty() || (max_shard_bytes != 0 && in_shard > 0 && in_shard + n > max_shard_bytes)) {
+            shards.push_back({i, i});
+            in_shard = 0;
+        }
+        shards.back().second = i + 1;
+        in_shard += n;
     }
-    st.finish();
+    nlohmann::json weight_map = nlohmann::json::object();
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+        const std::string file = shards.size() == 1 ? "model.safetensors"
+                                                    : fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1, shards.size());
+        std::vector<SafetensorsEntry> entries;
+        for (std::size_t i = shards[s].first; i < shards[s].second; ++i) {
+            entries.push_back(outputs[i].entry);
+            weight_map[outputs[i].entry.name] = file;
+        }
+        SafetensorsWriter st(writer.path(file), entries, {{"format", "pt"}});
+        for (std::size_t i = shards[s].first; i < shards[s].second; ++i) {
+            st.write(outputs[i].bytes);
+            summary.bytes += outputs[i].bytes.size();
+        }
+        st.finish();
+    }
+    if (shards.size() > 1)
+        writer.write_json("model.safetensors.index.json", {{"metadata", {{"total_size", summary.bytes}}}, {"weight_map", weight_map}});
     summary.tensors = outputs.size();
+    summary.shards = shards.size();
 
     nlohmann::json cfg = source.config();
     cfg["quantization_config"] = quantization_config_json(config);

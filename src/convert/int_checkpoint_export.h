@@ -20,13 +20,16 @@ namespace qforge {
 IntLayer int_layer_from_result(const GptqResult& result, std::int64_t rows, std::int64_t columns, int bits, int group_size);
 
 struct IntCheckpointSummary {
-    std::size_t tensors = 0, quantized_layers = 0;
+    std::size_t tensors = 0, quantized_layers = 0, shards = 0;
     std::uint64_t bytes = 0;  // tensor data in model.safetensors
 };
 
 // plan: the model's tensors by GGUF name (floats, in llama.cpp's layout); layers: the quantized ones by GGUF
 // name. The directory appears only when complete.
+// max_shard_bytes: above it, the tensors go into model-0000i-of-0000N.safetensors shards (whole tensors, in
+// order) with model.safetensors.index.json, as transformers' save_pretrained does; 0: one file.
 IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
-                                          const HfCheckpoint& source, const QuantizationConfig& config);
+                                          const HfCheckpoint& source, const QuantizationConfig& config,
+                                          std::uint64_t max_shard_bytes = 5'000'000'000ull);
 
 }  // namespace qforge

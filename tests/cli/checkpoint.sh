@@ -24,6 +24,12 @@ grep -q "42 layers (GPTQ INT4 g32 sym) -> q4_0: exact" "$work/convert.log" || { 
 a=$("$bin" perplexity -m "$work/gptq" -f "$fx/text/pydoc-test.txt" -c 128 --chunks 4 2>&1 | grep "Final estimate")
 b=$("$bin" perplexity -m "$work/gptq.gguf" -f "$fx/text/pydoc-test.txt" -c 128 --chunks 4 2>&1 | grep "Final estimate")
 [ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: the directory ($a) and its GGUF ($b) differ"; exit 1; }
+# shards as save_pretrained writes them, read back as the same model
+"$bin" quantize -q "$hf" "$work/sharded" --format gptq --bits 4 --group-size 32 --sym --max-shard-size 3000000 2>/dev/null
+[ -f "$work/sharded/model-00003-of-00003.safetensors" ] && grep -q '"total_size"' "$work/sharded/model.safetensors.index.json" \
+  || { echo "FAIL: no shards"; ls "$work/sharded"; exit 1; }
+c=$("$bin" perplexity -m "$work/sharded" -f "$fx/text/pydoc-test.txt" -c 128 --chunks 4 2>&1 | grep "Final estimate")
+[ "$a" = "$c" ] || { echo "FAIL: the sharded checkpoint ($c) differs from the single file ($a)"; exit 1; }
 "$bin" quantize "$hf" "$work/awq" --format awq --group-size 64 -q 2>/dev/null
 grep -q '"version": "gemm"' "$work/awq/config.json" || { echo "FAIL: awq quantization_config"; exit 1; }
 "$bin" convert "$work/awq" "$work/awq.gguf" -q 2>"$work/convert.log"
