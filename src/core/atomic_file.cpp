@@ -55,6 +55,17 @@ void unregister_temp(const char* path) {
     }
 }
 
+}  // namespace
+
+void unlink_on_fatal_signal(const std::string& path) {
+    install_handlers();
+    register_temp(path.c_str());
+}
+
+void forget_on_fatal_signal(const std::string& path) { unregister_temp(path.c_str()); }
+
+namespace {
+
 std::string directory_of(const std::string& target) {
     auto parent = std::filesystem::path(target).parent_path();
     return parent.empty() ? std::string(".") : parent.string();

@@ -9,6 +9,11 @@
 
 namespace qforge {
 
+// A file path (not a directory) to unlink if SIGINT/SIGTERM/SIGHUP ends the process, until forgotten; the
+// string must stay alive and unchanged meanwhile. For scratch files that live under a name.
+void unlink_on_fatal_signal(const std::string& path);
+void forget_on_fatal_signal(const std::string& path);
+
 class AtomicFile {
 public:
     explicit AtomicFile(std::string target);
