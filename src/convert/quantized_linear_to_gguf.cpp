@@ -11,10 +11,9 @@ namespace qforge {
 namespace {
 
 void check_contiguous_groups(const IntLayer& l, const std::string& name) {
-    for (std::int64_t i = 0; i < l.in; ++i)
-        if (l.g_idx[static_cast<std::size_t>(i)] != i / kQK4)
-            fail("{}: input {} is in group {}: the groups are not contiguous runs of {} columns (act-order?), so the "
-                 "layer does not map onto GGUF blocks", name, i, l.g_idx[static_cast<std::size_t>(i)], kQK4);
+    if (const std::int64_t i = l.first_scattered_column(kQK4); i >= 0)
+        fail("{}: input {} is in group {}: the groups are not contiguous runs of {} columns (act-order?), so the "
+             "layer does not map onto GGUF blocks", name, i, l.g_idx[static_cast<std::size_t>(i)], kQK4);
 }
 
 std::uint8_t zero_at(const IntLayer& l, std::int64_t o, std::int64_t g) { return l.zeros[static_cast<std::size_t>(g * l.out + o)]; }

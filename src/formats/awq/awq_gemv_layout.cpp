@@ -25,9 +25,8 @@ std::int64_t awq_gemv_zeros_width(std::int64_t in, int group_size) {
 AwqGemvTensors pack_awq_gemv(const IntLayer& l) {
     if (l.bits != 4) fail("awq gemv layout: {} bits (AutoAWQ's GEMV layout is 4-bit)", l.bits);
     check_shape(l.in, l.out, l.group_size);
-    for (std::int64_t i = 0; i < l.in; ++i)
-        if (l.g_idx[static_cast<std::size_t>(i)] != i / l.group_size)
-            fail("awq gemv layout: input {} is in group {}, but AWQ groups are contiguous runs of {}", i, l.g_idx[i], l.group_size);
+    if (const std::int64_t i = l.first_scattered_column(l.group_size); i >= 0)
+        fail("awq gemv layout: input {} is in group {}, but AWQ groups are contiguous runs of {}", i, l.g_idx[static_cast<std::size_t>(i)], l.group_size);
     const std::int64_t groups = l.in / l.group_size, width = awq_gemv_zeros_width(l.in, l.group_size);
     AwqGemvTensors t;
     t.in = l.in;
@@ -77,8 +76,7 @@ IntLayer unpack_awq_gemv(const AwqGemvTensors& t) {
             l.scales[static_cast<std::size_t>(g * t.out + o)] = t.scales[static_cast<std::size_t>(o * width * 8 + g)];
         }
     }
-    l.g_idx.resize(static_cast<std::size_t>(t.in));
-    for (std::int64_t i = 0; i < t.in; ++i) l.g_idx[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i / t.group_size);
+    l.set_contiguous_groups();
     return l;
 }
 

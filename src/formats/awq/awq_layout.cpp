@@ -25,9 +25,8 @@ AwqTensors pack_awq_gemm(const IntLayer& l) {
     if (l.bits != 4) fail("awq layout: {} bits (AutoAWQ's GEMM layout is 4-bit)", l.bits);
     if (l.out % 8 != 0) fail("awq layout: {} outputs, not a multiple of 8", l.out);
     if (l.group_size < 1 || l.in % l.group_size != 0) fail("awq layout: group size {} does not divide {} inputs", l.group_size, l.in);
-    for (std::int64_t i = 0; i < l.in; ++i)
-        if (l.g_idx[static_cast<std::size_t>(i)] != i / l.group_size)
-            fail("awq layout: input {} is in group {}, but AWQ groups are contiguous runs of {}", i, l.g_idx[i], l.group_size);
+    if (const std::int64_t i = l.first_scattered_column(l.group_size); i >= 0)
+        fail("awq layout: input {} is in group {}, but AWQ groups are contiguous runs of {}", i, l.g_idx[static_cast<std::size_t>(i)], l.group_size);
     const std::int64_t groups = l.in / l.group_size, words = l.out / 8;
     AwqTensors t;
     t.in = l.in;
@@ -69,8 +68,7 @@ IntLayer unpack_awq_gemm(const AwqTensors& t) {
     for (std::int64_t g = 0; g < groups; ++g)
         for (std::int64_t c = 0; c < words; ++c) unpack8(t.qzeros[static_cast<std::size_t>(g * words + c)], l.zeros.data() + g * t.out + c * 8);
     l.scales = t.scales;
-    l.g_idx.resize(static_cast<std::size_t>(t.in));
-    for (std::int64_t i = 0; i < t.in; ++i) l.g_idx[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i / t.group_size);
+    l.set_contiguous_groups();
     return l;
 }
 

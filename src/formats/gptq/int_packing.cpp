@@ -11,6 +11,17 @@ std::int64_t IntLayer::groups() const {
     return most + 1;
 }
 
+std::int64_t IntLayer::first_scattered_column(std::int64_t columns_per_group) const {
+    for (std::int64_t i = 0; i < in; ++i)
+        if (g_idx[static_cast<std::size_t>(i)] != i / columns_per_group) return i;
+    return -1;
+}
+
+void IntLayer::set_contiguous_groups() {
+    g_idx.resize(static_cast<std::size_t>(in));
+    for (std::int64_t i = 0; i < in; ++i) g_idx[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i / group_size);
+}
+
 std::vector<float> IntLayer::dequantize() const {
     std::vector<float> w(static_cast<std::size_t>(in * out));
     for (std::int64_t o = 0; o < out; ++o)

@@ -16,6 +16,11 @@ struct IntLayer {
     std::vector<std::int32_t> g_idx;       // in: the group of each input column
 
     std::int64_t groups() const;
+    // The first input column whose group is not column / columns_per_group (act-order), or -1 when groups
+    // are contiguous runs of that many columns.
+    std::int64_t first_scattered_column(std::int64_t columns_per_group) const;
+    // g_idx of contiguous groups of group_size columns.
+    void set_contiguous_groups();
     // w[o][i] = scale * (q - zero), as the loaders compute it
     std::vector<float> dequantize() const;
 };
