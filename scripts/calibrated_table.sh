@@ -57,11 +57,14 @@ for bits in 4 3; do
   done
 done
 # GPTQ's edge in a file llama.cpp runs as it is: a symmetric INT4 g32 AutoGPTQ checkpoint, which qforge convert
-# turns into Q4_0 without touching a level, beside llama-quantize's pure Q4_0
-inspect_row "Q4_0 (pure)" "llama.cpp" "$fx/gguf/pydoc6m-pure-q4_0.gguf"
+# turns into Q4_0 without touching a level (embeddings and lm_head stay F16, as in the checkpoint), beside
+# llama-quantize's Q4_0 of the same composition (qforge quantize writes llama-quantize's bytes)
+f16_ends=(--pure --token-embedding-type f16 --output-tensor-type f16)
+"$bin" quantize -q "$base" "$work/q4_0-f16ends.gguf" Q4_0 "${f16_ends[@]}" 2>/dev/null
+inspect_row "Q4_0, F16 embeddings and lm_head" "llama.cpp's quantizer" "$work/q4_0-f16ends.gguf"
 "$bin" quantize -q "$fx/models/pydoc6m" "$work/g32" --format gptq --bits 4 --group-size 32 --sym --method gptq "${calib[@]}" 2>/dev/null
 "$bin" convert -q "$work/g32" "$work/g32-q4_0.gguf" 2>/dev/null
-inspect_row "Q4_0 (GPTQ checkpoint INT4 g32 sym, converted)" "qforge gptq" "$work/g32-q4_0.gguf"
+inspect_row "Q4_0, F16 embeddings and lm_head" "qforge gptq (INT4 g32 sym checkpoint, converted)" "$work/g32-q4_0.gguf"
 
 {
   echo "# Calibrated quantization: GPTQ and AWQ against round-to-nearest and llama.cpp"
@@ -72,7 +75,8 @@ inspect_row "Q4_0 (GPTQ checkpoint INT4 g32 sym, converted)" "qforge gptq" "$wor
   echo "ones with \`pydoc6m.imatrix\`). GGUF rows give the file's size. INT rows are AutoGPTQ/AutoAWQ checkpoint"
   echo "directories written by \`qforge quantize --format gptq|awq\` and run as they are (bytes of model.safetensors:"
   echo "qweight, qzeros, fp16 scales, g_idx; embeddings, norms and lm_head in F16, which is most of this small model)."
-  echo "The last row is a GPTQ checkpoint that \`qforge convert\` turned into Q4_0 exactly (same levels and scales)."
+  echo "The last rows: a GPTQ checkpoint that \`qforge convert\` turned into Q4_0 exactly (same levels and scales),"
+  echo "beside llama.cpp's quantizer on the same composition (Q4_0 matrices, F16 token embeddings and lm_head)."
   echo
   echo "Regenerate: \`bash scripts/calibrated_table.sh\` (about 15 minutes on 2 cores)."
   echo
