@@ -109,6 +109,10 @@ QuantizationConfig checkpoint_config(const QuantizeRequest& request) {
 
 QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     const QuantizationConfig qc = checkpoint_config(request);
+    if (!request.imatrix.empty() || !request.tensor_types.empty() || !request.output_tensor_type.empty() ||
+        !request.token_embedding_type.empty() || request.pure)
+        fail("quantize: --format {} writes the INTn grid of --bits; --imatrix, --pure, --tensor-type, --output-tensor-type "
+             "and --token-embedding-type choose GGUF types", request.format);
     if (detect_input_kind(request.input) != InputKind::HfDirectory)
         fail("{}: --format {} writes a Hugging Face checkpoint with the input's config.json and tokenizer files, so the "
              "input must be a Hugging Face checkpoint directory", request.input, request.format);

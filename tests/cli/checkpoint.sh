@@ -57,6 +57,7 @@ expect_refused "already quantized (GPTQ INT4 g32 sym)" "$work/gptq" "$work/x" --
 expect_refused "needs calibration text" "$hf" "$work/x" --format gptq --method gptq
 expect_refused "not an empty directory" "$hf" "$work/full" --format gptq
 expect_refused "drop 'Q4_0'" "$hf" "$work/x" Q4_0 --format gptq
+expect_refused "choose GGUF types" "$hf" "$work/x" --format gptq --imatrix "$fx/gguf/pydoc6m.imatrix"
 [ ! -e "$work/x" ] || { echo "FAIL: a refused request left $work/x"; exit 1; }
 [ "$(ls -A "$work" | grep -c '^\.')" = 0 ] || { echo "FAIL: a staging directory was left"; ls -A "$work"; exit 1; }
 # a damaged checkpoint is named with the tensor
