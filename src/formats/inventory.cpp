@@ -7,6 +7,7 @@
 #include "formats/format_detect.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/hf/hf_checkpoint.h"
+#include "formats/hf/quantized_linear.h"
 #include "formats/llama2c/llama2c_checkpoint.h"
 #include "formats/safetensors/safetensors_file.h"
 
@@ -93,6 +94,17 @@ Inventory take_inventory(const std::string& path) {
             for (const auto& shard : ck.shard_paths()) inv.file_bytes += fs::file_size(shard);
             add_json_object(inv, ck.config(), "config.");
             add_tensors(inv, ck.tensors());
+            if (const auto q = read_quantization_config(ck.config(), ck.dir())) {
+                // parameters of a GPTQ/AWQ checkpoint: each layer's in x out weights, not its packed words
+                inv.metadata.push_back({"quantization", "string", q->describe() + " (" + q->source + ")", q->describe()});
+                inv.total_elements = 0;
+                for (const auto& t : ck.tensors())
+                    if (!is_quantized_linear_part(t.name)) inv.total_elements += static_cast<std::uint64_t>(t.n_elements());
+                for (const auto& prefix : quantized_linear_prefixes(ck)) {
+                    const LinearShape shape = quantized_linear_shape(ck, prefix, *q, path);
+                    inv.total_elements += static_cast<std::uint64_t>(shape.in * shape.out);
+                }
+            }
             break;
         }
         case InputKind::Llama2c: {

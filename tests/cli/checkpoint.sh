@@ -17,6 +17,9 @@ grep -q '"quant_method": "gptq"' "$work/gptq/config.json" || { echo "FAIL: no qu
   || { echo "FAIL: qweight not [in*bits/32, out]"; exit 1; }
 "$bin" inspect "$work/gptq/model.safetensors" | grep -Eq "model.layers.0.mlp.down_proj.g_idx +i32 +\[768\]" \
   || { echo "FAIL: no g_idx"; exit 1; }
+# inspect counts each layer's in x out weights, not its packed words, and names the grid
+"$bin" inspect "$work/gptq" | grep -q "quantization .*GPTQ INT4 g32 sym" || { echo "FAIL: inspect does not name the grid"; exit 1; }
+"$bin" inspect "$work/gptq" | grep -q "total: 183 tensors, 6819072 parameters" || { echo "FAIL: inspect's parameter count"; exit 1; }
 # convert says what it did with the layers; the engine runs the directory as the converted file (F32 floats, as it holds them)
 "$bin" convert "$work/gptq" "$work/gptq.gguf" --outtype f32 -q 2>"$work/convert.log"
 grep -q "42 layers (GPTQ INT4 g32 sym) -> q4_0: exact" "$work/convert.log" || { cat "$work/convert.log"; exit 1; }
