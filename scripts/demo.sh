@@ -58,4 +58,13 @@ for f in q4_k_m q3_k_m-imatrix; do
   ppl=$($qf perplexity -m "$out/pydoc6m-$f.gguf" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40 2>/dev/null)
   printf '%-16s %s\n' "$f" "$(tail -n 1 <<<"$ppl")"
 done
+echo; echo "== GPTQ into an AutoGPTQ checkpoint (INT4, groups of 32, symmetric), then into GGUF without touching a level"
+rm -rf "$out/pydoc6m-gptq"
+$qf quantize -q "$fx/models/pydoc6m" "$out/pydoc6m-gptq" --format gptq --method gptq --bits 4 --group-size 32 --sym \
+  --calib "$fx/text/pydoc-valid.txt" --calib-samples 32 --calib-ctx 256
+ls "$out/pydoc6m-gptq"
+$qf convert -q "$out/pydoc6m-gptq" "$out/pydoc6m-gptq-q4_0.gguf"
+for m in "$out/pydoc6m-gptq" "$out/pydoc6m-gptq-q4_0.gguf"; do
+  printf '%-40s %s\n' "$(basename "$m")" "$($qf perplexity -m "$m" -f "$fx/text/pydoc-test.txt" -c 256 --chunks 40 2>/dev/null | tail -n 1)"
+done
 echo; echo "demo: done; outputs are in $out/"
