@@ -2,7 +2,8 @@
 // Prefill and decode speed in llama-bench's table (tokens/s as mean ± sd over repetitions), with load time,
 // peak RSS, model size and bits per weight. --json fields: model, kernels, size_bytes, parameters,
 // bits_per_weight, threads, load_ms, n_prompt, pp_tps, pp_tps_sd, n_gen, tg_tps, tg_tps_sd, repetitions,
-// peak_rss_mib.
+// peak_rss_mib, kernel_paths (the kernel and layout per weight type), bytes_per_token (weight bytes a decoded
+// token reads), tg_gb_per_s.
 #include <memory>
 
 #include <fmt/format.h>
@@ -28,6 +29,9 @@ void add_bench_command(CLI::App& app) {
         if (*json) {
             fmt::print("{}\n", nlohmann::json{{"model", r.model},
                                               {"kernels", r.kernels},
+                                              {"kernel_paths", r.kernel_paths},
+                                              {"bytes_per_token", r.bytes_per_token},
+                                              {"tg_gb_per_s", r.tg_gb_per_s},
                                               {"size_bytes", r.size_bytes},
                                               {"parameters", r.parameters},
                                               {"bits_per_weight", r.bits_per_weight},
@@ -54,7 +58,11 @@ void add_bench_command(CLI::App& app) {
         };
         if (r.n_prompt > 0) row(fmt::format("pp{}", r.n_prompt), r.pp_tps, r.pp_tps_sd);
         if (r.n_gen > 0) row(fmt::format("tg{}", r.n_gen), r.tg_tps, r.tg_tps_sd);
-        fmt::print("\nload time: {:.1f} ms, peak RSS: {:.1f} MiB, {} repetitions\n", r.load_ms, r.peak_rss_mib, r.repetitions);
+        fmt::print("\nkernels: {}\n", fmt::join(r.kernel_paths, ", "));
+        if (r.n_gen > 0)
+            fmt::print("decode reads {:.2f} MiB of weights per token: {:.1f} GB/s at tg{}\n",
+                       static_cast<double>(r.bytes_per_token) / (1024.0 * 1024.0), r.tg_gb_per_s, r.n_gen);
+        fmt::print("load time: {:.1f} ms, peak RSS: {:.1f} MiB, {} repetitions\n", r.load_ms, r.peak_rss_mib, r.repetitions);
     });
 }
 

@@ -1,15 +1,21 @@
-// Google Benchmark micro-benchmarks of the dot-product kernels: 64 weight rows against one activation row,
-// for every weight type the engine runs and every path this CPU has (scalar reference, AVX2, AVX-512), plus
-// the four-rows-at-once kernel the matrix product uses. Reports weight bytes streamed per second.
-//   build/bench/kernels_bench --benchmark_filter='q4_K'
+// Google Benchmark micro-benchmarks of the kernels on one core:
+// - vec_dot: 64 weight rows against one activation row, for every weight type and every path this CPU has
+//   (scalar reference, AVX2, AVX-512), plus the four-rows-at-once kernel; weight bytes streamed per second.
+// - gemm: the matrix kernels of gemm.h (every row of the table this CPU runs) on a 256-row slice of a
+//   TinyLlama-sized weight (2048 or 5632 columns) against 1 token (decode) or 256 tokens (a prompt), with
+//   the weight repacked as the engine would; multiply-adds per second (MAC/s) and weight bytes per second.
+//   build/bench/kernels_bench --benchmark_filter='gemm/q4_K'
 #include <random>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor_type.h"
 #include "quant/codecs/codec_table.h"
+#include "quant/kernels/activations.h"
+#include "quant/kernels/gemm.h"
 #include "quant/kernels/vec_dot.h"
 
 using namespace qforge;
@@ -70,7 +76,53 @@ void BM_vec_dot(benchmark::State& state, TensorType type, Path path) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(r.w.size()));
 }
 
+void BM_gemm(benchmark::State& state, const GemmKernel* k) {
+    const std::int64_t n_in = state.range(0), n_tokens = state.range(1), n_out = 256;
+    const Rows r = make_rows(k->weight, n_in, n_out, 1);
+    AlignedBuffer packed;
+    const std::uint8_t* w = r.w.data();
+    std::size_t stride = r.w_row;
+    if (k->kind == GemmKernel::Kind::Interleaved) {
+        stride = k->group_bytes(n_in);
+        packed.reserve(stride * static_cast<std::size_t>(n_out / k->row_group));
+        for (std::int64_t g = 0; g < n_out / k->row_group; ++g)
+            k->pack(r.w.data() + static_cast<std::size_t>(g * k->row_group) * r.w_row, r.w_row, k->row_group,
+                    packed.data() + static_cast<std::size_t>(g) * stride, n_in);
+        w = packed.data();
+    }
+    std::mt19937 rng(2);
+    std::normal_distribution<float> d;
+    std::vector<float> x(static_cast<std::size_t>(n_in));
+    const std::size_t act_stride = activation_row_stride(k->activation, n_in);
+    const int tile = activation_tile_tokens(k->activation);
+    AlignedBuffer act(activation_bytes(k->activation, n_in, n_tokens));
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (auto& v : x) v = d(rng);
+        convert_activation_row(k->activation, x.data(), n_in, act.data() + static_cast<std::size_t>(t / tile) * act_stride, static_cast<int>(t % tile));
+    }
+    std::vector<float> y(static_cast<std::size_t>(n_out * n_tokens));
+    const GemmTask task{k->weight, w, stride, n_in, n_out, 0, n_out, act.data(), act_stride, n_tokens, y.data(), n_out};
+    for (auto _ : state) {
+        k->run(task);
+        benchmark::DoNotOptimize(y.data());
+    }
+    const double macs = static_cast<double>(n_in) * static_cast<double>(n_out) * static_cast<double>(n_tokens);
+    state.counters["MAC/s"] = benchmark::Counter(macs, benchmark::Counter::kIsIterationInvariantRate);
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(r.w.size()));
+}
+
 void register_all() {
+    for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::IQ4_NL,
+                         TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS}) {
+        const GemmKernel* kernels[16];
+        const std::size_t n = gemm_kernels_for_type(t, kernels, 16);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string layout(kernels[i]->layout);
+            if (layout.find("(scalar)") != std::string::npos) continue;
+            const std::string label = "gemm/" + layout;
+            benchmark::RegisterBenchmark(label.c_str(), BM_gemm, kernels[i])->Args({2048, 1})->Args({2048, 256})->Args({5632, 256})->Args({256, 8})->Args({2048, 8});
+        }
+    }
     const TensorType types[] = {TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q8_0,
                                 TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
                                 TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,

@@ -1,10 +1,16 @@
-// Writes a Llama-shaped GGUF with random weights at a chosen size, so engine speed can be measured on
-// bandwidth-bound models without downloading one:
-//   make_synthetic_model OUT.gguf [--params 1B] [--type f16|f32|bf16|q8_0] [--seed N]
-// Shapes follow Llama proportions (n_ff = 2.75 n_embd, head size 64 or 128, 4 query heads per KV head,
-// 32000-token vocabulary). Tensors are generated and written one at a time.
+// Writes a Llama-shaped GGUF with random weights, so engine speed can be measured on models of real shapes
+// without downloading one, in qforge and in llama.cpp alike (the file carries a SentencePiece-style vocabulary
+// of the requested size, which llama.cpp's loader needs):
+//   make_synthetic_model OUT.gguf [--shape tinyllama|llama-8b|wide-1b] [--params 1B]
+//                        [--n-embd N --n-layer N --n-head N --n-head-kv N --n-ff N --n-vocab N]
+//                        [--type f32|f16|bf16|q8_0] [--seed N]
+// --shape takes a known model's dimensions (TinyLlama 1.1B: 2048/5632/22 layers/32 heads/4 kv; Llama 3 8B:
+// 4096/14336/32/32/8 with 128256 tokens; wide-1b: the 1.09B shape of qforge's first side-by-side table,
+// 2560/7168/13/20/5); --params picks Llama proportions near a size; explicit dimensions override either.
+// Tensors are generated and written one at a time.
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -51,6 +57,13 @@ Shape shape_for(double target) {
     return best;
 }
 
+std::optional<Shape> named_shape(const std::string& name) {
+    if (name == "tinyllama") return Shape{2048, 22, 32, 4, 5632, 32000};
+    if (name == "llama-8b") return Shape{4096, 32, 32, 8, 14336, 128256};
+    if (name == "wide-1b") return Shape{2560, 13, 20, 5, 7168, 32000};
+    return std::nullopt;
+}
+
 double parse_count(const std::string& s) {
     double v = std::stod(s);
     switch (s.back()) {
@@ -61,26 +74,75 @@ double parse_count(const std::string& s) {
     }
 }
 
+// A SentencePiece ("llama") vocabulary of n tokens: <unk>, <s>, </s>, the 256 byte tokens, then distinct
+// word pieces, so llama.cpp's loader (which looks up the newline byte token) and qforge's tokenizer accept it.
+void add_vocabulary(GgufMetadata& m, std::int64_t n) {
+    if (n < 259 + 1) fail("a vocabulary needs at least 260 tokens, not {}", n);
+    std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+    std::vector<float> scores = {0.0f, 0.0f, 0.0f};
+    std::vector<std::int32_t> types = {2, 3, 3};  // unknown, control, control
+    for (int b = 0; b < 256; ++b) {
+        tokens.push_back(fmt::format("<0x{:02X}>", b));
+        scores.push_back(0.0f);
+        types.push_back(6);  // byte
+    }
+    const std::string letters = "abcdefghijklmnopqrstuvwxyz";
+    for (std::int64_t i = 0; static_cast<std::int64_t>(tokens.size()) < n; ++i) {
+        std::string piece = "\xe2\x96\x81";  // ▁, SentencePiece's word boundary
+        for (std::int64_t v = i;; v = v / 26 - 1) {
+            piece += letters[static_cast<std::size_t>(v % 26)];
+            if (v < 26) break;
+        }
+        tokens.push_back(piece);
+        scores.push_back(-static_cast<float>(i));
+        types.push_back(1);  // normal
+    }
+    m.set("tokenizer.ggml.model", GgufValue::make<std::string>("llama"));
+    m.set("tokenizer.ggml.tokens", GgufValue::make(GgufArray::of_strings(std::move(tokens))));
+    m.set("tokenizer.ggml.scores", GgufValue::make(GgufArray::of_f32(scores)));
+    m.set("tokenizer.ggml.token_type", GgufValue::make(GgufArray::of_i32(types)));
+    m.set("tokenizer.ggml.bos_token_id", GgufValue::make(static_cast<std::uint32_t>(1)));
+    m.set("tokenizer.ggml.eos_token_id", GgufValue::make(static_cast<std::uint32_t>(2)));
+    m.set("tokenizer.ggml.unknown_token_id", GgufValue::make(static_cast<std::uint32_t>(0)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Write a synthetic Llama-shaped GGUF with random weights"};
-    std::string out, params = "1B", type = "f16";
+    std::string out, params = "1B", type = "f16", shape_name;
+    std::int64_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0;
     unsigned seed = 1;
     app.add_option("out", out, "Output .gguf")->required();
-    app.add_option("--params", params, "Approximate parameter count (e.g. 125M, 1B, 7B)");
+    app.add_option("--shape", shape_name, "Dimensions of a known model")->check(CLI::IsMember({"tinyllama", "llama-8b", "wide-1b"}));
+    app.add_option("--params", params, "Approximate parameter count with Llama proportions (e.g. 125M, 1B, 7B)");
+    app.add_option("--n-embd", n_embd, "Hidden size")->check(CLI::Range(64, 65536));
+    app.add_option("--n-layer", n_layer, "Layers")->check(CLI::Range(1, 1024));
+    app.add_option("--n-head", n_head, "Attention heads")->check(CLI::Range(1, 1024));
+    app.add_option("--n-head-kv", n_head_kv, "Key/value heads")->check(CLI::Range(1, 1024));
+    app.add_option("--n-ff", n_ff, "Feed-forward size")->check(CLI::Range(64, 1 << 20));
+    app.add_option("--n-vocab", n_vocab, "Vocabulary size")->check(CLI::Range(260, 1 << 22));
     app.add_option("--type", type, "Matrix type: f32, f16, bf16 or q8_0")->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}));
     app.add_option("--seed", seed, "Random seed");
     CLI11_PARSE(app, argc, argv);
     try {
-        const Shape s = shape_for(parse_count(params));
+        Shape s = shape_name.empty() ? shape_for(parse_count(params)) : *named_shape(shape_name);
+        if (n_embd) s.n_embd = n_embd;
+        if (n_layer) s.n_layer = n_layer;
+        if (n_head) s.n_head = n_head;
+        if (n_head_kv) s.n_head_kv = n_head_kv;
+        if (n_ff) s.n_ff = n_ff;
+        if (n_vocab) s.n_vocab = n_vocab;
+        if (s.n_embd % s.n_head != 0) fail("--n-embd {} is not a multiple of --n-head {}", s.n_embd, s.n_head);
+        if (s.n_head % s.n_head_kv != 0) fail("--n-head {} is not a multiple of --n-head-kv {}", s.n_head, s.n_head_kv);
         const TensorType mt = *type_from_name(type);
         fmt::print("synthetic llama: n_embd {} n_layer {} n_head {} n_head_kv {} n_ff {} vocab {} = {:.3f}B parameters, {}\n",
                    s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, static_cast<double>(s.params()) / 1e9, type);
         GgufMetadata m;
         auto u32 = [](std::int64_t v) { return GgufValue::make(static_cast<std::uint32_t>(v)); };
+        const std::string name = shape_name.empty() ? "synthetic-" + params : "synthetic-" + shape_name;
         m.set("general.architecture", GgufValue::make<std::string>("llama"));
-        m.set("general.name", GgufValue::make<std::string>("synthetic-" + params));
+        m.set("general.name", GgufValue::make<std::string>(name));
         m.set("llama.block_count", u32(s.n_layer));
         m.set("llama.context_length", u32(4096));
         m.set("llama.embedding_length", u32(s.n_embd));
@@ -89,7 +151,9 @@ int main(int argc, char** argv) {
         m.set("llama.attention.head_count_kv", u32(s.n_head_kv));
         m.set("llama.rope.freq_base", GgufValue::make(10000.0f));
         m.set("llama.attention.layer_norm_rms_epsilon", GgufValue::make(1e-5f));
+        m.set("general.file_type", u32(mt == TensorType::F32 ? 0 : mt == TensorType::F16 ? 1 : mt == TensorType::BF16 ? 32 : 7));
         m.set("general.quantization_version", u32(2));
+        add_vocabulary(m, s.n_vocab);
         const std::int64_t hd = s.n_embd / s.n_head, kv = hd * s.n_head_kv;
         std::vector<GgufTensorInfo> infos = {{"token_embd.weight", mt, {s.n_embd, s.n_vocab}},
                                              {"output_norm.weight", TensorType::F32, {s.n_embd}},

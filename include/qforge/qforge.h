@@ -85,6 +85,10 @@ struct QuantizeResult {
     std::vector<double> layer_seconds;  // calibration time per layer
     // the most calibration held at once: the samples' hidden states, one layer's Hessians, one layer in float
     std::uint64_t calib_activation_bytes = 0, calib_hessian_bytes = 0, calib_layer_weight_bytes = 0;
+    // calibration time by part (all layers): forward passes, input statistics (Hessians), AWQ's searches,
+    // quantizing (GPTQ's solver); and the solver's arithmetic in floating-point operations
+    double calib_forward_seconds = 0, calib_statistics_seconds = 0, calib_awq_seconds = 0, calib_quantize_seconds = 0;
+    double calib_quantize_flops = 0;
     std::uint64_t int_checkpoint_bytes = 0;  // --bits: the size of the same weights as an AutoGPTQ checkpoint
     double int_checkpoint_bpw = 0.0;
     std::vector<std::string> warnings;  // one line each: fallbacks, tensors the imatrix does not cover
@@ -177,6 +181,11 @@ struct BenchRequest {
 
 struct BenchReport {
     std::string model, kernels;  // kernels: "avx512", "avx2" or "scalar"
+    // per weight type, the kernel and layout it runs ("q4_K: q4_K_r16 (avx512-vnni)")
+    std::vector<std::string> kernel_paths;
+    // bytes of weight matrices one decoded token streams, and that rate at the measured decode speed
+    std::uint64_t bytes_per_token = 0;
+    double tg_gb_per_s = 0;
     std::uint64_t size_bytes = 0, parameters = 0;
     double bits_per_weight = 0, load_ms = 0;
     int threads = 0, n_prompt = 0, n_gen = 0, repetitions = 0;

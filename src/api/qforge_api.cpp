@@ -201,6 +201,9 @@ BenchReport bench(const BenchRequest& request) {
     b.tg_tps = r.tg_tps;
     b.tg_tps_sd = r.tg_tps_sd;
     b.peak_rss_mib = r.peak_rss_mib;
+    b.kernel_paths = r.kernel_paths;
+    b.bytes_per_token = r.bytes_per_token;
+    b.tg_gb_per_s = static_cast<double>(r.bytes_per_token) * r.tg_tps / 1e9;
     return b;
 }
 

@@ -82,6 +82,11 @@ void copy_calibration_report(const CalibratedGgufSummary& c, std::size_t samples
     r.calib_activation_bytes = c.sequential.activation_bytes;
     r.calib_hessian_bytes = c.sequential.hessian_bytes;
     r.calib_layer_weight_bytes = c.sequential.layer_weight_bytes;
+    r.calib_forward_seconds = c.sequential.forward_seconds;
+    r.calib_statistics_seconds = c.sequential.statistics_seconds;
+    r.calib_awq_seconds = c.sequential.awq_seconds;
+    r.calib_quantize_seconds = c.sequential.quantize_seconds;
+    r.calib_quantize_flops = c.sequential.quantize_flops;
 }
 
 // The settings of the checkpoint --format asks for, refused up front where its layout cannot hold them.

@@ -1,6 +1,7 @@
 #include "convert/calibrated_gguf.h"
 
 #include <algorithm>
+#include <optional>
 #include <map>
 
 #include "core/error.h"
@@ -155,8 +156,19 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
         if (o.int_grid) return o.int_grid->group_size == -1 ? planned(name).out.ne[0] : o.int_grid->group_size;
         return traits(planned(name).out.type).block_size;
     };
+    // GPTQ factors each Hessian once for the weights that share it
+    std::uint64_t factored_id = ~std::uint64_t{0};
+    std::optional<GptqFactor> factor;
+    auto factor_for = [&](const std::vector<double>& h, std::uint64_t id, std::int64_t cols, const GptqOptions& g) -> const GptqFactor& {
+        if (!factor || factored_id != id || factor->columns != cols || factor->act_order != g.act_order || factor->damp != g.damp) {
+            factor.reset();
+            factor = gptq_factor(h, cols, g);
+            factored_id = id;
+        }
+        return *factor;
+    };
     hooks.quantize = [&](const std::string& name, const std::vector<float>& w, std::int64_t rows, std::int64_t cols,
-                         const std::vector<double>& h) -> std::vector<float> {
+                         const std::vector<double>& h, std::uint64_t hessian_id) -> std::vector<float> {
         PlannedTensor& p = planned(name);
         const TensorType type = p.out.type;
         const std::vector<float> diag = diagonal(h, cols);
@@ -167,7 +179,9 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
                 GptqOptions g = int_grid_options(*o.int_grid);
                 g.damp = o.damp;
                 g.block_size = o.block_size;
-                r = o.method == "gptq" ? gptq_quantize(w.data(), rows, cols, h, g) : rtn_quantize(w.data(), rows, cols, g);
+                g.pool = &pool;
+                r = o.method == "gptq" ? gptq_quantize(w.data(), rows, cols, factor_for(h, hessian_id, cols, g), g)
+                                       : rtn_quantize(w.data(), rows, cols, g);
             } catch (const Error& e) {
                 fail("{}: {}", name, e.what());
             }
@@ -181,9 +195,10 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
             g.damp = o.damp;
             g.block_size = o.block_size;
             g.importance = importance;
+            g.pool = &pool;
             GptqResult r;
             try {
-                r = gptq_quantize(w.data(), rows, cols, h, g);
+                r = gptq_quantize(w.data(), rows, cols, factor_for(h, hessian_id, cols, g), g);
             } catch (const Error& e) {
                 fail("{}: {}", name, e.what());
             }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "core/error.h"
 #include "core/progress.h"
@@ -14,6 +15,17 @@
 
 namespace qforge {
 namespace {
+
+// Adds the seconds of its scope to a total.
+class Stopwatch {
+public:
+    explicit Stopwatch(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+    ~Stopwatch() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+private:
+    double& total_;
+    std::chrono::steady_clock::time_point start_;
+};
 
 std::vector<float> to_float(const TensorView& t) {
     const std::int64_t rows = t.n_rows(), cols = t.ne[0];
@@ -47,8 +59,10 @@ struct FloatTensor {
 
 // What the linears reading one input see: the Hessian of their inputs and the mean magnitude per channel.
 struct InputStats {
-    InputStats(std::int64_t cols, ThreadPool& pool) : hessian(cols), abs_sum(static_cast<std::size_t>(cols), 0.0), pool(pool) {}
+    InputStats(std::int64_t cols, ThreadPool& pool, double& seconds)
+        : hessian(cols), abs_sum(static_cast<std::size_t>(cols), 0.0), pool(pool), seconds(seconds) {}
     void add(const float* x, std::int64_t rows) {
+        const Stopwatch watch(seconds);
         hessian.add(x, rows, &pool);
         const std::int64_t n = hessian.columns();
         for (std::int64_t r = 0; r < rows; ++r)
@@ -64,6 +78,7 @@ struct InputStats {
     std::vector<double> abs_sum;
     std::int64_t count = 0;
     ThreadPool& pool;
+    double& seconds;
 };
 
 struct LayerTensors {
@@ -134,8 +149,13 @@ public:
         report_.clipped_groups += awq_clip({t.values.data(), t.rows(), std::move(q)}, t.cols(), h, hooks_.clip_columns(t.name), o_.awq_options, pool_);
     }
 
-    void quantize(FloatTensor& t, const std::vector<double>& h) {
-        const std::vector<float> q = hooks_.quantize(t.name, t.values, t.rows(), t.cols(), h);
+    void quantize(FloatTensor& t, const std::vector<double>& h, std::uint64_t hessian_id) {
+        const Stopwatch watch(report_.quantize_seconds);
+        const double n = static_cast<double>(t.cols());
+        if (hessian_id != last_hessian_) report_.quantize_flops += 4.0 / 3.0 * n * n * n;
+        last_hessian_ = hessian_id;
+        report_.quantize_flops += static_cast<double>(t.rows()) * n * n;
+        const std::vector<float> q = hooks_.quantize(t.name, t.values, t.rows(), t.cols(), h, hessian_id);
         if (q.empty()) return;
         if (q.size() != t.values.size()) fail("calibration: '{}' quantized to {} values, not {}", t.name, q.size(), t.values.size());
         std::copy(q.begin(), q.end(), t.values.begin());  // in place: the layer's view points at this buffer
@@ -146,6 +166,7 @@ private:
     const SequentialHooks& hooks_;
     SequentialReport& report_;
     ThreadPool& pool_;
+    std::uint64_t last_hessian_ = ~std::uint64_t{0};
 };
 
 }  // namespace
@@ -165,6 +186,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     report.activation_bytes = x.size() * sizeof(float);
     const std::vector<float> rope = rope_table(hp, weights.rope_freqs, 0, T);
     KvCache cache(1, T, hp.n_head_kv * hp.head_dim);
+    ForwardScratch forward_scratch(hp, T, T, pool.size());
     std::vector<float> scratch(static_cast<std::size_t>(T * E));
     LayerCalibrator calibrator(o, hooks, report, pool);
 
@@ -172,24 +194,37 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     for (std::int64_t l = 0; l < hp.n_layer; ++l) {
         const auto start = std::chrono::steady_clock::now();
         LayerTensors t(weights.layers[static_cast<std::size_t>(l)]);
-        InputStats attn_in(E, pool), attn_out(t.wo.cols(), pool), ffn_in(E, pool), ffn_mid(t.down.cols(), pool);
+        // t's floats as they are now, for the pass that collects statistics (a copy in the kernels' layout)
+        std::optional<LayerWeights> layer(bind_layer(t.view, &pool, LinearWeight::Source::Memory));
+        double& stat_s = report.statistics_seconds;
+        InputStats attn_in(E, pool, stat_s), attn_out(t.wo.cols(), pool, stat_s), ffn_in(E, pool, stat_s), ffn_mid(t.down.cols(), pool, stat_s);
         const MatmulObserver observe = [&](const TensorView& w, const float* in, std::int64_t n) {
             if (&w == &t.wq.view) attn_in.add(in, n);
             else if (&w == &t.wo.view) attn_out.add(in, n);
             else if (&w == &t.gate.view) ffn_in.add(in, n);
             else if (&w == &t.down.view) ffn_mid.add(in, n);
         };
-        for (std::size_t i = 0; i < samples.size(); ++i) {
-            std::memcpy(scratch.data(), x.data() + i * static_cast<std::size_t>(T * E), scratch.size() * sizeof(float));
-            forward_layer(hp, t.view, cache, 0, 0, rope.data(), scratch.data(), T, pool, observe);
+        {
+            const double stat_before = report.statistics_seconds;
+            const auto t0 = std::chrono::steady_clock::now();
+            for (std::size_t i = 0; i < samples.size(); ++i) {
+                std::memcpy(scratch.data(), x.data() + i * static_cast<std::size_t>(T * E), scratch.size() * sizeof(float));
+                forward_layer(hp, *layer, cache, 0, 0, rope.data(), scratch.data(), T, pool, forward_scratch, observe);
+            }
+            layer.reset();
+            // the observer's statistics ran inside the passes
+            report.forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() -
+                                      (report.statistics_seconds - stat_before);
         }
         std::vector<double> h_attn_in = attn_in.hessian.matrix(), h_attn_out = attn_out.hessian.matrix(),
                             h_ffn_in = ffn_in.hessian.matrix(), h_ffn_mid = ffn_mid.hessian.matrix();
         report.hessian_bytes = std::max<std::uint64_t>(report.hessian_bytes,
                                                        2 * sizeof(double) * (h_attn_in.size() + h_attn_out.size() + h_ffn_in.size() + h_ffn_mid.size()));
-        report.layer_weight_bytes = std::max(report.layer_weight_bytes, t.bytes());
+        // the layer in float, plus the copy its forward pass reads in the kernels' layout
+        report.layer_weight_bytes = std::max(report.layer_weight_bytes, 2 * t.bytes());
 
         if (o.awq) {
+            const Stopwatch awq_watch(report.awq_seconds);
             calibrator.scale_group({&t.wq, &t.wk, &t.wv}, attn_in, h_attn_in, [&](const std::vector<float>& s) {
                 divide(t.attn_norm.values, s);
                 hooks.replace(t.attn_norm.name, t.attn_norm.values);
@@ -216,14 +251,19 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
                 calibrator.clip(t.down, h_ffn_mid);
             }
         }
-        for (FloatTensor* w : {&t.wq, &t.wk, &t.wv}) calibrator.quantize(*w, h_attn_in);
-        calibrator.quantize(t.wo, h_attn_out);
-        for (FloatTensor* w : {&t.gate, &t.up}) calibrator.quantize(*w, h_ffn_in);
-        calibrator.quantize(t.down, h_ffn_mid);
+        const std::uint64_t id = 4 * static_cast<std::uint64_t>(l);
+        for (FloatTensor* w : {&t.wq, &t.wk, &t.wv}) calibrator.quantize(*w, h_attn_in, id);
+        calibrator.quantize(t.wo, h_attn_out, id + 1);
+        for (FloatTensor* w : {&t.gate, &t.up}) calibrator.quantize(*w, h_ffn_in, id + 2);
+        calibrator.quantize(t.down, h_ffn_mid, id + 3);
 
         // the quantized layer's outputs are the next layer's inputs
-        for (std::size_t i = 0; i < samples.size(); ++i)
-            forward_layer(hp, t.view, cache, 0, 0, rope.data(), x.data() + i * static_cast<std::size_t>(T * E), T, pool);
+        {
+            const Stopwatch watch(report.forward_seconds);
+            const LayerWeights quantized = bind_layer(t.view, &pool, LinearWeight::Source::Memory);  // the values after quantizing
+            for (std::size_t i = 0; i < samples.size(); ++i)
+                forward_layer(hp, quantized, cache, 0, 0, rope.data(), x.data() + i * static_cast<std::size_t>(T * E), T, pool, forward_scratch);
+        }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         report.layer_seconds.push_back(seconds);
         progress.advance(1, fmt::format("layer {} ({:.1f} s)", l, seconds));
@@ -232,7 +272,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
 
     if (o.include_output && weights.output != weights.tok_embd) {
         const std::vector<float> norm = to_float(*weights.output_norm);
-        InputStats final_in(E, pool);
+        InputStats final_in(E, pool, report.statistics_seconds);
         std::vector<float> xn(static_cast<std::size_t>(T * E));
         for (std::size_t i = 0; i < samples.size(); ++i) {
             for (std::int64_t tok = 0; tok < T; ++tok)
@@ -243,7 +283,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
         x.shrink_to_fit();
         FloatTensor out;
         out.load(weights.output);
-        calibrator.quantize(out, final_in.hessian.matrix());
+        calibrator.quantize(out, final_in.hessian.matrix(), 4 * static_cast<std::uint64_t>(hp.n_layer));
     }
     return report;
 }

@@ -23,9 +23,11 @@ struct SequentialHooks {
     // Columns of the weight's clipping groups (its quantization groups or blocks).
     std::function<std::int64_t(const std::string& name)> clip_columns;
     // Quantizes one weight (rows x cols, after AWQ's scaling and clipping) given its inputs' Hessian, and
-    // returns the values the quantized weight computes with (empty: the weight stays as it is).
+    // returns the values the quantized weight computes with (empty: the weight stays as it is). hessian_id is
+    // the same for the weights of a layer that read the same inputs (q, k, v; gate, up) and differs otherwise,
+    // so a hook can factor each Hessian once.
     std::function<std::vector<float>(const std::string& name, const std::vector<float>& w, std::int64_t rows,
-                                     std::int64_t cols, const std::vector<double>& hessian)>
+                                     std::int64_t cols, const std::vector<double>& hessian, std::uint64_t hessian_id)>
         quantize;
     // A float tensor AWQ changed (a norm weight, or the rows and bias of the linear before a scaled one).
     std::function<void(const std::string& name, const std::vector<float>& values)> replace;
@@ -41,6 +43,11 @@ struct SequentialOptions {
 
 struct SequentialReport {
     std::vector<double> layer_seconds;
+    // Where the time went, over all layers: the forward passes, summing the inputs' statistics (Hessians),
+    // AWQ's searches, and quantizing (the hook: GPTQ's solver); and quantize_flops, the solver's arithmetic
+    // (factorising each Hessian once, 4/3 n^3, and the sweeps, rows x n^2 each).
+    double forward_seconds = 0, statistics_seconds = 0, awq_seconds = 0, quantize_seconds = 0;
+    double quantize_flops = 0;
     int scaled_groups = 0;           // AWQ scaling groups whose search beat no scaling
     std::int64_t clipped_groups = 0; // row groups AWQ clipped
     std::uint64_t activation_bytes = 0, hessian_bytes = 0, layer_weight_bytes = 0;  // the most held at once

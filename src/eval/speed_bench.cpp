@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <algorithm>
 #include <random>
+#include <span>
 #include <sys/resource.h>
 #include <vector>
 
@@ -52,26 +54,43 @@ SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& o) 
     r.n_prompt = o.n_prompt;
     r.n_gen = o.n_gen;
     r.repetitions = o.repetitions;
+    r.kernel_paths = model.kernel_summary();
+    r.bytes_per_token = model.matrix_bytes();
     std::mt19937 rng(7);
     std::uniform_int_distribution<std::int32_t> tok(0, static_cast<std::int32_t>(model.hparams().n_vocab - 1));
     std::vector<std::int32_t> prompt(static_cast<std::size_t>(o.n_prompt));
     for (auto& t : prompt) t = tok(rng);
     std::vector<double> pp, tg;
     std::vector<float> logits;
-    LlamaSession session(model, o.n_prompt + o.n_gen + 1, pool);
-    for (int rep = 0; rep < o.repetitions; ++rep) {
-        session.reset();
-        auto a = clock_type::now();
-        if (o.n_prompt > 0) {
-            session.decode(prompt, false, logits);
-            pp.push_back(o.n_prompt / std::chrono::duration<double>(clock_type::now() - a).count());
-        }
-        a = clock_type::now();
-        for (int i = 0; i < o.n_gen; ++i) {
+    LlamaSession session(model, std::max(o.n_prompt, o.n_gen) + 1, pool);
+    auto generate = [&](int n) {
+        for (int i = 0; i < n; ++i) {
             const std::int32_t one[] = {tok(rng)};
             session.decode(one, false, logits);
         }
-        if (o.n_gen > 0) tg.push_back(o.n_gen / std::chrono::duration<double>(clock_type::now() - a).count());
+    };
+    // warm-up, as llama-bench: a short prompt and one generated token
+    if (o.n_prompt > 0) {
+        session.reset();
+        session.decode(std::span(prompt).first(static_cast<std::size_t>(std::min(o.n_prompt, 32))), false, logits);
+    }
+    if (o.n_gen > 0) {
+        session.reset();
+        generate(1);
+    }
+    for (int rep = 0; rep < o.repetitions; ++rep) {
+        if (o.n_prompt > 0) {
+            session.reset();
+            const auto a = clock_type::now();
+            session.decode(prompt, false, logits);
+            pp.push_back(o.n_prompt / std::chrono::duration<double>(clock_type::now() - a).count());
+        }
+        if (o.n_gen > 0) {
+            session.reset();
+            const auto a = clock_type::now();
+            generate(o.n_gen);
+            tg.push_back(o.n_gen / std::chrono::duration<double>(clock_type::now() - a).count());
+        }
     }
     if (!pp.empty()) std::tie(r.pp_tps, r.pp_tps_sd) = mean_sd(pp);
     if (!tg.empty()) std::tie(r.tg_tps, r.tg_tps_sd) = mean_sd(tg);

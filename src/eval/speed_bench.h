@@ -1,9 +1,11 @@
 #pragma once
 // Engine speed on one model, as llama-bench measures it: load time, prompt processing (prefill) and generation
 // (decode) tokens per second as mean and standard deviation over repetitions, plus model size, bits per weight
-// and the process's peak resident memory. Token ids are random, so models without a tokenizer work too.
+// and the process's peak resident memory. Token ids are random, so models without a tokenizer work too. As in
+// llama-bench, prefill and decode each start from an empty context after one warm-up run.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace qforge {
 
@@ -20,6 +22,10 @@ struct SpeedResult {
     int n_prompt = 0, n_gen = 0, repetitions = 0;
     double pp_tps = 0, pp_tps_sd = 0, tg_tps = 0, tg_tps_sd = 0;
     double peak_rss_mib = 0;
+    // The kernel each weight type runs on ("q4_K: q4_K_r16 (avx512-vnni)"), and the bytes a decoded token reads
+    // from the weight matrices as those kernels store them (repacked or in place).
+    std::vector<std::string> kernel_paths;
+    std::uint64_t bytes_per_token = 0;
 };
 
 SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& options);

@@ -1,14 +1,14 @@
 #include "model/layer_forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
-#include "core/float_convert.h"
+#include "core/error.h"
 #include "model/ops.h"
 #include "quant/codecs/codec_table.h"
-#include "quant/kernels/matmul.h"
-#include "quant/kernels/vec_dot.h"
+#include "quant/kernels/activations.h"
 
 namespace qforge {
 namespace {
@@ -17,37 +17,52 @@ const float* f32(const TensorView* t) { return reinterpret_cast<const float*>(t-
 
 void add_bias(float* x, const TensorView* bias, std::int64_t n_tokens, std::int64_t n) {
     if (bias == nullptr) return;
-    for (std::int64_t t = 0; t < n_tokens; ++t)
-        for (std::int64_t i = 0; i < n; ++i) x[t * n + i] += f32(bias)[i];
+    for (std::int64_t t = 0; t < n_tokens; ++t) add_in_place(x + t * n, f32(bias), n);
 }
 
-void attention(const LlamaHparams& hp, KvCache& cache, std::int64_t layer, std::int64_t n_past, std::int64_t n_tokens,
-               const float* q, float* out, ThreadPool& pool) {
-    const std::int64_t hd = hp.head_dim, n_head = hp.n_head, group = hp.n_head / hp.n_head_kv;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    pool.parallel_for(n_tokens * n_head, [&](std::int64_t b, std::int64_t e) {
-        std::vector<float> scores(static_cast<std::size_t>(n_past + n_tokens));
-        std::vector<float> qh(static_cast<std::size_t>(hd)), acc(static_cast<std::size_t>(hd));
-        for (std::int64_t item = b; item < e; ++item) {
-            const std::int64_t t = item / n_head, h = item % n_head, kvh = h / group;
-            const std::int64_t n_kv = n_past + t + 1;  // causal: positions up to this token's
-            // llama.cpp rounds q to fp16 for the dot with the fp16 keys, and the probabilities for the values
-            for (std::int64_t i = 0; i < hd; ++i) qh[i] = fp16_to_fp32(fp32_to_fp16(q[(t * n_head + h) * hd + i]));
-            for (std::int64_t j = 0; j < n_kv; ++j)
-                scores[static_cast<std::size_t>(j)] = vec_dot(TensorType::F32, cache.k_at(layer, j) + kvh * hd, qh.data(), hd) * scale;
-            softmax(scores.data(), n_kv);
-            std::fill(acc.begin(), acc.end(), 0.0f);
-            for (std::int64_t j = 0; j < n_kv; ++j) {
-                const float p = fp16_to_fp32(fp32_to_fp16(scores[static_cast<std::size_t>(j)]));
-                const float* v = cache.v_at(layer, j) + kvh * hd;
-                for (std::int64_t i = 0; i < hd; ++i) acc[i] += p * v[i];
-            }
-            std::memcpy(out + (t * n_head + h) * hd, acc.data(), static_cast<std::size_t>(hd) * sizeof(float));
-        }
-    });
+// Element-wise work over tokens: on the calling thread for a few tokens (decode), else split over the pool.
+template <typename F>
+void over_tokens(ThreadPool& pool, std::int64_t n_tokens, F&& fn) {
+    if (n_tokens < 4) fn(std::int64_t{0}, n_tokens);
+    else pool.parallel_for(n_tokens, fn);
 }
+
+std::size_t floats(std::int64_t n) { return static_cast<std::size_t>(n) * sizeof(float); }
 
 }  // namespace
+
+LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Source source) {
+    LayerWeights w;
+    w.attn_norm = l.attn_norm;
+    w.ffn_norm = l.ffn_norm;
+    w.bq = l.bq;
+    w.bk = l.bk;
+    w.bv = l.bv;
+    auto linear = [&](const TensorView* v) { return LinearWeight(*v, pool, source); };
+    w.wq = linear(l.wq);
+    w.wk = linear(l.wk);
+    w.wv = linear(l.wv);
+    w.wo = linear(l.wo);
+    w.gate = linear(l.gate);
+    w.up = linear(l.up);
+    w.down = linear(l.down);
+    return w;
+}
+
+ForwardScratch::ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, std::int64_t n_ctx, int n_threads)
+    : max_tokens_(max_tokens),
+      attention_(AttentionShape{hp.n_head, hp.n_head_kv, hp.head_dim}, n_ctx, n_threads) {
+    if (max_tokens < 1) fail("forward pass: a batch needs at least one token");
+    const std::int64_t T = max_tokens, nq = hp.n_head * hp.head_dim, nkv = hp.n_head_kv * hp.head_dim;
+    xn_.reserve(floats(T * hp.n_embd));
+    q_.reserve(floats(T * nq));
+    k_.reserve(floats(T * nkv));
+    v_.reserve(floats(T * nkv));
+    att_.reserve(floats(T * nq));
+    tmp_.reserve(floats(T * std::max(hp.n_embd, nkv)));
+    gate_.reserve(floats(T * hp.n_ff));
+    up_.reserve(floats(T * hp.n_ff));
+}
 
 void embed_tokens(const TensorView& emb, std::span<const std::int32_t> tokens, float* x, std::int64_t n) {
     const std::size_t row_bytes = emb.data.size() / static_cast<std::size_t>(emb.ne[1]);
@@ -55,52 +70,74 @@ void embed_tokens(const TensorView& emb, std::span<const std::int32_t> tokens, f
         dequantize_row(emb.type, emb.data.data() + static_cast<std::size_t>(tokens[t]) * row_bytes, x + static_cast<std::int64_t>(t) * n, n);
 }
 
-std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens) {
-    std::vector<float> rope(static_cast<std::size_t>(n_tokens * hp.n_rot));
+void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens, float* out) {
     const float* freq_factors = rope_freqs != nullptr ? f32(rope_freqs) : nullptr;
     for (std::int64_t t = 0; t < n_tokens; ++t)
-        rope_cache(rope.data() + t * hp.n_rot, hp.n_rot, n_past + t, hp.rope_base, hp.rope_freq_scale, freq_factors);
+        rope_cache(out + t * hp.n_rot, hp.n_rot, n_past + t, hp.rope_base, hp.rope_freq_scale, freq_factors);
+}
+
+std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens) {
+    std::vector<float> rope(static_cast<std::size_t>(n_tokens * hp.n_rot));
+    rope_table(hp, rope_freqs, n_past, n_tokens, rope.data());
     return rope;
 }
 
-void forward_layer(const LlamaHparams& hp, const LlamaLayer& L, KvCache& cache, std::int64_t l, std::int64_t n_past,
-                   const float* rope, float* x, std::int64_t T, ThreadPool& pool, const MatmulObserver& observer) {
-    const std::int64_t E = hp.n_embd, hd = hp.head_dim, nq = hp.n_head * hd, nkv = hp.n_head_kv * hd;
-    std::vector<float> xn(static_cast<std::size_t>(T * E)), q(static_cast<std::size_t>(T * nq)),
-        k(static_cast<std::size_t>(T * nkv)), v(k.size()), att(q.size()), tmp(xn.size()),
-        gate(static_cast<std::size_t>(T * hp.n_ff)), up(gate.size());
-    auto mm = [&](const TensorView& w, const float* in, float* y) {
-        if (observer) observer(w, in, T);
-        matmul(w, in, T, y, pool);
+void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvCache& cache, std::int64_t l, std::int64_t n_past,
+                   const float* rope, float* x, std::int64_t T, ThreadPool& pool, ForwardScratch& s, const MatmulObserver& observer) {
+    if (T > s.max_tokens_) fail("forward pass: {} tokens in a batch sized for {}", T, s.max_tokens_);
+    const std::int64_t E = hp.n_embd, hd = hp.head_dim, nq = hp.n_head * hd, nkv = hp.n_head_kv * hd, F = hp.n_ff;
+    float *xn = s.xn_.as<float>(), *q = s.q_.as<float>(), *k = s.k_.as<float>(), *v = s.v_.as<float>();
+    float *att = s.att_.as<float>(), *tmp = s.tmp_.as<float>(), *gate = s.gate_.as<float>(), *up = s.up_.as<float>();
+    auto observe = [&](const LinearWeight& w, const float* in) {
+        if (observer) observer(w.view(), in, T);
     };
-    for (std::int64_t t = 0; t < T; ++t) rms_norm(x + t * E, f32(L.attn_norm), xn.data() + t * E, E, hp.rms_eps);
-    mm(*L.wq, xn.data(), q.data());
-    mm(*L.wk, xn.data(), k.data());
-    mm(*L.wv, xn.data(), v.data());
-    add_bias(q.data(), L.bq, T, nq);
-    add_bias(k.data(), L.bk, T, nkv);
-    add_bias(v.data(), L.bv, T, nkv);
-    for (std::int64_t t = 0; t < T; ++t) {
-        const float* rc = rope + t * hp.n_rot;
-        for (std::int64_t h = 0; h < hp.n_head; ++h) rope_apply(q.data() + t * nq + h * hd, rc, hp.n_rot, hp.rope_neox);
-        for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rope_apply(k.data() + t * nkv + h * hd, rc, hp.n_rot, hp.rope_neox);
-        float* kc = cache.k_at(l, n_past + t);
-        float* vc = cache.v_at(l, n_past + t);
-        for (std::int64_t i = 0; i < nkv; ++i) {
-            kc[i] = fp16_to_fp32(fp32_to_fp16(k[static_cast<std::size_t>(t * nkv + i)]));
-            vc[i] = fp16_to_fp32(fp32_to_fp16(v[static_cast<std::size_t>(t * nkv + i)]));
-        }
-    }
-    attention(hp, cache, l, n_past, T, q.data(), att.data(), pool);
-    mm(*L.wo, att.data(), tmp.data());
-    for (std::int64_t i = 0; i < T * E; ++i) x[i] += tmp[static_cast<std::size_t>(i)];
 
-    for (std::int64_t t = 0; t < T; ++t) rms_norm(x + t * E, f32(L.ffn_norm), xn.data() + t * E, E, hp.rms_eps);
-    mm(*L.gate, xn.data(), gate.data());
-    mm(*L.up, xn.data(), up.data());
-    swiglu(gate.data(), up.data(), gate.data(), T * hp.n_ff);
-    mm(*L.down, gate.data(), tmp.data());
-    for (std::int64_t i = 0; i < T * E; ++i) x[i] += tmp[static_cast<std::size_t>(i)];
+    // attention block
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
+        for (std::int64_t t = t0; t < t1; ++t) rms_norm(x + t * E, f32(L.attn_norm), xn + t * E, E, hp.rms_eps);
+    });
+    observe(L.wq, xn);
+    observe(L.wk, xn);
+    observe(L.wv, xn);
+    {
+        const LinearWeight* ws[] = {&L.wq, &L.wk, &L.wv};
+        float* ys[] = {q, k, v};
+        matmul(ws, xn, T, ys, pool, s.matmul_);
+    }
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
+        const std::int64_t n = t1 - t0;
+        add_bias(q + t0 * nq, L.bq, n, nq);
+        add_bias(k + t0 * nkv, L.bk, n, nkv);
+        add_bias(v + t0 * nkv, L.bv, n, nkv);
+        for (std::int64_t t = t0; t < t1; ++t) {
+            const float* rc = rope + t * hp.n_rot;
+            for (std::int64_t h = 0; h < hp.n_head; ++h) rope_apply(q + t * nq + h * hd, rc, hp.n_rot, hp.rope_neox);
+            for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rope_apply(k + t * nkv + h * hd, rc, hp.n_rot, hp.rope_neox);
+            // the cache holds fp16, as llama.cpp's
+            convert_activation_row(ActivationFormat::F16, k + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(cache.k_at(l, n_past + t)));
+            convert_activation_row(ActivationFormat::F16, v + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(cache.v_at(l, n_past + t)));
+        }
+    });
+    attention(AttentionShape{hp.n_head, hp.n_head_kv, hd}, cache, l, n_past, T, q, att, pool, s.attention_);
+    observe(L.wo, att);
+    matmul(L.wo, att, T, tmp, pool, s.matmul_);
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
+        add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E);
+        for (std::int64_t t = t0; t < t1; ++t) rms_norm(x + t * E, f32(L.ffn_norm), xn + t * E, E, hp.rms_eps);
+    });
+
+    // feed-forward block
+    observe(L.gate, xn);
+    observe(L.up, xn);
+    {
+        const LinearWeight* ws[] = {&L.gate, &L.up};
+        float* ys[] = {gate, up};
+        matmul(ws, xn, T, ys, pool, s.matmul_);
+    }
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) { swiglu(gate + t0 * F, up + t0 * F, gate + t0 * F, (t1 - t0) * F); });
+    observe(L.down, gate);
+    matmul(L.down, gate, T, tmp, pool, s.matmul_);
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) { add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E); });
 }
 
 }  // namespace qforge

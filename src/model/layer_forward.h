@@ -3,16 +3,24 @@
 // LlamaSession (all layers, token after token) and layer-by-layer calibration (one layer over every sample,
 // with weights that are being quantized). Keys and values go to the given cache layer at positions
 // n_past.. and attention looks back over every cached position before them.
+//
+//   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases);  rope(q, k);  cache k, v
+//   x += attention(q, cache) Wo
+//   xn = rms_norm(x) * ffn_norm;   x += (silu(xn Wgate) * xn Wup) Wdown
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor_view.h"
 #include "core/thread_pool.h"
+#include "model/attention.h"
 #include "model/kv_cache.h"
 #include "model/llama_hparams.h"
 #include "model/llama_weights.h"
+#include "quant/kernels/linear_weight.h"
+#include "quant/kernels/matmul.h"
 
 namespace qforge {
 
@@ -20,15 +28,45 @@ namespace qforge {
 // hook calibration (imatrix, GPTQ Hessians, AWQ scales) collects statistics through.
 using MatmulObserver = std::function<void(const TensorView& weight, const float* x, std::int64_t n_tokens)>;
 
+// One layer's weights as the forward pass reads them: the matrices ready for their kernels, the vectors as
+// f32 views.
+struct LayerWeights {
+    const TensorView *attn_norm = nullptr, *ffn_norm = nullptr;
+    const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr;
+    LinearWeight wq, wk, wv, wo, gate, up, down;
+};
+// Matrices made ready for their kernels (repacked over the pool where a kernel has a layout of its own;
+// source says whether the views are file mappings whose pages can be dropped). A repacked weight is a copy:
+// rebind after changing a view's values.
+LayerWeights bind_layer(const LlamaLayer& layer, ThreadPool* pool, LinearWeight::Source source);
+
+// Working memory of the forward pass for batches of up to max_tokens tokens and n_ctx cached positions, sized
+// once: the hot loop allocates nothing.
+class ForwardScratch {
+public:
+    ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, std::int64_t n_ctx, int n_threads);
+    std::int64_t max_tokens() const { return max_tokens_; }
+
+private:
+    friend void forward_layer(const LlamaHparams&, const LayerWeights&, KvCache&, std::int64_t, std::int64_t, const float*, float*,
+                              std::int64_t, ThreadPool&, ForwardScratch&, const MatmulObserver&);
+    std::int64_t max_tokens_;
+    AlignedBuffer xn_, q_, k_, v_, att_, tmp_, gate_, up_;
+    MatmulScratch matmul_;
+    AttentionScratch attention_;
+};
+
 // Rows of the token embedding (any type it is stored in), n_embd floats per token, into x.
 void embed_tokens(const TensorView& tok_embd, std::span<const std::int32_t> tokens, float* x, std::int64_t n_embd);
 
 // cos/sin tables of n_tokens positions from n_past (n_rot floats each), which every layer shares.
 std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens);
+void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens, float* out);
 
-// x: n_tokens x n_embd hidden states, updated in place (attention and FFN residuals added).
-void forward_layer(const LlamaHparams& hp, const LlamaLayer& layer, KvCache& cache, std::int64_t cache_layer,
+// x: n_tokens x n_embd hidden states, updated in place (attention and FFN residuals added). n_tokens must
+// not exceed the scratch's max_tokens.
+void forward_layer(const LlamaHparams& hp, const LayerWeights& layer, KvCache& cache, std::int64_t cache_layer,
                    std::int64_t n_past, const float* rope, float* x, std::int64_t n_tokens, ThreadPool& pool,
-                   const MatmulObserver& observer = {});
+                   ForwardScratch& scratch, const MatmulObserver& observer = {});
 
 }  // namespace qforge

@@ -4,9 +4,33 @@
 #include <cmath>
 #include <limits>
 
+#include "quant/kernels/vec_dot.h"
+
 namespace qforge {
+namespace {
+
+bool simd() {
+    static const bool avx512 = vec_dot_isa() == "avx512";
+    return avx512;
+}
+
+}  // namespace
 
 void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps) {
+    if (simd()) rms_norm_avx512(x, weight, y, n, eps);
+    else rms_norm_reference(x, weight, y, n, eps);
+}
+
+void swiglu(const float* gate, const float* up, float* out, std::int64_t n) {
+    if (simd()) swiglu_avx512(gate, up, out, n);
+    else swiglu_reference(gate, up, out, n);
+}
+
+void add_in_place(float* y, const float* x, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+void rms_norm_reference(const float* x, const float* weight, float* y, std::int64_t n, float eps) {
     double sum = 0.0;
     for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
     const float mean = static_cast<float>(sum / static_cast<double>(n));
@@ -50,7 +74,7 @@ void softmax(float* x, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-void swiglu(const float* gate, const float* up, float* out, std::int64_t n) {
+void swiglu_reference(const float* gate, const float* up, float* out, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 

@@ -2,12 +2,16 @@
 // The element-wise and row operations of the llama forward pass, computed the way ggml's CPU backend
 // computes them (sum of squares in double for RMSNorm, RoPE angles advanced by repeated multiplication,
 // softmax sums in double), so results agree with llama.cpp to float rounding.
+//
+// rms_norm and swiglu run an AVX-512 path where the CPU has one (vectorised exp as ggml's SiLU; the double
+// sum of squares in eight lanes); the *_reference functions are the plain loops they are tested against.
 #include <cstdint>
 
 namespace qforge {
 
 // y = x / sqrt(mean(x^2) + eps) * weight
 void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps);
+void rms_norm_reference(const float* x, const float* weight, float* y, std::int64_t n, float eps);
 
 // cos/sin of the n_rot/2 rotation angles at position `pos`, into cache[2*i], cache[2*i+1].
 void rope_cache(float* cache, std::int64_t n_rot, std::int64_t pos, float base, float freq_scale,
@@ -18,7 +22,15 @@ void rope_apply(float* head, const float* cache, std::int64_t n_rot, bool neox);
 // In place over n values; returns nothing, leaves probabilities.
 void softmax(float* x, std::int64_t n);
 
-// x[i] = silu(gate[i]) * up[i]
+// out[i] = silu(gate[i]) * up[i]
 void swiglu(const float* gate, const float* up, float* out, std::int64_t n);
+void swiglu_reference(const float* gate, const float* up, float* out, std::int64_t n);
+
+// y[i] += x[i]
+void add_in_place(float* y, const float* x, std::int64_t n);
+
+// The AVX-512 paths (callers check the CPU).
+void rms_norm_avx512(const float* x, const float* weight, float* y, std::int64_t n, float eps);
+void swiglu_avx512(const float* gate, const float* up, float* out, std::int64_t n);
 
 }  // namespace qforge

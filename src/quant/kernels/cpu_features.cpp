@@ -21,7 +21,11 @@ CpuFeatures detect() {
         f.avx2 = (b >> 5) & 1;
         f.avx512f = zmm_state && ((b >> 16) & 1);
         f.avx512vnni = f.avx512f && ((c >> 11) & 1);
+        f.avx512dq = f.avx512f && ((b >> 17) & 1);
+        f.avx512bw = f.avx512f && ((b >> 30) & 1);
+        f.avx512vl = f.avx512f && ((b >> 31) & 1);
     }
+    if (f.avx512f && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = (a >> 5) & 1;
     return f;
 }
 

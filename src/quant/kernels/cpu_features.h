@@ -6,6 +6,7 @@ namespace qforge {
 
 struct CpuFeatures {
     bool avx2 = false, fma = false, f16c = false, avx512f = false, avx512vnni = false;
+    bool avx512bw = false, avx512vl = false, avx512dq = false, avx512bf16 = false;
 };
 
 const CpuFeatures& cpu_features();

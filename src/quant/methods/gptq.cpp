@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/dense_linalg.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "quant/codecs/codec_table.h"
@@ -59,48 +60,13 @@ int level(float x, const Grid& g, int maxq) {
 
 float dequant(int q, const Grid& g) { return g.scale * (static_cast<float>(q) - g.zero); }
 
-// In-place Cholesky factor (lower) of a symmetric positive definite n x n matrix; false if not positive.
-bool cholesky(std::vector<double>& a, std::int64_t n) {
-    for (std::int64_t j = 0; j < n; ++j) {
-        double d = a[j * n + j];
-        for (std::int64_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
-        if (!(d > 0)) return false;
-        d = std::sqrt(d);
-        a[j * n + j] = d;
-        for (std::int64_t i = j + 1; i < n; ++i) {
-            double s = a[i * n + j];
-            for (std::int64_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
-            a[i * n + j] = s / d;
-        }
-        for (std::int64_t k = j + 1; k < n; ++k) a[j * n + k] = 0;
-    }
-    return true;
-}
-
-// The upper Cholesky factor U of H^-1 (H^-1 = U^T U), which GPTQ's updates use.
-std::vector<double> inverse_hessian_factor(std::vector<double> h, std::int64_t n) {
-    if (!cholesky(h, n)) fail("gptq: the damped Hessian is not positive definite (raise --damp)");
-    // H^-1 from the lower factor L: solve L Y = I, then H^-1 = Y^T Y.
-    std::vector<double> y(static_cast<std::size_t>(n * n), 0.0);
-    for (std::int64_t c = 0; c < n; ++c)
-        for (std::int64_t i = c; i < n; ++i) {
-            double s = i == c ? 1.0 : 0.0;
-            for (std::int64_t k = c; k < i; ++k) s -= h[i * n + k] * y[k * n + c];
-            y[i * n + c] = s / h[i * n + i];
-        }
-    std::vector<double> inv(static_cast<std::size_t>(n * n), 0.0);
-    for (std::int64_t i = 0; i < n; ++i)
-        for (std::int64_t j = 0; j <= i; ++j) {
-            double s = 0;
-            for (std::int64_t k = i; k < n; ++k) s += y[k * n + i] * y[k * n + j];
-            inv[i * n + j] = inv[j * n + i] = s;
-        }
-    // upper factor: U = L'^T with L' the lower Cholesky factor of H^-1
-    if (!cholesky(inv, n)) fail("gptq: the inverse Hessian is not positive definite (raise --damp)");
-    std::vector<double> u(static_cast<std::size_t>(n * n), 0.0);
-    for (std::int64_t i = 0; i < n; ++i)
-        for (std::int64_t j = 0; j <= i; ++j) u[j * n + i] = inv[i * n + j];
-    return u;
+// The upper Cholesky factor U of H^-1 (H^-1 = U^T U), which GPTQ's updates use, in float: LAPACK in double for
+// the factorisations (H's condition is what the damping controls), float for the sweep that reads it.
+std::vector<float> inverse_hessian_factor(std::vector<double> h, std::int64_t n) {
+    if (!cholesky(h.data(), n, Triangle::Lower)) fail("gptq: the damped Hessian is not positive definite (raise --damp)");
+    inverse_from_lower_cholesky(h.data(), n);
+    if (!cholesky(h.data(), n, Triangle::Upper)) fail("gptq: the inverse Hessian is not positive definite (raise --damp)");
+    return std::vector<float>(h.begin(), h.end());
 }
 
 void check(std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
@@ -138,15 +104,10 @@ void HessianAccumulator::add(const float* x, std::int64_t rows, ThreadPool* pool
     const double keep = static_cast<double>(samples_) / total, add = 2.0 / total;
     for (auto& v : h_) v *= keep;
     if (pool != nullptr) {
-        // X^T X as one matrix product on the SIMD kernels: the columns of X (rows of X^T) are both the weight
-        // rows and the activations; float dot products over this batch, accumulated in double across batches
-        std::vector<float> xt(static_cast<std::size_t>(n_ * rows)), y(static_cast<std::size_t>(n_ * n_));
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t i = 0; i < n_; ++i) xt[static_cast<std::size_t>(i * rows + r)] = x[r * n_ + i];
-        const TensorView view{"inputs", TensorType::F32, {rows, n_},
-                              {reinterpret_cast<const std::uint8_t*>(xt.data()), xt.size() * sizeof(float)}};
-        matmul(view, xt.data(), n_, y.data(), *pool);
-        for (std::size_t i = 0; i < h_.size(); ++i) h_[i] += add * static_cast<double>(y[i]);
+        // X^T X as one symmetric rank-k update in float (OpenBLAS), accumulated in double across batches
+        gram_.resize(static_cast<std::size_t>(n_ * n_));
+        gram(rows, n_, 1.0f, x, 0.0f, gram_.data());
+        for (std::size_t i = 0; i < h_.size(); ++i) h_[i] += add * static_cast<double>(gram_[i]);
         samples_ += rows;
         return;
     }
@@ -201,58 +162,85 @@ GptqResult rtn_quantize(const float* w, std::int64_t rows, std::int64_t columns,
     return r;
 }
 
-GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t columns, const std::vector<double>& h_in,
-                         const GptqOptions& o) {
-    check(rows, columns, o);
-    if (static_cast<std::int64_t>(h_in.size()) != columns * columns)
-        fail("gptq: Hessian of {} values for {} columns", h_in.size(), columns);
-    const bool gguf = o.gguf_type.has_value();
-    const int maxq = gguf ? 0 : grid_maxq(o.bits);
-    const std::int64_t n = columns, gs = gguf ? BlockGrid(*o.gguf_type).block_columns() : group_columns(o, columns),
-                       groups = columns / gs;
+GptqFactor gptq_factor(const std::vector<double>& h_in, std::int64_t columns, const GptqOptions& o) {
+    const std::int64_t n = columns;
+    if (n < 1 || static_cast<std::int64_t>(h_in.size()) != n * n) fail("gptq: Hessian of {} values for {} columns", h_in.size(), n);
+    if (o.damp < 0) fail("gptq: damping must not be negative");
+    GptqFactor f;
+    f.columns = n;
+    f.act_order = o.act_order;
+    f.damp = o.damp;
     std::vector<double> h = h_in;
-    std::vector<double> w(w_in, w_in + rows * columns);  // working copy, updated as columns are quantized
-
-    // dead inputs (never active): nothing to preserve, weight dropped
+    // dead inputs (never active): nothing to preserve, their weights are dropped
+    f.dead.assign(static_cast<std::size_t>(n), 0);
     for (std::int64_t i = 0; i < n; ++i)
         if (h[i * n + i] == 0) {
             h[i * n + i] = 1;
-            for (std::int64_t r = 0; r < rows; ++r) w[r * n + i] = 0;
+            f.dead[static_cast<std::size_t>(i)] = 1;
         }
-    // GGUF grids: the block scale search weighs columns by their importance
-    std::vector<float> importance(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i)
-        importance[static_cast<std::size_t>(i)] = o.importance != nullptr ? o.importance[i] : static_cast<float>(h[i * n + i]);
-    // static groups: parameters from the weights before any update or permutation
-    std::vector<Grid> static_grids;
-    if (o.static_groups) {
-        std::vector<float> wf(w.begin(), w.end());
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t g = 0; g < groups; ++g)
-                static_grids.push_back(find_grid(wf.data() + r * n + g * gs, gs, 1, maxq, o.symmetric, o.min_zero));
-    }
+    f.diagonal.resize(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) f.diagonal[static_cast<std::size_t>(i)] = static_cast<float>(h[i * n + i]);
     // act-order: columns by decreasing Hessian diagonal
-    std::vector<std::int64_t> perm(static_cast<std::size_t>(n));
-    std::iota(perm.begin(), perm.end(), 0);
+    f.perm.resize(static_cast<std::size_t>(n));
+    std::iota(f.perm.begin(), f.perm.end(), 0);
     if (o.act_order) {
-        std::stable_sort(perm.begin(), perm.end(), [&](std::int64_t a, std::int64_t b) { return h[a * n + a] > h[b * n + b]; });
-        std::vector<double> hp(h.size()), wp(w.size());
+        std::stable_sort(f.perm.begin(), f.perm.end(), [&](std::int64_t a, std::int64_t b) { return h[a * n + a] > h[b * n + b]; });
+        std::vector<double> hp(h.size());
         for (std::int64_t i = 0; i < n; ++i)
-            for (std::int64_t j = 0; j < n; ++j) hp[i * n + j] = h[perm[i] * n + perm[j]];
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t j = 0; j < n; ++j) wp[r * n + j] = w[r * n + perm[j]];
+            for (std::int64_t j = 0; j < n; ++j) hp[i * n + j] = h[f.perm[i] * n + f.perm[j]];
         h.swap(hp);
-        w.swap(wp);
     }
     double mean_diag = 0;
     for (std::int64_t i = 0; i < n; ++i) mean_diag += h[i * n + i];
     mean_diag /= static_cast<double>(n);
     for (std::int64_t i = 0; i < n; ++i) h[i * n + i] += o.damp * mean_diag;
-    const std::vector<double> u = inverse_hessian_factor(std::move(h), n);
+    f.u = inverse_hessian_factor(std::move(h), n);
+    return f;
+}
+
+GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t columns, const std::vector<double>& h,
+                         const GptqOptions& o) {
+    check(rows, columns, o);
+    return gptq_quantize(w_in, rows, columns, gptq_factor(h, columns, o), o);
+}
+
+GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t columns, const GptqFactor& f, const GptqOptions& o) {
+    check(rows, columns, o);
+    if (f.columns != columns || f.act_order != o.act_order || f.damp != o.damp)
+        fail("gptq: a factor of {} columns (act-order {}, damp {}) for {} columns (act-order {}, damp {})", f.columns, f.act_order,
+             f.damp, columns, o.act_order, o.damp);
+    const bool gguf = o.gguf_type.has_value();
+    const int maxq = gguf ? 0 : grid_maxq(o.bits);
+    const std::int64_t n = columns, gs = gguf ? BlockGrid(*o.gguf_type).block_columns() : group_columns(o, columns),
+                       groups = columns / gs;
+    std::vector<float> w(w_in, w_in + rows * columns);  // working copy, updated as columns are quantized
+    for (std::int64_t i = 0; i < n; ++i)
+        if (f.dead[static_cast<std::size_t>(i)])
+            for (std::int64_t r = 0; r < rows; ++r) w[r * n + i] = 0;
+    // GGUF grids: the block scale search weighs columns by their importance
+    std::vector<float> importance(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i)
+        importance[static_cast<std::size_t>(i)] = o.importance != nullptr ? o.importance[i] : f.diagonal[static_cast<std::size_t>(i)];
+    // static groups: parameters from the weights before any update or permutation
+    std::vector<Grid> static_grids;
+    if (o.static_groups)
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t g = 0; g < groups; ++g)
+                static_grids.push_back(find_grid(w.data() + r * n + g * gs, gs, 1, maxq, o.symmetric, o.min_zero));
+    const std::vector<std::int64_t>& perm = f.perm;
+    if (o.act_order) {
+        std::vector<float> wp(w.size());
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t j = 0; j < n; ++j) wp[r * n + j] = w[r * n + perm[j]];
+        w.swap(wp);
+    }
+    const std::vector<float>& u = f.u;
 
     GptqResult res;
     res.dequantized.resize(static_cast<std::size_t>(rows * n));
     res.g_idx.resize(static_cast<std::size_t>(n));
+    for (std::int64_t col = 0; col < n; ++col)
+        res.g_idx[static_cast<std::size_t>(perm[col])] = static_cast<std::int32_t>(o.static_groups ? perm[col] / gs : col / gs);
     std::optional<BlockGrid> block_grid;
     std::vector<ElementGrid> element_grids;  // GGUF: rows x block columns, of the blocks being swept
     std::vector<std::uint8_t> levels;        // GGUF: rows x columns
@@ -268,74 +256,74 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
         res.scales.resize(static_cast<std::size_t>(rows * groups));
         res.zeros.resize(res.scales.size());
     }
+    const std::int64_t bs = o.block_size;
+    std::vector<float> err(static_cast<std::size_t>(rows * bs));
     std::vector<Grid> grid(static_cast<std::size_t>(rows));
-    std::vector<float> block_values(static_cast<std::size_t>(gs));
-    std::vector<double> err(static_cast<std::size_t>(rows * o.block_size));
-    std::vector<double> at_block_start;
-    for (std::int64_t i1 = 0; i1 < n; i1 += o.block_size) {
-        const std::int64_t i2 = std::min(n, i1 + o.block_size), count = i2 - i1;
-        // INTn group parameters come from the weights as they stand when the lazy block starts (the reference
-        // updates a copy of the block column by column and the full matrix only at the block's end).
-        if (!gguf && !o.static_groups) at_block_start = w;
-        for (std::int64_t i = 0; i < count; ++i) {
-            const std::int64_t col = i1 + i;        // position in the (permuted) sweep
-            const std::int64_t orig = perm[col];    // the input column it is
-            const std::int64_t group = o.static_groups ? orig / gs : col / gs;
-            if (gguf && col % gs == 0) {
-                // the block's scales from its columns' current, error-updated weights
-                for (std::int64_t r = 0; r < rows; ++r) {
-                    for (std::int64_t c = 0; c < gs; ++c) block_values[static_cast<std::size_t>(c)] = static_cast<float>(w[r * n + col + c]);
-                    block_grid->fix(block_values.data(), importance.data() + col,
-                                    res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(group) * block_grid->block_bytes(),
-                                    element_grids.data() + r * gs);
-                }
-            } else if (o.static_groups) {
-                for (std::int64_t r = 0; r < rows; ++r) grid[r] = static_grids[static_cast<std::size_t>(r * groups + group)];
-            } else if (!gguf && col % gs == 0) {
-                // the group's parameters from its columns' error-updated weights
-                for (std::int64_t r = 0; r < rows; ++r) {
-                    for (std::int64_t c = 0; c < gs; ++c) block_values[static_cast<std::size_t>(c)] = static_cast<float>(at_block_start[r * n + col + c]);
-                    grid[r] = find_grid(block_values.data(), gs, 1, maxq, o.symmetric, o.min_zero);
+    // Rows are independent given U: each row's sweep of a block runs on one thread.
+    auto rows_in_parallel = [&](auto&& fn) {
+        if (o.pool != nullptr && rows > 1) o.pool->parallel_for(rows, fn);
+        else fn(std::int64_t{0}, rows);
+    };
+    for (std::int64_t i1 = 0; i1 < n; i1 += bs) {
+        const std::int64_t i2 = std::min(n, i1 + bs), count = i2 - i1;
+        rows_in_parallel([&](std::int64_t r0, std::int64_t r1) {
+            std::vector<float> block_values(static_cast<std::size_t>(gs)), at_start(static_cast<std::size_t>(count));
+            for (std::int64_t r = r0; r < r1; ++r) {
+                float* wr = w.data() + r * n;
+                // INTn group parameters come from the weights as they stand when the lazy block starts (the reference
+                // updates a copy of the block column by column and the full matrix only at the block's end)
+                if (!gguf && !o.static_groups) std::copy(wr + i1, wr + i2, at_start.begin());
+                for (std::int64_t i = 0; i < count; ++i) {
+                    const std::int64_t col = i1 + i;      // position in the (permuted) sweep
+                    const std::int64_t orig = perm[col];  // the input column it is
+                    const std::int64_t group = o.static_groups ? orig / gs : col / gs;
+                    if (gguf && col % gs == 0) {
+                        // the block's scales from its columns' current, error-updated weights
+                        std::copy(wr + col, wr + col + gs, block_values.begin());
+                        block_grid->fix(block_values.data(), importance.data() + col,
+                                        res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(group) * block_grid->block_bytes(),
+                                        element_grids.data() + r * gs);
+                    } else if (o.static_groups) {
+                        grid[r] = static_grids[static_cast<std::size_t>(r * groups + group)];
+                    } else if (!gguf && col % gs == 0) {
+                        // the group's parameters from its columns' error-updated weights (past the block: as they are)
+                        for (std::int64_t c = 0; c < gs; ++c)
+                            block_values[static_cast<std::size_t>(c)] = col + c < i2 ? at_start[static_cast<std::size_t>(col + c - i1)] : wr[col + c];
+                        grid[r] = find_grid(block_values.data(), gs, 1, maxq, o.symmetric, o.min_zero);
+                    }
+                    const float wv = wr[col];
+                    float deq;
+                    if (gguf) {
+                        const ElementGrid& eg = element_grids[static_cast<std::size_t>(r * gs + col % gs)];
+                        const int q = nearest_level(eg, wv);
+                        deq = level_value(eg, q);
+                        levels[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
+                    } else {
+                        const int q = level(wv, grid[r], maxq);
+                        deq = dequant(q, grid[r]);
+                        res.q[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
+                        res.scales[static_cast<std::size_t>(r * groups + group)] = grid[r].scale;
+                        res.zeros[static_cast<std::size_t>(r * groups + group)] = grid[r].zero;
+                    }
+                    res.dequantized[static_cast<std::size_t>(r * n + orig)] = deq;
+                    const float e = (wv - deq) / u[static_cast<std::size_t>(col * n + col)];
+                    err[static_cast<std::size_t>(r * bs + i)] = e;
+                    // within the block: update the columns after this one at once
+                    const float* ucol = u.data() + col * n;
+                    for (std::int64_t j = col + 1; j < i2; ++j) wr[j] -= e * ucol[j];
                 }
             }
-            const double d = u[col * n + col];
-            for (std::int64_t r = 0; r < rows; ++r) {
-                const auto wv = static_cast<float>(w[r * n + col]);
-                float deq;
-                if (gguf) {
-                    const ElementGrid& eg = element_grids[static_cast<std::size_t>(r * gs + col % gs)];
-                    const int q = nearest_level(eg, wv);
-                    deq = level_value(eg, q);
-                    levels[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
-                } else {
-                    const int q = level(wv, grid[r], maxq);
-                    deq = dequant(q, grid[r]);
-                    res.q[static_cast<std::size_t>(r * n + orig)] = static_cast<std::uint8_t>(q);
-                    res.scales[static_cast<std::size_t>(r * groups + group)] = grid[r].scale;
-                    res.zeros[static_cast<std::size_t>(r * groups + group)] = grid[r].zero;
-                }
-                res.dequantized[static_cast<std::size_t>(r * n + orig)] = deq;
-                const double e = (static_cast<double>(wv) - deq) / d;
-                err[static_cast<std::size_t>(r * o.block_size + i)] = e;
-                // within the block: update the columns after this one at once
-                for (std::int64_t j = col + 1; j < i2; ++j) w[r * n + j] -= e * u[col * n + j];
-            }
-            res.g_idx[static_cast<std::size_t>(orig)] = static_cast<std::int32_t>(group);
-        }
-        // lazy update of everything after the block
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t i = 0; i < count; ++i) {
-                const double e = err[static_cast<std::size_t>(r * o.block_size + i)];
-                if (e == 0) continue;
-                const double* urow = u.data() + (i1 + i) * n;
-                for (std::int64_t j = i2; j < n; ++j) w[r * n + j] -= e * urow[j];
-            }
+        });
+        // lazy update of everything after the block: W[:, i2:] -= Err U[i1:i2, i2:], one matrix product
+        if (i2 < n) gemm(rows, n - i2, count, -1.0f, err.data(), bs, u.data() + i1 * n + i2, n, 1.0f, w.data() + i2, n);
     }
     if (gguf)
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t b = 0; b < groups; ++b)
-                block_grid->pack(levels.data() + r * n + b * gs,
-                                 res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(b) * block_grid->block_bytes());
+        rows_in_parallel([&](std::int64_t r0, std::int64_t r1) {
+            for (std::int64_t r = r0; r < r1; ++r)
+                for (std::int64_t b = 0; b < groups; ++b)
+                    block_grid->pack(levels.data() + r * n + b * gs,
+                                     res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(b) * block_grid->block_bytes());
+        });
     return res;
 }
 

@@ -5,9 +5,10 @@
 // updates (128 columns), dead columns, damping, groups with per-row scale and zero point, act-order (columns by
 // decreasing Hessian diagonal) and static groups, symmetric or asymmetric INT2..INT8.
 //
-// This is the solver for one weight; calibration (eval/layer_calibration) feeds it Hessians. Dense
-// double-precision linear algebra, O(columns^3): fine for hidden sizes in the low thousands, slow for 14k-wide
-// FFNs until a blocked Cholesky lands.
+// This is the solver for one weight; calibration (convert/sequential_calibration) feeds it Hessians. The
+// factorisations are LAPACK in double (O(columns^3), multithreaded by OpenBLAS); the sweep works in float, as
+// GPTQ's reference does: each lazy block's columns row by row (rows in parallel), then everything after the
+// block in one matrix product.
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -21,8 +22,8 @@ namespace qforge {
 class HessianAccumulator {
 public:
     explicit HessianAccumulator(std::int64_t columns);
-    // rows x columns, row-major. With a pool, X^T X is one SIMD matrix product (float dot products over the
-    // batch); without, the double-precision reference the fast path is tested against.
+    // rows x columns, row-major. With a pool, X^T X is one symmetric rank-k update in float on OpenBLAS;
+    // without, the double-precision reference the fast path is tested against.
     void add(const float* x, std::int64_t rows, ThreadPool* pool = nullptr);
     std::int64_t columns() const { return n_; }
     std::int64_t samples() const { return samples_; }
@@ -31,6 +32,7 @@ public:
 private:
     std::int64_t n_, samples_ = 0;
     std::vector<double> h_;
+    std::vector<float> gram_;  // the batch's X^T X (fast path)
 };
 
 struct GptqOptions {
@@ -51,6 +53,9 @@ struct GptqOptions {
     // GGUF grids: per-column importance for the block scale search (e.g. an imatrix entry); null: the Hessian's
     // diagonal, which is the same statistic from the calibration inputs.
     const float* importance = nullptr;
+    // Threads for the sweep (rows are independent); null: the calling thread. The lazy updates are matrix
+    // products on OpenBLAS, which has threads of its own.
+    ThreadPool* pool = nullptr;
 };
 
 struct GptqResult {
@@ -62,8 +67,24 @@ struct GptqResult {
     std::vector<std::uint8_t> blocks; // GGUF grids: the rows as standard blocks (q, scales, zeros stay empty)
 };
 
+// What GPTQ needs of a Hessian, computed once for every weight that reads the same inputs (q, k and v;
+// gate and up): the dead columns, the diagonal, act-order's permutation and the upper Cholesky factor U of
+// the damped, permuted H^-1.
+struct GptqFactor {
+    std::int64_t columns = 0;
+    bool act_order = false;
+    double damp = 0;
+    std::vector<char> dead;
+    std::vector<float> diagonal;
+    std::vector<std::int64_t> perm;
+    std::vector<float> u;  // columns x columns, row-major
+};
+GptqFactor gptq_factor(const std::vector<double>& h, std::int64_t columns, const GptqOptions& options);
+
 // w: rows (outputs) x columns (inputs), row-major. h: the columns x columns Hessian.
 GptqResult gptq_quantize(const float* w, std::int64_t rows, std::int64_t columns, const std::vector<double>& h,
+                         const GptqOptions& options);
+GptqResult gptq_quantize(const float* w, std::int64_t rows, std::int64_t columns, const GptqFactor& factor,
                          const GptqOptions& options);
 
 // Round-to-nearest on the same grid (the baseline GPTQ improves on); for GGUF types, the type's own quantizer.

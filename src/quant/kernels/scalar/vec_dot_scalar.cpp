@@ -1,4 +1,6 @@
-// Reference dot products: plain loops, accumulation in float in element order.
+// Reference dot products: plain loops, accumulation in float in element (or block) order, each term added
+// with a fused multiply-add where the SIMD kernels add it so (float types; Q8_0/Q4_0/Q5_0/IQ4_NL blocks).
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -19,7 +21,7 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
         case TensorType::F32: {
             const auto* x = static_cast<const float*>(a);
             const auto* y = static_cast<const float*>(b);
-            for (std::int64_t i = 0; i < n; ++i) sum += x[i] * y[i];
+            for (std::int64_t i = 0; i < n; ++i) sum = std::fma(x[i], y[i], sum);
             return sum;
         }
         case TensorType::F16:
@@ -28,7 +30,7 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
             const auto* y = static_cast<const std::uint16_t*>(b);
             const bool half = w == TensorType::F16;
             for (std::int64_t i = 0; i < n; ++i)
-                sum += half ? fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]) : bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+                sum = half ? std::fma(fp16_to_fp32(x[i]), fp16_to_fp32(y[i]), sum) : std::fma(bf16_to_fp32(x[i]), bf16_to_fp32(y[i]), sum);
             return sum;
         }
         case TensorType::Q8_0: {
@@ -37,7 +39,7 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
             for (std::int64_t blk = 0; blk < n / kQK8_0; ++blk) {
                 int s = 0;
                 for (int j = 0; j < kQK8_0; ++j) s += x[blk].qs[j] * y[blk].qs[j];
-                sum += static_cast<float>(s) * (fp16_to_fp32(x[blk].d) * fp16_to_fp32(y[blk].d));
+                sum = std::fma(static_cast<float>(s), fp16_to_fp32(x[blk].d) * fp16_to_fp32(y[blk].d), sum);
             }
             return sum;
         }
@@ -74,7 +76,7 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
                 }
                 int s = 0;
                 for (int j = 0; j < kQK4; ++j) s += q[j] * y[blk].qs[j];
-                sum += static_cast<float>(s) * (d * fp16_to_fp32(y[blk].d));
+                sum = std::fma(static_cast<float>(s), d * fp16_to_fp32(y[blk].d), sum);
             }
             return sum;
         }
