@@ -196,6 +196,9 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
         LayerTensors t(weights.layers[static_cast<std::size_t>(l)]);
         // t's floats as they are now, for the pass that collects statistics (a copy in the kernels' layout)
         std::optional<LayerWeights> layer(bind_layer(t.view, &pool, LinearWeight::Source::Memory));
+        std::uint64_t copies = 0;  // bytes of the kernels' own copies of the layer (none for F32, read in place)
+        for (const LinearWeight* w : {&layer->wq, &layer->wk, &layer->wv, &layer->wo, &layer->gate, &layer->up, &layer->down})
+            if (w->repacked()) copies += w->bytes();
         double& stat_s = report.statistics_seconds;
         InputStats attn_in(E, pool, stat_s), attn_out(t.wo.cols(), pool, stat_s), ffn_in(E, pool, stat_s), ffn_mid(t.down.cols(), pool, stat_s);
         const MatmulObserver observe = [&](const TensorView& w, const float* in, std::int64_t n) {
@@ -220,8 +223,8 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
                             h_ffn_in = ffn_in.hessian.matrix(), h_ffn_mid = ffn_mid.hessian.matrix();
         report.hessian_bytes = std::max<std::uint64_t>(report.hessian_bytes,
                                                        2 * sizeof(double) * (h_attn_in.size() + h_attn_out.size() + h_ffn_in.size() + h_ffn_mid.size()));
-        // the layer in float, plus the copy its forward pass reads in the kernels' layout
-        report.layer_weight_bytes = std::max(report.layer_weight_bytes, 2 * t.bytes());
+        // the layer in float, plus any copy its forward pass reads in the kernels' layout
+        report.layer_weight_bytes = std::max(report.layer_weight_bytes, t.bytes() + copies);
 
         if (o.awq) {
             const Stopwatch awq_watch(report.awq_seconds);
