@@ -22,6 +22,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "core/dense_linalg.h"
 #include "formats/gguf/gguf_file.h"
 #include "model/llama_hparams.h"
 #include "qforge/qforge.h"
@@ -131,10 +132,10 @@ int main(int argc, char** argv) {
         const int threads = req.threads > 0 ? req.threads : static_cast<int>(std::thread::hardware_concurrency());
         const double peak_gflops = measured_peak_gflops(threads);
         if (req.method == "gptq" && r.calib_quantize_seconds > 0)
-            fmt::print("GPTQ solver: {:.1f} GFLOP in {:.1f} s = {:.1f} GFLOP/s; this machine's float FMA peak (measured, {} threads): "
+            fmt::print("GPTQ solver ({}): {:.1f} GFLOP in {:.1f} s = {:.1f} GFLOP/s; this machine's float FMA peak (measured, {} threads): "
                        "{:.1f} GFLOP/s\n",
-                       r.calib_quantize_flops / 1e9, r.calib_quantize_seconds, r.calib_quantize_flops / 1e9 / r.calib_quantize_seconds,
-                       threads, peak_gflops);
+                       qforge::dense_backend(), r.calib_quantize_flops / 1e9, r.calib_quantize_seconds,
+                       r.calib_quantize_flops / 1e9 / r.calib_quantize_seconds, threads, peak_gflops);
         // the same samples on a Llama-3-8B shape (4096 / 14336 / 32 layers / 32 heads / 8 kv / 128256 tokens)
         const qforge::GgufFile file(req.input);
         const qforge::TensorView* emb = file.find("token_embd.weight");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/dense_linalg.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "model/layer_forward.h"
@@ -174,6 +175,7 @@ private:
 SequentialReport run_sequential_calibration(const LlamaModel& model, const std::vector<std::vector<std::int32_t>>& samples,
                                             const SequentialOptions& o, const SequentialHooks& hooks, ThreadPool& pool) {
     if (samples.empty()) fail("calibration: no samples");
+    set_dense_threads(pool.size());  // the solvers' matrix products use as many threads as the rest
     const LlamaHparams& hp = model.hparams();
     const auto& weights = model.weights();
     const std::int64_t T = static_cast<std::int64_t>(samples.front().size()), E = hp.n_embd;
@@ -219,8 +221,8 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
             report.forward_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() -
                                       (report.statistics_seconds - stat_before);
         }
-        std::vector<double> h_attn_in = attn_in.hessian.matrix(), h_attn_out = attn_out.hessian.matrix(),
-                            h_ffn_in = ffn_in.hessian.matrix(), h_ffn_mid = ffn_mid.hessian.matrix();
+        std::vector<double> h_attn_in = attn_in.hessian.take(), h_attn_out = attn_out.hessian.take(),
+                            h_ffn_in = ffn_in.hessian.take(), h_ffn_mid = ffn_mid.hessian.take();
         report.hessian_bytes = std::max<std::uint64_t>(report.hessian_bytes,
                                                        2 * sizeof(double) * (h_attn_in.size() + h_attn_out.size() + h_ffn_in.size() + h_ffn_mid.size()));
         // the layer in float, plus any copy its forward pass reads in the kernels' layout

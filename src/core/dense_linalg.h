@@ -1,12 +1,16 @@
 #pragma once
 // Dense linear algebra for the calibration solvers: a thin wrapper over OpenBLAS and its LAPACK, on row-major
-// matrices. OpenBLAS runs these multithreaded itself (set_dense_threads, default: physical cores).
+// matrices. OpenBLAS runs these multithreaded itself (set_dense_threads, default: physical cores). The library
+// is loaded at first use, with its kernels chosen for this CPU (see dense_linalg.cpp).
 #include <cstdint>
+#include <string>
 
 namespace qforge {
 
 // Threads OpenBLAS may use (<= 0: physical cores).
 void set_dense_threads(int n);
+// "OpenBLAS SkylakeX": the library and the kernels it runs.
+std::string dense_backend();
 
 enum class Triangle { Lower, Upper };
 // In place: the Cholesky factor of a symmetric positive definite n x n matrix, A = L L^T (Lower) or A = U^T U

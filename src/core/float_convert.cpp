@@ -4,6 +4,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/error.h"
 
 namespace qforge {
@@ -111,14 +115,70 @@ void encode_all(const float* src, std::uint8_t* bytes, std::size_t n) {
 
 float f64_to_fp32(double d) { return static_cast<float>(d); }
 
+// Bulk fp16/bf16 conversions with AVX-512 where the CPU has it: the same values as the scalar functions (the
+// hardware's fp16 conversions are exact and round to nearest even; 16-value chunks holding a NaN, whose
+// payload handling differs, take the scalar path).
+#if defined(__x86_64__)
+bool has_avx512f() {
+    static const bool yes = __builtin_cpu_supports("avx512f");
+    return yes;
+}
+
+__attribute__((target("avx512f"))) std::size_t fp16_to_fp32_simd(const std::uint8_t* src, float* dst, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i));
+        const __m512i w = _mm512_cvtepu16_epi32(h);
+        const __m512i exp = _mm512_and_si512(w, _mm512_set1_epi32(0x7C00)), mant = _mm512_and_si512(w, _mm512_set1_epi32(0x3FF));
+        const __mmask16 nan = _mm512_cmpeq_epi32_mask(exp, _mm512_set1_epi32(0x7C00)) & _mm512_cmpneq_epi32_mask(mant, _mm512_setzero_si512());
+        if (nan != 0) break;
+        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(h));
+    }
+    return i;
+}
+
+__attribute__((target("avx512f"))) std::size_t fp32_to_fp16_simd(const float* src, std::uint8_t* dst, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(src + i);
+        if (_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q) != 0) break;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * i), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    return i;
+}
+
+__attribute__((target("avx512f"))) std::size_t bf16_to_fp32_simd(const std::uint8_t* src, float* dst, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i));
+        _mm512_storeu_si512(dst + i, _mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+    return i;
+}
+#else
+bool has_avx512f() { return false; }
+std::size_t fp16_to_fp32_simd(const std::uint8_t*, float*, std::size_t) { return 0; }
+std::size_t fp32_to_fp16_simd(const float*, std::uint8_t*, std::size_t) { return 0; }
+std::size_t bf16_to_fp32_simd(const std::uint8_t*, float*, std::size_t) { return 0; }
+#endif
+
 }  // namespace
 
 void convert_to_f32(TensorType type, const void* src, float* dst, std::size_t n) {
     const auto* bytes = static_cast<const std::uint8_t*>(src);
     switch (type) {
         case TensorType::F32: std::memcpy(dst, src, n * sizeof(float)); return;
-        case TensorType::F16: decode_all<std::uint16_t, fp16_to_fp32>(bytes, dst, n); return;
-        case TensorType::BF16: decode_all<std::uint16_t, bf16_to_fp32>(bytes, dst, n); return;
+        case TensorType::F16: {
+            // SIMD as far as it goes (it stops at a chunk holding a NaN), then the scalar conversion
+            const std::size_t done = has_avx512f() ? fp16_to_fp32_simd(bytes, dst, n) : 0;
+            decode_all<std::uint16_t, fp16_to_fp32>(bytes + 2 * done, dst + done, n - done);
+            return;
+        }
+        case TensorType::BF16: {
+            const std::size_t done = has_avx512f() ? bf16_to_fp32_simd(bytes, dst, n) : 0;
+            decode_all<std::uint16_t, bf16_to_fp32>(bytes + 2 * done, dst + done, n - done);
+            return;
+        }
         case TensorType::F64: decode_all<double, f64_to_fp32>(bytes, dst, n); return;
         case TensorType::F8_E4M3: decode_all<std::uint8_t, fp8_e4m3_to_fp32>(bytes, dst, n); return;
         case TensorType::F8_E5M2: decode_all<std::uint8_t, fp8_e5m2_to_fp32>(bytes, dst, n); return;
@@ -130,7 +190,11 @@ void convert_from_f32(TensorType type, const float* src, void* dst, std::size_t 
     auto* bytes = static_cast<std::uint8_t*>(dst);
     switch (type) {
         case TensorType::F32: std::memcpy(dst, src, n * sizeof(float)); return;
-        case TensorType::F16: encode_all<std::uint16_t, fp32_to_fp16>(src, bytes, n); return;
+        case TensorType::F16: {
+            const std::size_t done = has_avx512f() ? fp32_to_fp16_simd(src, bytes, n) : 0;
+            encode_all<std::uint16_t, fp32_to_fp16>(src + done, bytes + 2 * done, n - done);
+            return;
+        }
         case TensorType::BF16: encode_all<std::uint16_t, fp32_to_bf16>(src, bytes, n); return;
         default: fail("cannot convert f32 values to {}", type_name(type));
     }

@@ -97,20 +97,51 @@ HessianAccumulator::HessianAccumulator(std::int64_t columns)
     if (columns < 1) fail("gptq: a Hessian needs at least one column");
 }
 
+namespace {
+constexpr std::int64_t kGatheredRows = 1024;
+}
+
+const std::vector<double>& HessianAccumulator::matrix() const {
+    flush();
+    return h_;
+}
+
+std::vector<double> HessianAccumulator::take() {
+    flush();
+    std::vector<float>().swap(pending_);
+    std::vector<float>().swap(gram_);
+    return std::move(h_);
+}
+
+// running mean: H = H * n/(n+m) + 2/(n+m) * X^T X of the m waiting rows, X^T X in float (OpenBLAS), summed in double
+void HessianAccumulator::flush() const {
+    if (pending_rows_ == 0) return;
+    const double total = static_cast<double>(samples_ + pending_rows_);
+    const double keep = static_cast<double>(samples_) / total, add = 2.0 / total;
+    gram_.resize(static_cast<std::size_t>(n_ * n_));
+    gram(pending_rows_, n_, 1.0f, pending_.data(), 0.0f, gram_.data());
+    for (std::size_t i = 0; i < h_.size(); ++i) h_[i] = h_[i] * keep + add * static_cast<double>(gram_[i]);
+    samples_ += pending_rows_;
+    pending_rows_ = 0;
+}
+
 void HessianAccumulator::add(const float* x, std::int64_t rows, ThreadPool* pool) {
     if (rows < 1) return;
-    // running mean: H = H * n/(n+m) + 2/(n+m) * X^T X
+    if (pool != nullptr) {
+        for (std::int64_t r0 = 0; r0 < rows;) {
+            const std::int64_t take = std::min(rows - r0, kGatheredRows - pending_rows_);
+            pending_.resize(static_cast<std::size_t>(kGatheredRows * n_));
+            std::copy(x + r0 * n_, x + (r0 + take) * n_, pending_.begin() + pending_rows_ * n_);
+            pending_rows_ += take;
+            r0 += take;
+            if (pending_rows_ == kGatheredRows) flush();
+        }
+        return;
+    }
+    flush();
     const double total = static_cast<double>(samples_ + rows);
     const double keep = static_cast<double>(samples_) / total, add = 2.0 / total;
     for (auto& v : h_) v *= keep;
-    if (pool != nullptr) {
-        // X^T X as one symmetric rank-k update in float (OpenBLAS), accumulated in double across batches
-        gram_.resize(static_cast<std::size_t>(n_ * n_));
-        gram(rows, n_, 1.0f, x, 0.0f, gram_.data());
-        for (std::size_t i = 0; i < h_.size(); ++i) h_[i] += add * static_cast<double>(gram_[i]);
-        samples_ += rows;
-        return;
-    }
     // reference: the upper triangle summed in double, then mirrored
     for (std::int64_t r = 0; r < rows; ++r) {
         const float* xr = x + r * n_;

@@ -22,17 +22,21 @@ namespace qforge {
 class HessianAccumulator {
 public:
     explicit HessianAccumulator(std::int64_t columns);
-    // rows x columns, row-major. With a pool, X^T X is one symmetric rank-k update in float on OpenBLAS;
-    // without, the double-precision reference the fast path is tested against.
+    // rows x columns, row-major. With a pool, rows are gathered until about a thousand are waiting, and X^T X
+    // of them is one symmetric rank-k update in float on OpenBLAS, added to the double sum; without, the
+    // double-precision reference the fast path is tested against.
     void add(const float* x, std::int64_t rows, ThreadPool* pool = nullptr);
     std::int64_t columns() const { return n_; }
-    std::int64_t samples() const { return samples_; }
-    const std::vector<double>& matrix() const { return h_; }  // columns x columns, row-major
+    std::int64_t samples() const { return samples_ + pending_rows_; }
+    const std::vector<double>& matrix() const;  // columns x columns, row-major (adds the waiting rows first)
+    std::vector<double> take();                 // the matrix, moved out (the accumulator is spent)
 
 private:
-    std::int64_t n_, samples_ = 0;
-    std::vector<double> h_;
-    std::vector<float> gram_;  // the batch's X^T X (fast path)
+    void flush() const;
+    std::int64_t n_;
+    mutable std::int64_t samples_ = 0, pending_rows_ = 0;
+    mutable std::vector<double> h_;
+    mutable std::vector<float> pending_, gram_;  // the fast path's waiting rows and their X^T X
 };
 
 struct GptqOptions {

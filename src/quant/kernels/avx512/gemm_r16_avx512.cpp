@@ -181,41 +181,35 @@ void tile_q6k(const std::uint8_t* group, std::int64_t blocks, const Act& a, floa
         const std::uint8_t* blk = group + static_cast<std::size_t>(sb) * L.bytes;
         __m512i isum[N];
         for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
-        __m512i corr_pairs[8];
-        for (int h = 0; h < 2; ++h) {
-            __m512i qh[8];
-            for (int j = 0; j < 8; ++j) qh[j] = load(blk + L.high + 64 * (8 * h + j));
-            for (int s = 0; s < 2; ++s) {
-                __m512i raw[8];
-                for (int j = 0; j < 8; ++j) raw[j] = load(blk + L.quants + 64 * (16 * h + 8 * s + j));
-                for (int nib = 0; nib < 2; ++nib) {
-                    const int g = s + 2 * nib;  // 32-value group within the 128-half
-                    __m512i w[8];
-                    for (int j = 0; j < 8; ++j) {
-                        const __m512i low = nib == 0 ? low_nibbles(raw[j]) : high_nibbles(raw[j]);
-                        // bits 2g, 2g+1 of the qh byte to bits 4, 5 (16-bit shifts keep them within the byte)
-                        const __m512i hi = g == 3 ? _mm512_srli_epi16(qh[j], 2) : _mm512_sll_epi16(qh[j], _mm_cvtsi32_si128(4 - 2 * g));
-                        w[j] = _mm512_or_si512(low, _mm512_and_si512(hi, _mm512_set1_epi8(0x30)));
-                    }
-                    const int pair = 4 * h + g;  // sub-blocks 2*pair, 2*pair+1
-                    const __m512i scp = pairs_i8(blk + L.scales + 32 * pair);
-                    corr_pairs[pair] = _mm512_sub_epi16(_mm512_setzero_si512(), _mm512_slli_epi16(scp, 5));  // -32 * scale
-                    const __m512i sc_a = even_i(scp), sc_b = odd_i(scp);
-                    const std::int8_t* q = a.qs + 256 * kT * sb + 128 * h + 32 * g;
+        for (int h = 0; h < 2; ++h)
+            for (int g = 0; g < 4; ++g) {  // 32-value group g of the 128-half: low nibbles of ql half g % 2, or high
+                __m512i w[8];
+                for (int j = 0; j < 8; ++j) {
+                    const __m512i raw = load(blk + L.quants + 64 * (16 * h + 8 * (g % 2) + j));
+                    const __m512i low = g < 2 ? low_nibbles(raw) : high_nibbles(raw);
+                    // bits 2g, 2g+1 of the qh byte to bits 4, 5 (16-bit shifts keep them within the byte)
+                    const __m512i qh = load(blk + L.high + 64 * (8 * h + j));
+                    const __m512i hi = g == 3 ? _mm512_srli_epi16(qh, 2) : _mm512_sll_epi16(qh, _mm_cvtsi32_si128(4 - 2 * g));
+                    w[j] = _mm512_or_si512(low, _mm512_and_si512(hi, _mm512_set1_epi8(0x30)));
+                }
+                const __m512i scp = pairs_i8(blk + L.scales + 32 * (4 * h + g));  // sub-blocks 8h+2g, 8h+2g+1
+                const __m512i sc_a = even_i(scp), sc_b = odd_i(scp);
+                const std::int8_t* q = a.qs + 256 * kT * sb + 128 * h + 32 * g;
 #pragma GCC unroll 8
-                    for (int t = 0; t < N; ++t) {
-                        isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot4(w, q + 256 * t), sc_a));
-                        isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot4(w + 4, q + 256 * t + 16), sc_b));
-                    }
+                for (int t = 0; t < N; ++t) {
+                    isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot4(w, q + 256 * t), sc_a));
+                    isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot4(w + 4, q + 256 * t + 16), sc_b));
                 }
             }
-        }
+        // the zero point: sum((q - 32) a) = sum(q a) - 32 sum(a), per sub-block scale
+        __m512i corr[8];
+        for (int p = 0; p < 8; ++p) corr[p] = _mm512_sub_epi16(_mm512_setzero_si512(), _mm512_slli_epi16(pairs_i8(blk + L.scales + 32 * p), 5));
         const __m512 d = load_halves(blk + L.d);
 #pragma GCC unroll 8
         for (int t = 0; t < N; ++t) {
             const std::int16_t* s16 = a.s16 + 16 * (kT * sb + t);
-            __m512i sum = isum[t];  // the zero point: sum((q - 32) a) = sum(q a) - 32 sum(a), per sub-block scale
-            for (int p = 0; p < 8; ++p) sum = _mm512_dpwssd_epi32(sum, corr_pairs[p], bcast(s16 + 2 * p));
+            __m512i sum = isum[t];
+            for (int p = 0; p < 8; ++p) sum = _mm512_dpwssd_epi32(sum, corr[p], bcast(s16 + 2 * p));
             const __m512 da = _mm512_set1_ps(a.d[kT * sb + t]);
             acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(d, da), _mm512_cvtepi32_ps(sum)));
         }
@@ -236,10 +230,8 @@ void tile_iq4xs(const std::uint8_t* group, std::int64_t blocks, const Act& a, fl
         const std::uint8_t* blk = group + static_cast<std::size_t>(sb) * L.bytes;
         __m512i isum[N];
         for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
-        __m512i corr_pairs[4];
         for (int p = 0; p < 4; ++p) {
             const __m512i scp = pairs_i8(blk + L.scales + 32 * p);
-            corr_pairs[p] = _mm512_sub_epi16(_mm512_setzero_si512(), _mm512_slli_epi16(scp, 7));  // -128 * scale
             for (int e = 0; e < 2; ++e) {
                 const int ib = 2 * p + e;
                 __m512i w[8];
@@ -254,6 +246,8 @@ void tile_iq4xs(const std::uint8_t* group, std::int64_t blocks, const Act& a, fl
                 for (int t = 0; t < N; ++t) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(dot8(w, q + 256 * t), sc));
             }
         }
+        __m512i corr_pairs[4];  // -128 * scale
+        for (int p = 0; p < 4; ++p) corr_pairs[p] = _mm512_sub_epi16(_mm512_setzero_si512(), _mm512_slli_epi16(pairs_i8(blk + L.scales + 32 * p), 7));
         const __m512 d = load_halves(blk + L.d);
 #pragma GCC unroll 8
         for (int t = 0; t < N; ++t) {
