@@ -6,9 +6,13 @@
 # measured read bandwidth.
 #
 #   LLAMA_BIN=/path/to/llama.cpp/build/bin [IK_BIN=/path/to/ik_llama.cpp/build/bin] \
-#     scripts/bench_vs_llamacpp.sh [--shape tinyllama|wide-1b|llama-8b] [--types "F16 BF16 Q8_0 ..."]
+#     scripts/bench_vs_llamacpp.sh [--shape tinyllama|wide-1b|llama-8b] [--layers N] [--types "F16 BF16 Q8_0 ..."]
 #                                  [--threads N] [--rounds N] [--prompts "256 512"] [--gen 64] [--reps 3]
 #                                  [--dir DIR]
+#
+# --layers keeps the shape's layer dimensions with fewer layers (an 8B shape's prefill per layer on a disk and
+# memory that cannot hold eight 8B files); --gen 0 measures prefill only. --files "A.gguf B.gguf" measures
+# those files instead of synthetic ones (e.g. the fixture models, where overheads decide decode).
 #
 # The reference engines are built from source outside this repository (cmake -DGGML_NATIVE=ON
 # -DLLAMA_CURL=OFF, targets llama-bench and llama-quantize); nothing here needs them otherwise. Models and raw
@@ -17,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 shape=tinyllama
+layers=""
+files=""
 types="F16 BF16 Q8_0 Q4_0 Q4_K_M Q5_K_M Q6_K IQ4_XS"
 threads=$(nproc)
 rounds=2
@@ -27,6 +33,8 @@ dir=/tmp/qforge-bench
 while [ $# -gt 0 ]; do
   case "$1" in
     --shape) shape=$2; shift 2 ;;
+    --layers) layers=$2; shift 2 ;;
+    --files) files=$2; shift 2 ;;
     --types) types=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
@@ -52,13 +60,31 @@ if [ ! -x build/bin/qforge ] || [ ! -x build/bin/make_synthetic_model ]; then
 fi
 
 mkdir -p "$dir"
-base="$dir/$shape-f16.gguf"
-[ -f "$base" ] || build/bin/make_synthetic_model "$base" --shape "$shape" --type f16
-for t in $types; do
-  f="$dir/$shape-$(echo "$t" | tr 'A-Z' 'a-z').gguf"
-  [ "$t" = F16 ] && continue
-  [ -f "$f" ] || "$LLAMA_BIN/llama-quantize" "$base" "$f" "$t" "$threads" > "$f.quantize.log" 2>&1
-done
+declare -A path_of
+if [ -n "$files" ]; then
+  name=files
+  types=""
+  for f in $files; do
+    t=$(basename "$f" .gguf)
+    path_of[$t]=$f
+    types="$types $t"
+  done
+else
+  name=$shape
+  layer_args=()
+  if [ -n "$layers" ]; then
+    name="$shape-L$layers"
+    layer_args=(--n-layer "$layers")
+  fi
+  base="$dir/$name-f16.gguf"
+  [ -f "$base" ] || build/bin/make_synthetic_model "$base" --shape "$shape" "${layer_args[@]}" --type f16
+  for t in $types; do
+    f="$dir/$name-$(echo "$t" | tr 'A-Z' 'a-z').gguf"
+    path_of[$t]=$f
+    [ "$t" = F16 ] && continue
+    [ -f "$f" ] || "$LLAMA_BIN/llama-quantize" "$base" "$f" "$t" "$threads" > "$f.quantize.log" 2>&1
+  done
+fi
 
 run="$dir/run-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$run"
@@ -67,7 +93,7 @@ echo "== measuring read bandwidth"
 build/bin/qforge advise --params 1B --device cpu --json > "$run/advise.json"
 for round in $(seq 1 "$rounds"); do
   for t in $types; do
-    f="$dir/$shape-$(echo "$t" | tr 'A-Z' 'a-z').gguf"
+    f=${path_of[$t]}
     echo "== round $round: $t"
     "$LLAMA_BIN/llama-bench" -m "$f" -p "$plist" -n "$gen" -r "$reps" -t "$threads" -o json > "$run/llama-$t-$round.json" 2> /dev/null
     if [ -n "${IK_BIN:-}" ]; then
@@ -87,7 +113,7 @@ commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src apps || echo 
 ik_commit=""
 [ -n "${IK_BIN:-}" ] && ik_commit=$(cd "$IK_BIN" && git rev-parse --short HEAD 2> /dev/null || true)
 llama_commit=$(cd "$LLAMA_BIN" && git rev-parse --short HEAD 2> /dev/null || true)
-/usr/bin/python3 - "$run" "$shape" "$types" "$prompts" "$gen" "$threads" "$rounds" "$commit" "$llama_commit" "$ik_commit" << 'EOF'
+/usr/bin/python3 - "$run" "$name" "$types" "$prompts" "$gen" "$threads" "$rounds" "$commit" "$llama_commit" "$ik_commit" << 'EOF'
 import json, os, statistics, sys
 run, shape, types, prompts, gen, threads, rounds, commit, llama_commit, ik_commit = sys.argv[1:]
 types, prompts, gen, rounds = types.split(), [int(p) for p in prompts.split()], int(gen), int(rounds)
@@ -119,7 +145,7 @@ def qforge_rows(t):
     return {k: statistics.median(v) for k, v in out.items()}, (statistics.median(gbs) if gbs else 0), sorted(paths)
 
 bw = json.load(open(f"{run}/advise.json")).get("bandwidth_gbs", 0)
-tests = [f"pp{p}" for p in prompts] + [f"tg{gen}"]
+tests = [f"pp{p}" for p in prompts] + ([f"tg{gen}"] if gen > 0 else [])
 engines = ["ik"] if ik_commit or any(os.path.exists(f"{run}/ik-{t}-1.json") for t in types) else []
 engines.append("llama")
 names = {"ik": f"ik_llama.cpp ({ik_commit})" if ik_commit else "ik_llama.cpp", "llama": f"llama.cpp ({llama_commit})" if llama_commit else "llama.cpp"}

@@ -197,7 +197,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
         const auto start = std::chrono::steady_clock::now();
         LayerTensors t(weights.layers[static_cast<std::size_t>(l)]);
         // t's floats as they are now, for the pass that collects statistics (a copy in the kernels' layout)
-        std::optional<LayerWeights> layer(bind_layer(t.view, &pool, LinearWeight::Source::Memory));
+        std::optional<LayerWeights> layer(bind_layer(t.view, &pool, LinearWeight::Source::Memory, KernelChoice::Fastest));
         std::uint64_t copies = 0;  // bytes of the kernels' own copies of the layer (none for F32, read in place)
         for (const LinearWeight* w : {&layer->wq, &layer->wk, &layer->wv, &layer->wo, &layer->gate, &layer->up, &layer->down})
             if (w->repacked()) copies += w->bytes();
@@ -265,7 +265,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
         // the quantized layer's outputs are the next layer's inputs
         {
             const Stopwatch watch(report.forward_seconds);
-            const LayerWeights quantized = bind_layer(t.view, &pool, LinearWeight::Source::Memory);  // the values after quantizing
+            const LayerWeights quantized = bind_layer(t.view, &pool, LinearWeight::Source::Memory, KernelChoice::Fastest);  // the values after quantizing
             for (std::size_t i = 0; i < samples.size(); ++i)
                 forward_layer(hp, quantized, cache, 0, 0, rope.data(), x.data() + i * static_cast<std::size_t>(T * E), T, pool, forward_scratch);
         }

@@ -31,14 +31,14 @@ std::size_t floats(std::int64_t n) { return static_cast<std::size_t>(n) * sizeof
 
 }  // namespace
 
-LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Source source) {
+LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Source source, KernelChoice choice) {
     LayerWeights w;
     w.attn_norm = l.attn_norm;
     w.ffn_norm = l.ffn_norm;
     w.bq = l.bq;
     w.bk = l.bk;
     w.bv = l.bv;
-    auto linear = [&](const TensorView* v) { return LinearWeight(*v, pool, source); };
+    auto linear = [&](const TensorView* v) { return LinearWeight(*v, pool, source, choice); };
     w.wq = linear(l.wq);
     w.wk = linear(l.wk);
     w.wv = linear(l.wv);

@@ -37,8 +37,10 @@ struct LayerWeights {
 };
 // Matrices made ready for their kernels (repacked over the pool where a kernel has a layout of its own;
 // source says whether the views are file mappings whose pages can be dropped). A repacked weight is a copy:
-// rebind after changing a view's values.
-LayerWeights bind_layer(const LlamaLayer& layer, ThreadPool* pool, LinearWeight::Source source);
+// rebind after changing a view's values. choice: llama.cpp's summation order for models (their figures are
+// llama.cpp's), the fastest kernels for calibration's passes (gemm.h).
+LayerWeights bind_layer(const LlamaLayer& layer, ThreadPool* pool, LinearWeight::Source source,
+                        KernelChoice choice = KernelChoice::LlamaCppOrder);
 
 // Working memory of the forward pass for batches of up to max_tokens tokens and n_ctx cached positions, sized
 // once: the hot loop allocates nothing.

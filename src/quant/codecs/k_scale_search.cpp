@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "quant/codecs/k_scale_search_steps.h"
 #include "quant/codecs/rounding.h"
+#include "quant/kernels/vec_dot.h"
 
 namespace qforge::kquant {
 namespace {
@@ -21,15 +23,22 @@ float rmse_weight(int rmse_type, const float* qw, const float* x, int i) {
 
 int clamp_level(int l, int lo, int hi) { return std::max(lo, std::min(hi, l)); }
 
+// Groups up to this size run their trial scales in AVX-512 lanes where the CPU has them.
+constexpr int kMaxLanesGroup = 256;
+
+bool trials_in_lanes() {
+    static const bool yes = vec_dot_isa() == "avx512";  // QFORGE_NO_AVX512 / QFORGE_NO_SIMD turn it off
+    return yes;
+}
+
 // Index of the largest |x| (first on ties) and its signed value.
 float signed_extreme(int n, const float* x, float* amax_out) {
     float max = 0, amax = 0;
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < n; ++i) {  // selects, not branches: random signs mispredict
         const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            max = x[i];
-        }
+        const bool larger = ax > amax;
+        max = larger ? x[i] : max;
+        amax = larger ? ax : amax;
     }
     *amax_out = amax;
     return max;
@@ -37,7 +46,7 @@ float signed_extreme(int n, const float* x, float* amax_out) {
 
 }  // namespace
 
-float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, int rmse_type, const float* qw) {
+float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, int rmse_type, const float* qw, SearchPath path) {
     float amax;
     const float max = signed_extreme(n, x, &amax);
     if (amax < kGroupMaxEps) {
@@ -49,6 +58,31 @@ float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, int rmse_t
         for (int i = 0; i < n; ++i)
             L[i] = static_cast<std::int8_t>(nmax + clamp_level(nearest_int(iscale * x[i]), -nmax, nmax - 1));
         return 1 / iscale;
+    }
+    if (rmse_type > 0 && path == SearchPath::Auto && n <= kMaxLanesGroup && trials_in_lanes()) {
+        // every trial's sums in lanes (the first scale, -nmax / max, is the trial is = 0), then the scalar
+        // loop's decisions in its order
+        float w[kMaxLanesGroup], wx[kMaxLanesGroup];
+        for (int i = 0; i < n; ++i) {
+            w[i] = rmse_weight(rmse_type, qw, x, i);
+            wx[i] = w[i] * x[i];
+        }
+        float iscales[kQxTrials], sumlxs[kQxTrials], suml2s[kQxTrials];
+        qx_trial_sums_avx512(n, nmax, x, w, wx, max, iscales, sumlxs, suml2s);
+        constexpr int kFirst = kQxTrials / 2;  // is = 0
+        float scale = suml2s[kFirst] != 0.0f ? sumlxs[kFirst] / suml2s[kFirst] : 0.0f;
+        float best = scale * sumlxs[kFirst];
+        int winner = kFirst;
+        for (int t = 0; t < kQxTrials; ++t) {  // selects, not branches
+            const bool take = t != kFirst && suml2s[t] > 0 && sumlxs[t] * sumlxs[t] > best * suml2s[t];
+            const float s = sumlxs[t] / suml2s[t];
+            scale = take ? s : scale;
+            best = take ? s * sumlxs[t] : best;
+            winner = take ? t : winner;
+        }
+        for (int i = 0; i < n; ++i)
+            L[i] = static_cast<std::int8_t>(nmax + clamp_level(nearest_int(iscales[winner] * x[i]), -nmax, nmax - 1));
+        return scale;
     }
     const bool return_early = rmse_type < 0;
     if (return_early) rmse_type = -rmse_type;
@@ -133,7 +167,7 @@ namespace {
 // Shared body of make_qkx2_quants and make_qkx3_quants; the two differ only in the default weights and the
 // zero-range guard.
 float search_with_min(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
-                      std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad, bool v3) {
+                      std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad, bool v3, SearchPath path) {
     auto weight = [&](int i) { return weights != nullptr ? weights[i] : x[i] * x[i]; };
     float min = x[0], max = x[0];
     float sum_w = weight(0);
@@ -161,6 +195,25 @@ float search_with_min(int n, int nmax, const float* x, const float* weights, std
         best_mad += weight(i) * diff;
     }
     if (nstep < 1) {
+        *the_min = -min;
+        return scale;
+    }
+    if (path == SearchPath::Auto && n <= kMaxLanesGroup && trials_in_lanes()) {
+        // 16 trials per register; each winner is applied here and the trials after it run again with its
+        // minimum, as the loop below does
+        float w[kMaxLanesGroup];
+        for (int i = 0; i < n; ++i) w[i] = weight(i);
+        const TrialScales s{n, nmax, nstep, x, w, max, sum_w, sum_x, rmin, rdelta, use_mad};
+        TrialResult r;
+        for (int first = 0;;) {
+            const int j = first_better_step_avx512(s, first, min, best_mad, &r);
+            if (j < 0) break;
+            for (int i = 0; i < n; ++i) L[i] = static_cast<std::uint8_t>(clamp_level(nearest_int(r.iscale * (x[i] - min)), 0, nmax));
+            best_mad = r.mad;
+            scale = r.scale;
+            min = r.min;
+            first = j + 1;
+        }
         *the_min = -min;
         return scale;
     }
@@ -204,13 +257,13 @@ float search_with_min(int n, int nmax, const float* x, const float* weights, std
 }  // namespace
 
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
-                       std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
-    return search_with_min(n, nmax, x, weights, L, the_min, Laux, rmin, rdelta, nstep, use_mad, false);
+                       std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad, SearchPath path) {
+    return search_with_min(n, nmax, x, weights, L, the_min, Laux, rmin, rdelta, nstep, use_mad, false, path);
 }
 
 float make_qkx3_quants(int n, int nmax, const float* x, const float* weights, std::uint8_t* L, float* the_min,
-                       std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad) {
-    return search_with_min(n, nmax, x, weights, L, the_min, Laux, rmin, rdelta, nstep, use_mad, true);
+                       std::uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad, SearchPath path) {
+    return search_with_min(n, nmax, x, weights, L, the_min, Laux, rmin, rdelta, nstep, use_mad, true, path);
 }
 
 float make_qp_quants(int n, int nmax, const float* x, std::uint8_t* L, const float* quant_weights) {

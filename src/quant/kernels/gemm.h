@@ -9,7 +9,8 @@
 // reference (vec_dot_scalar on the original rows) and finish each block with the reference's float
 // expression. The half-precision panels (`*_p32`) hold 32 rows per column and accumulate every row in column
 // order with FMA, as the reference does. Either way the results are the reference's bits. F32 weights keep
-// llama.cpp's 16-lane sums (`f32 tiles`), so F32 models give llama.cpp's bits. The `rows` kernels read the GGUF
+// llama.cpp's 16-lane sums (`f32 tiles`), so F32 models give llama.cpp's bits, unless KernelChoice::Fastest
+// asks for F32 panels (`f32_p32`, the reference's bits). The `rows` kernels read the GGUF
 // rows in place with vec_dot (AVX2 and AVX-512 sum in lanes: within float rounding of the reference).
 #include <cstddef>
 #include <cstdint>
@@ -58,7 +59,7 @@ struct GemmKernel {
     enum class Kind : std::uint8_t {
         Rows,         // vec_dot over the GGUF rows in place (every type; scalar, AVX2 or AVX-512)
         Tiles,        // register tiles of rows x tokens over the GGUF rows in place (F32, in llama.cpp's order)
-        Interleaved,  // a layout of row_group rows repacked at load: r16 for the integer types, p32 for F16/BF16
+        Interleaved,  // a layout of row_group rows repacked at load: r16 for the integer types, p32 for floats
     };
     TensorType weight;
     Kind kind;
@@ -72,10 +73,16 @@ struct GemmKernel {
     void (*run)(const GemmTask& task);
 };
 
+// Which kernel to take where a type has one in llama.cpp's summation order and a faster one in the
+// reference's (F32: `f32 tiles` or `f32_p32`). Models run as llama.cpp runs them, so their figures are its
+// figures; work whose numbers are qforge's own (calibration's forward passes) takes the fastest.
+enum class KernelChoice : std::uint8_t { LlamaCppOrder, Fastest };
+
 // The kernel for a weight of this type and shape on this CPU: the fastest path the CPU has (QFORGE_NO_AVX512,
 // QFORGE_NO_SIMD narrow the choice, as for vec_dot), falling back to the rows kernels where a layout does
 // not fit the shape. Throws for types the engine cannot run.
-const GemmKernel& gemm_kernel_for(TensorType weight, std::int64_t n_in, std::int64_t n_out);
+const GemmKernel& gemm_kernel_for(TensorType weight, std::int64_t n_in, std::int64_t n_out,
+                                  KernelChoice choice = KernelChoice::LlamaCppOrder);
 // The rows kernel of a type at the widest ISA (never repacks).
 const GemmKernel& gemm_rows_kernel(TensorType weight);
 // Every kernel row of a type that this CPU can run (tests hold each to the reference).

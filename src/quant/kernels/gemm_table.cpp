@@ -117,6 +117,7 @@ const Table& table() {
         if (avx512) {
             tab.rows.push_back(GemmKernel{TensorType::F32, GemmKernel::Kind::Tiles, name("f32 tiles (avx512)"), ActivationFormat::F32, 1,
                                           nullptr, nullptr, gemm_f32_tiles_avx512});
+            tab.rows.push_back(float_kernel<TensorType::F32>(name("f32_p32 (avx512)")));
             tab.rows.push_back(float_kernel<TensorType::F16>(name("f16_p32 (avx512)")));
             tab.rows.push_back(float_kernel<TensorType::BF16>(name("bf16_p32 (avx512)")));
         }
@@ -162,9 +163,13 @@ bool allowed_by_isa(const GemmKernel& k) {
 
 }  // namespace
 
-const GemmKernel& gemm_kernel_for(TensorType w, std::int64_t n_in, std::int64_t n_out) {
+const GemmKernel& gemm_kernel_for(TensorType w, std::int64_t n_in, std::int64_t n_out, KernelChoice choice) {
     (void)n_out;
     if (!has_vec_dot(w)) fail("no matrix kernel for weight type {} yet", type_name(w));
+    // the table lists llama.cpp's order first where a type has both; the fastest choice passes over it
+    if (choice == KernelChoice::Fastest)
+        for (const GemmKernel& k : table().rows)
+            if (k.weight == w && k.kind != GemmKernel::Kind::Tiles && allowed_by_isa(k) && fits(k, n_in)) return k;
     for (const GemmKernel& k : table().rows)
         if (k.weight == w && allowed_by_isa(k) && fits(k, n_in)) return k;
     fail("no matrix kernel for weight type {} with rows of {}", type_name(w), n_in);

@@ -36,9 +36,9 @@ LinearWeight LinearWeight::rows_in_place(const TensorView& view) {
     return w;
 }
 
-LinearWeight::LinearWeight(const TensorView& view, ThreadPool* pool, Source source) {
+LinearWeight::LinearWeight(const TensorView& view, ThreadPool* pool, Source source, KernelChoice choice) {
     init(view);
-    kernel_ = &gemm_kernel_for(view.type, n_in_, n_out_);
+    kernel_ = &gemm_kernel_for(view.type, n_in_, n_out_, choice);
     if (kernel_->kind != GemmKernel::Kind::Interleaved) return;
     const std::int64_t group = kernel_->row_group, groups = (n_out_ + group - 1) / group;
     const std::size_t row_bytes = stride_;

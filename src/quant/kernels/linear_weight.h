@@ -18,9 +18,10 @@ public:
     // in memory the caller owns (never touched).
     enum class Source { MappedFile, Memory };
     LinearWeight() = default;
-    // view: a 2-D weight (ne = {n_in, n_out}) that outlives this, with the fastest kernel this CPU has for it;
-    // repacked into that kernel's layout (over the pool, or on this thread when it is null) if it has one.
-    LinearWeight(const TensorView& view, ThreadPool* pool, Source source);
+    // view: a 2-D weight (ne = {n_in, n_out}) that outlives this, with the fastest kernel this CPU has for it
+    // (of llama.cpp's summation order unless choice says otherwise: gemm.h); repacked into that kernel's
+    // layout (over the pool, or on this thread when it is null) if it has one.
+    LinearWeight(const TensorView& view, ThreadPool* pool, Source source, KernelChoice choice = KernelChoice::LlamaCppOrder);
     // The view's rows in place with the rows kernel: no copy (one-off products of a few tokens).
     static LinearWeight rows_in_place(const TensorView& view);
 

@@ -1,6 +1,7 @@
 #pragma once
-// Half-precision weights (F16, BF16) in panels of 32 rows ("p32"), made once when a model loads: for every
-// column k, the 32 rows' values side by side (64 bytes), in the weight's own precision. A product then
+// Float weights (F16, BF16, and F32 where llama.cpp's order is not wanted: gemm.h's KernelChoice) in panels of
+// 32 rows ("p32"), made once when a model loads: for every column k, the 32 rows' values side by side (64
+// bytes for half precision, 128 for F32), in the weight's own precision. A product then
 // broadcasts one activation and multiplies it into 32 rows with two FMAs, accumulating each row in column
 // order: the order of the scalar reference, so the results are its bits. A last panel with fewer rows is
 // padded with zeros.

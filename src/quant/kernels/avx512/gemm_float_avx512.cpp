@@ -1,5 +1,6 @@
 // AVX-512 products of F16 and BF16 weights in 32-row panels (repack_panels.h) with f32 activations rounded
-// through fp16 / bf16, as llama.cpp converts them. Compiled with AVX-512F alone.
+// through fp16 / bf16, as llama.cpp converts them, and of F32 weights in the same panels with f32 activations
+// as they are. Compiled with AVX-512F alone.
 //
 // Outer products: for each column k, the panel's 32 values (two registers, widened from half precision) are
 // multiplied by each token's activation, broadcast, into per-row accumulators with FMA. Each row therefore
@@ -16,10 +17,16 @@
 namespace qforge {
 namespace {
 
-enum class Src { F16, BF16 };
+enum class Src { F32, F16, BF16 };
 
 template <Src S>
 inline void load_column(const std::uint8_t* panel, std::int64_t k, __m512& lo, __m512& hi) {
+    if constexpr (S == Src::F32) {
+        const float* p = reinterpret_cast<const float*>(panel) + k * kPanelRows;
+        lo = _mm512_loadu_ps(p);
+        hi = _mm512_loadu_ps(p + 16);
+        return;
+    }
     const auto* p = reinterpret_cast<const __m256i*>(reinterpret_cast<const std::uint16_t*>(panel) + k * kPanelRows);
     const __m256i a = _mm256_loadu_si256(p), b = _mm256_loadu_si256(p + 1);
     if constexpr (S == Src::F16) {
@@ -113,6 +120,7 @@ void run(const GemmTask& task) {
 
 void gemm_float_avx512(TensorType w, const GemmTask& task) {
     switch (w) {
+        case TensorType::F32: run<Src::F32>(task); return;
         case TensorType::F16: run<Src::F16>(task); return;
         case TensorType::BF16: run<Src::BF16>(task); return;
         default: return;
