@@ -11,6 +11,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -52,24 +53,32 @@ __attribute__((target("avx512f"))) double fma_lanes_avx512(long iters) {
     const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
     for (long i = 0; i < iters; ++i)
         for (auto& v : a) v = _mm512_fmadd_ps(v, m, c);
+    alignas(64) float lanes[16];
     float sink = 0;
-    for (auto& v : a) sink += _mm512_reduce_add_ps(v);
+    for (auto& v : a) {
+        _mm512_store_ps(lanes, v);
+        sink += lanes[0];
+    }
     return static_cast<double>(sink) * 0 + 12.0 * 16.0 * 2.0 * static_cast<double>(iters);
 }
 
 double measured_peak_gflops(int threads) {
     if (!__builtin_cpu_supports("avx512f")) return 0;
-    const long iters = 20'000'000;
-    std::vector<std::thread> pool;
-    std::atomic<double> flops{0};
-    const auto start = std::chrono::steady_clock::now();
-    for (int t = 0; t < threads; ++t) pool.emplace_back([&] {
-        const double f = fma_lanes_avx512(iters);
-        double cur = flops.load();
-        while (!flops.compare_exchange_weak(cur, cur + f)) {}
-    });
-    for (auto& t : pool) t.join();
-    return flops.load() / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 1e9;
+    const long iters = 50'000'000;
+    double best = 0;
+    for (int round = 0; round < 5; ++round) {  // the best of five: a shared machine only ever slows it down
+        std::vector<std::thread> pool;
+        std::atomic<double> flops{0};
+        const auto start = std::chrono::steady_clock::now();
+        for (int t = 0; t < threads; ++t) pool.emplace_back([&] {
+            const double f = fma_lanes_avx512(iters);
+            double cur = flops.load();
+            while (!flops.compare_exchange_weak(cur, cur + f)) {}
+        });
+        for (auto& t : pool) t.join();
+        best = std::max(best, flops.load() / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 1e9);
+    }
+    return best;
 }
 
 double mib(std::uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
@@ -103,7 +112,9 @@ int main(int argc, char** argv) {
     req.progress = true;
     const std::uint64_t baseline = resident_now();
     try {
+        const auto started = std::chrono::steady_clock::now();
         const qforge::QuantizeResult r = qforge::quantize(req);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         for (std::size_t i = 0; i < r.layer_seconds.size(); ++i) fmt::print("layer {:3d}: {:8.2f} s\n", i, r.layer_seconds[i]);
         double total = 0;
         for (double s : r.layer_seconds) total += s;
@@ -117,6 +128,7 @@ int main(int argc, char** argv) {
                                     r.calib_layer_weight_bytes;
         fmt::print("calibration: {} samples x {} tokens, {:.2f} s per layer, {:.1f} s in all\n", r.calib_samples, req.calib_ctx,
                    r.layer_seconds.empty() ? 0.0 : total / static_cast<double>(r.layer_seconds.size()), total);
+        fmt::print("whole quantization: {:.1f} s (loading, the layers, the output matrix, writing the file)\n", wall);
         fmt::print("process at start    {:10.1f} MiB\n", mib(baseline));
         fmt::print("mapped model        {:10.1f} MiB (x2: engine and writer map the same file)\n", mib(model));
         fmt::print("quantized output    {:10.1f} MiB\n", mib(r.bytes_after));
