@@ -2,6 +2,8 @@
 // Writes a file so that the target path either holds the complete result or nothing:
 // data goes to an unnamed temporary file in the target's directory (O_TMPFILE, so even SIGKILL leaves nothing),
 // or to a hidden "NAME.tmp.XXXXXX" where O_TMPFILE is unsupported; commit() fsyncs and renames it into place.
+// Writeback of what is written starts every 64 MiB (sync_file_range), so the disk works while the caller
+// computes the rest and commit()'s fsync waits only for the tail.
 // SIGINT/SIGTERM/SIGHUP remove named temporaries before the process dies.
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +34,7 @@ private:
     std::string temp_path_;  // empty when the file is unnamed (O_TMPFILE)
     int fd_ = -1;
     std::uint64_t position_ = 0;
+    std::uint64_t flushed_ = 0;  // bytes whose writeback has been started
     bool committed_ = false;
 };
 

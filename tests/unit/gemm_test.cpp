@@ -118,7 +118,7 @@ TEST_P(Gemm, EveryKernelMatchesTheReference) {
     ASSERT_GT(n, 0u) << "no kernel at all for " << type_name(type);
     const std::int64_t block = traits(type).block_size;
     const std::int64_t n_in = block >= 256 ? 768 : 512;
-    for (std::int64_t n_tokens : {1, 3, 8, 11}) {
+    for (std::int64_t n_tokens : {1, 2, 3, 8, 11}) {
         const Problem p = make_problem(type, n_in, 37, n_tokens, static_cast<unsigned>(n_tokens) * 7 + 1);
         const std::vector<float> ref = reference(p);
         for (std::size_t i = 0; i < n; ++i) {

@@ -1,14 +1,17 @@
 // The k-quant scale searches with trial scales in AVX-512 lanes give the scalar loops' levels, scale and
 // minimum bit for bit, on the groups and trial settings the quantizers use (Q2_K, Q4_K, Q5_K, their
 // importance-weighted variants, Q4_1/Q5_1 with weights), including groups whose winner changes the minimum
-// several times, all-zero, constant, one-sided and heavy-tailed groups.
+// several times, all-zero, constant, one-sided and heavy-tailed groups. IQ4_NL / IQ4_XS's trials likewise give
+// the scalar loop's blocks byte for byte.
 #include <gtest/gtest.h>
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
+#include "quant/codecs/iq4.h"
 #include "quant/codecs/k_scale_search.h"
 #include "quant/kernels/vec_dot.h"
 
@@ -104,6 +107,33 @@ TEST(KScaleSearch, SymmetricTrialsInLanesGiveTheScalarLoopsBits) {
                 }
             }
     EXPECT_EQ(groups, 5 * 7 * 300 * 2);
+}
+
+TEST(KScaleSearch, Iq4TrialsInLanesGiveTheScalarLoopsBytes) {
+    if (vec_dot_isa() != "avx512") GTEST_SKIP() << "no AVX-512 here: the scalar loop is the only one";
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> positive(0.01f, 2.0f);
+    constexpr int kRow = 256 * 8;
+    for (int kind = 0; kind < 7; ++kind)
+        for (int rep = 0; rep < 20; ++rep) {
+            std::vector<float> x;
+            for (int g = 0; g < kRow / 32; ++g) {
+                const std::vector<float> part = group(rng, 32, (kind + g) % 7);  // mixed groups within a super-block
+                x.insert(x.end(), part.begin(), part.end());
+            }
+            std::vector<float> w(x.size());
+            for (auto& v : w) v = positive(rng);
+            for (const float* importance : {static_cast<const float*>(nullptr), static_cast<const float*>(w.data())}) {
+                std::vector<BlockIQ4_XS> a(kRow / 256), b(kRow / 256);
+                quantize_row_iq4_xs(x.data(), a.data(), kRow, importance);
+                quantize_row_iq4_xs_scalar(x.data(), b.data(), kRow, importance);
+                ASSERT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(BlockIQ4_XS)), 0) << "IQ4_XS, kind " << kind;
+                std::vector<BlockIQ4_NL> c(kRow / 32), d(kRow / 32);
+                quantize_row_iq4_nl(x.data(), c.data(), kRow, importance);
+                quantize_row_iq4_nl_scalar(x.data(), d.data(), kRow, importance);
+                ASSERT_EQ(std::memcmp(c.data(), d.data(), c.size() * sizeof(BlockIQ4_NL)), 0) << "IQ4_NL, kind " << kind;
+            }
+        }
 }
 
 }  // namespace

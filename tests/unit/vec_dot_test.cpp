@@ -38,13 +38,16 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
         const float simd = vec_dot_avx2(type, wb.data(), xb.data(), n);
         EXPECT_NEAR(simd, ref, 1e-5 * magnitude + 1e-6) << type_name(type) << " n=" << n;
         // super-block types sum integers exactly and finish with the same float expression: bit-identical
-        if (is_super_block_type(type)) EXPECT_EQ(simd, ref) << type_name(type) << " n=" << n;
+        if (is_super_block_type(type)) {
+            EXPECT_EQ(simd, ref) << type_name(type) << " n=" << n;
+        }
         const float widest = vec_dot_isa() == "avx512" ? vec_dot_avx512(type, wb.data(), xb.data(), n) : simd;
         EXPECT_EQ(vec_dot(type, wb.data(), xb.data(), n), widest);  // the dispatcher picks the widest path
         if (cpu_has_avx512()) {
             EXPECT_NEAR(widest, ref, 1e-5 * magnitude + 1e-6) << type_name(type) << " n=" << n << " (AVX-512)";
-            if (traits(type).quantized && activation_type(type) != TensorType::F32)
+            if (traits(type).quantized && activation_type(type) != TensorType::F32) {
                 EXPECT_EQ(widest, simd) << type_name(type);  // quantized: the AVX2 kernels
+            }
         }
         // four rows at once give the single-row results exactly
         std::vector<std::uint8_t> xs(xb.size() * 4);

@@ -27,6 +27,10 @@ static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136, "block si
 // Optional importance weights per element (imatrix); nullptr: weights are x^2, as llama.cpp uses without one.
 void quantize_row_iq4_nl(const float* x, BlockIQ4_NL* y, std::int64_t n, const float* importance = nullptr);
 void quantize_row_iq4_xs(const float* x, BlockIQ4_XS* y, std::int64_t n, const float* importance = nullptr);
+// The same with the scale trials on the scalar loop alone (where the CPU has AVX-512 the functions above run
+// them in lanes; tests hold the two to the same bytes).
+void quantize_row_iq4_nl_scalar(const float* x, BlockIQ4_NL* y, std::int64_t n, const float* importance = nullptr);
+void quantize_row_iq4_xs_scalar(const float* x, BlockIQ4_XS* y, std::int64_t n, const float* importance = nullptr);
 void dequantize_row_iq4_nl(const BlockIQ4_NL* x, float* y, std::int64_t n);
 void dequantize_row_iq4_xs(const BlockIQ4_XS* x, float* y, std::int64_t n);
 
