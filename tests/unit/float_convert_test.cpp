@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "core/float_convert.h"
 
@@ -42,6 +43,32 @@ TEST(FloatConvert, Bfloat16RoundsToNearestEvenAndKeepsNanQuiet) {
     EXPECT_EQ(fp32_to_bf16(std::bit_cast<float>(0x3F808001u)), 0x3F81);
     EXPECT_EQ(fp32_to_bf16(std::bit_cast<float>(0x7F800001u)), 0x7FC0);  // signalling NaN becomes quiet
     EXPECT_EQ(bf16_to_fp32(0xC000), -2.0f);
+}
+
+// convert_to_f32 / convert_from_f32 run AVX-512 over 16-value chunks where the CPU has it (a chunk with a NaN
+// goes to the scalar path): every half and bfloat16 pattern, and floats around every rounding case, give the
+// scalar functions' bits.
+TEST(FloatConvert, BulkConversionsEqualTheScalarOnes) {
+    std::vector<std::uint16_t> all(65536 + 7);  // not a multiple of 16: the scalar tail too
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint16_t>(i);
+    std::vector<float> out(all.size());
+    convert_to_f32(TensorType::F16, all.data(), out.data(), all.size());
+    for (std::size_t i = 0; i < all.size(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(fp16_to_fp32(all[i]))) << std::hex << all[i];
+    convert_to_f32(TensorType::BF16, all.data(), out.data(), all.size());
+    for (std::size_t i = 0; i < all.size(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(out[i]), std::bit_cast<std::uint32_t>(bf16_to_fp32(all[i]))) << std::hex << all[i];
+    // floats: every half's value, its neighbours (ties, just above, just below) and random bit patterns
+    std::vector<float> f;
+    for (std::uint32_t h = 0; h < 65536; ++h) {
+        const std::uint32_t b = std::bit_cast<std::uint32_t>(fp16_to_fp32(static_cast<std::uint16_t>(h)));
+        for (std::uint32_t d : {0u, 1u, 0x1000u, 0xFFFu, 0x1001u, 0x2000u}) f.push_back(std::bit_cast<float>(b + d));
+    }
+    std::mt19937 rng(3);
+    for (int i = 0; i < 100000; ++i) f.push_back(std::bit_cast<float>(static_cast<std::uint32_t>(rng())));
+    std::vector<std::uint16_t> halves(f.size());
+    convert_from_f32(TensorType::F16, f.data(), halves.data(), f.size());
+    for (std::size_t i = 0; i < f.size(); ++i) ASSERT_EQ(halves[i], fp32_to_fp16(f[i])) << std::hex << std::bit_cast<std::uint32_t>(f[i]);
 }
 
 TEST(FloatConvert, Fp8Decoding) {
