@@ -186,8 +186,9 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     std::vector<float> x(samples.size() * static_cast<std::size_t>(T * E));
     for (std::size_t i = 0; i < samples.size(); ++i) embed_tokens(*weights.tok_embd, samples[i], x.data() + i * static_cast<std::size_t>(T * E), E);
     report.activation_bytes = x.size() * sizeof(float);
-    const std::vector<float> rope = rope_table(hp, weights.rope_freqs, 0, T);
-    KvCache cache(1, T, hp.n_head_kv * hp.head_dim);
+    const SingleSequenceBatch batch(0, T);
+    const std::vector<float> rope = rope_table(hp, weights.rope_freqs, batch.layout().positions);
+    KvPool cache = KvPool::contiguous(1, hp.n_head_kv * hp.head_dim, T);
     ForwardScratch forward_scratch(hp, T, T, pool.size());
     std::vector<float> scratch(static_cast<std::size_t>(T * E));
     LayerCalibrator calibrator(o, hooks, report, pool);
@@ -214,7 +215,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
             const auto t0 = std::chrono::steady_clock::now();
             for (std::size_t i = 0; i < samples.size(); ++i) {
                 std::memcpy(scratch.data(), x.data() + i * static_cast<std::size_t>(T * E), scratch.size() * sizeof(float));
-                forward_layer(hp, *layer, cache, 0, 0, rope.data(), scratch.data(), T, pool, forward_scratch, observe);
+                forward_layer(hp, *layer, cache, 0, batch.layout(), rope.data(), scratch.data(), pool, forward_scratch, observe);
             }
             layer.reset();
             // the observer's statistics ran inside the passes
@@ -267,7 +268,8 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
             const Stopwatch watch(report.forward_seconds);
             const LayerWeights quantized = bind_layer(t.view, &pool, LinearWeight::Source::Memory, KernelChoice::Fastest);  // the values after quantizing
             for (std::size_t i = 0; i < samples.size(); ++i)
-                forward_layer(hp, quantized, cache, 0, 0, rope.data(), x.data() + i * static_cast<std::size_t>(T * E), T, pool, forward_scratch);
+                forward_layer(hp, quantized, cache, 0, batch.layout(), rope.data(), x.data() + i * static_cast<std::size_t>(T * E), pool,
+                              forward_scratch);
         }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         report.layer_seconds.push_back(seconds);

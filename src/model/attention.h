@@ -1,19 +1,21 @@
 #pragma once
-// Causal self-attention of a batch of consecutive tokens over the fp16 KV cache, computed as llama.cpp's
+// Causal self-attention of a batch of tokens over the fp16 KV blocks of their sequences (batch_layout.h), computed as llama.cpp's
 // (non-flash) graph does: each query rounded to fp16 for its dot products with the keys, scores scaled by
 // 1/sqrt(head_dim), softmax, probabilities rounded to fp16, then the weighted sum of the values. Grouped-query
 // heads share their key/value head.
 //
-// The AVX-512 path works on a key/value head and a block of tokens at a time: the keys and values it reads
+// The AVX-512 path works on a key/value head and a block of one run's tokens at a time: the keys and values it reads
 // are converted to floats once (keys transposed, so scores are register tiles of query rows by 16 keys), and
 // every query row of the group reuses them. The reference is plain loops in the same order of operations
-// per score; the two differ only by float summation order and the vectorised exp (tests bound it).
+// per score; the two differ only by float summation order and the vectorised exp (tests bound it). Either way
+// a token's result depends on its sequence's cache and its position only, not on what else is in the batch.
 #include <cstdint>
 #include <vector>
 
 #include "core/aligned_buffer.h"
 #include "core/thread_pool.h"
-#include "model/kv_cache.h"
+#include "model/batch_layout.h"
+#include "model/kv_pool.h"
 
 namespace qforge {
 
@@ -21,31 +23,37 @@ struct AttentionShape {
     std::int64_t n_head, n_head_kv, head_dim;
 };
 
-// Per-thread working memory for up to n_ctx cached positions, sized once.
+// Per-thread working memory for sequences of up to n_ctx cached positions and batches of up to max_tokens, sized once.
 class AttentionScratch {
 public:
+    struct Item {
+        std::int64_t run, kv_head, t0, t1;
+    };
     AttentionScratch() = default;
-    AttentionScratch(const AttentionShape& shape, std::int64_t n_ctx, int n_threads);
+    AttentionScratch(const AttentionShape& shape, std::int64_t n_ctx, std::int64_t max_tokens, int n_threads);
     float* thread(int t) { return buffer_.as<float>() + per_thread_ * static_cast<std::size_t>(t); }
     std::int64_t n_ctx() const { return n_ctx_; }
     std::int64_t rows() const { return rows_; }  // query rows one work item holds
+    std::vector<Item>& items() { return items_; }
 
 private:
+    std::vector<Item> items_;
     AlignedBuffer buffer_;
     std::size_t per_thread_ = 0;
     std::int64_t n_ctx_ = 0, rows_ = 0;
 };
 
-// q, out: n_tokens x n_head x head_dim. Token t (position n_past + t) attends cache positions 0..n_past + t,
-// which must already hold its own key and value.
-void attention(const AttentionShape& shape, const KvCache& cache, std::int64_t layer, std::int64_t n_past, std::int64_t n_tokens,
-               const float* q, float* out, ThreadPool& pool, AttentionScratch& scratch);
-void attention_reference(const AttentionShape& shape, const KvCache& cache, std::int64_t layer, std::int64_t n_past,
-                         std::int64_t n_tokens, const float* q, float* out);
+// q, out: n_tokens x n_head x head_dim. Token t at position p of its sequence attends that sequence's positions
+// 0..p, which must already hold their keys and values (its own included).
+void attention(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, const BatchLayout& batch, const float* q,
+               float* out, ThreadPool& pool, AttentionScratch& scratch);
+// Tokens [t0, t1) of q/out at positions pos0.. of the sequence with blocks `table`.
+void attention_reference(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,
+                         std::int64_t t0, std::int64_t t1, const float* q, float* out);
 
-// The AVX-512 path (callers check the CPU): query rows [row0, row1) of the item's kv head.
+// The AVX-512 path (callers check the CPU): the query rows of tokens [t0, t1) (positions pos0 + (t - t0)) of one kv head.
 bool attention_avx512_usable(const AttentionShape& shape);
-void attention_avx512_item(const AttentionShape& shape, const KvCache& cache, std::int64_t layer, std::int64_t n_past,
+void attention_avx512_item(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,
                            std::int64_t kv_head, std::int64_t t0, std::int64_t t1, const float* q, float* out, float* scratch,
                            std::int64_t scratch_ctx);
 std::size_t attention_avx512_scratch_floats(const AttentionShape& shape, std::int64_t n_ctx, std::int64_t rows);

@@ -99,10 +99,11 @@ std::size_t attention_avx512_scratch_floats(const AttentionShape& s, std::int64_
     return static_cast<std::size_t>(s.head_dim * ldk + ldk * s.head_dim + rows * ldk + rows * s.head_dim + 64);
 }
 
-void attention_avx512_item(const AttentionShape& s, const KvCache& cache, std::int64_t layer, std::int64_t n_past, std::int64_t kvh,
-                           std::int64_t t0, std::int64_t t1, const float* q, float* out, float* scratch, std::int64_t scratch_ctx) {
+void attention_avx512_item(const AttentionShape& s, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,
+                           std::int64_t kvh, std::int64_t t0, std::int64_t t1, const float* q, float* out, float* scratch,
+                           std::int64_t scratch_ctx) {
     const std::int64_t hd = s.head_dim, group = s.n_head / s.n_head_kv, rows = (t1 - t0) * group;
-    const std::int64_t n_keys = n_past + t1, ldk = round16(scratch_ctx) + 16;
+    const std::int64_t n_keys = pos0 + (t1 - t0), ldk = round16(scratch_ctx) + 16;
     float* kt = scratch;
     float* v = kt + hd * ldk;
     float* sc = v + ldk * hd;
@@ -110,8 +111,8 @@ void attention_avx512_item(const AttentionShape& s, const KvCache& cache, std::i
 
     // the keys transposed and the values, as floats, for every position the block's last token sees
     for (std::int64_t j = 0; j < n_keys; ++j) {
-        const std::uint16_t* kj = cache.k_at(layer, j) + kvh * hd;
-        const std::uint16_t* vj = cache.v_at(layer, j) + kvh * hd;
+        const std::uint16_t* kj = kv.k_at(layer, table, j) + kvh * hd;
+        const std::uint16_t* vj = kv.v_at(layer, table, j) + kvh * hd;
         for (std::int64_t d = 0; d < hd; d += 16) {
             alignas(64) float tmp[16];
             _mm512_store_ps(tmp, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kj + d))));
@@ -130,7 +131,7 @@ void attention_avx512_item(const AttentionShape& s, const KvCache& cache, std::i
         const std::int64_t t = t0 + r / group, h = kvh * group + r % group;
         const float* src = q + (t * s.n_head + h) * hd;
         for (std::int64_t d = 0; d < hd; d += 16) _mm512_storeu_ps(qr + r * hd + d, round_fp16(_mm512_loadu_ps(src + d)));
-        limit[r] = n_past + t + 1;
+        limit[r] = pos0 + (t - t0) + 1;
         outs[r] = out + (t * s.n_head + h) * hd;
     }
 

@@ -51,7 +51,7 @@ LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Sou
 
 ForwardScratch::ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, std::int64_t n_ctx, int n_threads)
     : max_tokens_(max_tokens),
-      attention_(AttentionShape{hp.n_head, hp.n_head_kv, hp.head_dim}, n_ctx, n_threads) {
+      attention_(AttentionShape{hp.n_head, hp.n_head_kv, hp.head_dim}, n_ctx, max_tokens, n_threads) {
     if (max_tokens < 1) fail("forward pass: a batch needs at least one token");
     const std::int64_t T = max_tokens, nq = hp.n_head * hp.head_dim, nkv = hp.n_head_kv * hp.head_dim;
     xn_.reserve(floats(T * hp.n_embd));
@@ -70,20 +70,21 @@ void embed_tokens(const TensorView& emb, std::span<const std::int32_t> tokens, f
         dequantize_row(emb.type, emb.data.data() + static_cast<std::size_t>(tokens[t]) * row_bytes, x + static_cast<std::int64_t>(t) * n, n);
 }
 
-void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens, float* out) {
+void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions, float* out) {
     const float* freq_factors = rope_freqs != nullptr ? f32(rope_freqs) : nullptr;
-    for (std::int64_t t = 0; t < n_tokens; ++t)
-        rope_cache(out + t * hp.n_rot, hp.n_rot, n_past + t, hp.rope_base, hp.rope_freq_scale, freq_factors);
+    for (std::size_t t = 0; t < positions.size(); ++t)
+        rope_cache(out + static_cast<std::int64_t>(t) * hp.n_rot, hp.n_rot, positions[t], hp.rope_base, hp.rope_freq_scale, freq_factors);
 }
 
-std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens) {
-    std::vector<float> rope(static_cast<std::size_t>(n_tokens * hp.n_rot));
-    rope_table(hp, rope_freqs, n_past, n_tokens, rope.data());
+std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions) {
+    std::vector<float> rope(positions.size() * static_cast<std::size_t>(hp.n_rot));
+    rope_table(hp, rope_freqs, positions, rope.data());
     return rope;
 }
 
-void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvCache& cache, std::int64_t l, std::int64_t n_past,
-                   const float* rope, float* x, std::int64_t T, ThreadPool& pool, ForwardScratch& s, const MatmulObserver& observer) {
+void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, std::int64_t l, const BatchLayout& batch,
+                   const float* rope, float* x, ThreadPool& pool, ForwardScratch& s, const MatmulObserver& observer) {
+    const std::int64_t T = batch.n_tokens();
     if (T > s.max_tokens_) fail("forward pass: {} tokens in a batch sized for {}", T, s.max_tokens_);
     const std::int64_t E = hp.n_embd, hd = hp.head_dim, nq = hp.n_head * hd, nkv = hp.n_head_kv * hd, F = hp.n_ff;
     float *xn = s.xn_.as<float>(), *q = s.q_.as<float>(), *k = s.k_.as<float>(), *v = s.v_.as<float>();
@@ -114,11 +115,13 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvCache& cache
             for (std::int64_t h = 0; h < hp.n_head; ++h) rope_apply(q + t * nq + h * hd, rc, hp.n_rot, hp.rope_neox);
             for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rope_apply(k + t * nkv + h * hd, rc, hp.n_rot, hp.rope_neox);
             // the cache holds fp16, as llama.cpp's
-            convert_activation_row(ActivationFormat::F16, k + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(cache.k_at(l, n_past + t)));
-            convert_activation_row(ActivationFormat::F16, v + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(cache.v_at(l, n_past + t)));
+            const KvTable table = batch.tables[static_cast<std::size_t>(batch.seq[static_cast<std::size_t>(t)])];
+            const std::int64_t pos = batch.positions[static_cast<std::size_t>(t)];
+            convert_activation_row(ActivationFormat::F16, k + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(kv.k_at(l, table, pos)));
+            convert_activation_row(ActivationFormat::F16, v + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(kv.v_at(l, table, pos)));
         }
     });
-    attention(AttentionShape{hp.n_head, hp.n_head_kv, hd}, cache, l, n_past, T, q, att, pool, s.attention_);
+    attention(AttentionShape{hp.n_head, hp.n_head_kv, hd}, kv, l, batch, q, att, pool, s.attention_);
     observe(L.wo, att);
     matmul(L.wo, att, T, tmp, pool, s.matmul_);
     over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {

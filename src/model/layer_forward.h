@@ -1,8 +1,9 @@
 #pragma once
 // One transformer layer of the llama family over a batch of tokens: the body of the forward pass, shared by
 // LlamaSession (all layers, token after token) and layer-by-layer calibration (one layer over every sample,
-// with weights that are being quantized). Keys and values go to the given cache layer at positions
-// n_past.. and attention looks back over every cached position before them.
+// with weights that are being quantized). The batch's tokens may belong to many sequences (batch_layout.h): each
+// token's key and value go to its sequence's blocks at its position, and attention looks back over its own
+// sequence only, so a token's result does not depend on what else is in the batch.
 //
 //   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases);  rope(q, k);  cache k, v
 //   x += attention(q, cache) Wo
@@ -16,7 +17,8 @@
 #include "core/tensor_view.h"
 #include "core/thread_pool.h"
 #include "model/attention.h"
-#include "model/kv_cache.h"
+#include "model/batch_layout.h"
+#include "model/kv_pool.h"
 #include "model/llama_hparams.h"
 #include "model/llama_weights.h"
 #include "quant/kernels/linear_weight.h"
@@ -46,12 +48,13 @@ LayerWeights bind_layer(const LlamaLayer& layer, ThreadPool* pool, LinearWeight:
 // once: the hot loop allocates nothing.
 class ForwardScratch {
 public:
+    // n_ctx: the most positions one sequence holds.
     ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, std::int64_t n_ctx, int n_threads);
     std::int64_t max_tokens() const { return max_tokens_; }
 
 private:
-    friend void forward_layer(const LlamaHparams&, const LayerWeights&, KvCache&, std::int64_t, std::int64_t, const float*, float*,
-                              std::int64_t, ThreadPool&, ForwardScratch&, const MatmulObserver&);
+    friend void forward_layer(const LlamaHparams&, const LayerWeights&, KvPool&, std::int64_t, const BatchLayout&, const float*, float*,
+                              ThreadPool&, ForwardScratch&, const MatmulObserver&);
     std::int64_t max_tokens_;
     AlignedBuffer xn_, q_, k_, v_, att_, tmp_, gate_, up_;
     MatmulScratch matmul_;
@@ -61,14 +64,13 @@ private:
 // Rows of the token embedding (any type it is stored in), n_embd floats per token, into x.
 void embed_tokens(const TensorView& tok_embd, std::span<const std::int32_t> tokens, float* x, std::int64_t n_embd);
 
-// cos/sin tables of n_tokens positions from n_past (n_rot floats each), which every layer shares.
-std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens);
-void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::int64_t n_past, std::int64_t n_tokens, float* out);
+// cos/sin tables of the tokens' positions (n_rot floats each), which every layer shares.
+void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions, float* out);
+std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions);
 
-// x: n_tokens x n_embd hidden states, updated in place (attention and FFN residuals added). n_tokens must
-// not exceed the scratch's max_tokens.
-void forward_layer(const LlamaHparams& hp, const LayerWeights& layer, KvCache& cache, std::int64_t cache_layer,
-                   std::int64_t n_past, const float* rope, float* x, std::int64_t n_tokens, ThreadPool& pool,
-                   ForwardScratch& scratch, const MatmulObserver& observer = {});
+// x: one row of n_embd hidden states per token of the batch, updated in place (attention and FFN residuals
+// added); rope: the batch's rope_table. The batch must not exceed the scratch's max_tokens.
+void forward_layer(const LlamaHparams& hp, const LayerWeights& layer, KvPool& kv, std::int64_t kv_layer, const BatchLayout& batch,
+                   const float* rope, float* x, ThreadPool& pool, ForwardScratch& scratch, const MatmulObserver& observer = {});
 
 }  // namespace qforge

@@ -1,17 +1,16 @@
 #pragma once
-// One sequence being evaluated by a LlamaModel: the KV cache and the forward pass. decode() takes a batch of
-// tokens at the next positions (prompt processing is matrix-matrix, one token is matrix-vector) and gives
-// their logits. Batches longer than max_batch run as consecutive micro-batches, as llama.cpp's ubatch.
-// Every buffer is sized when the session starts.
+// One sequence evaluated by a LlamaModel on the batched engine: its own contiguous KV pool (one block of n_ctx
+// positions) and a BatchForward. decode() takes tokens at the next positions (prompt processing is
+// matrix-matrix, one token is matrix-vector) and gives their logits. Batches longer than max_batch run as
+// consecutive micro-batches, as llama.cpp's ubatch. Every buffer is sized when the session starts. Servers
+// and batched scoring use BatchForward with a shared pool directly (runtime/).
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <vector>
 
-#include "core/aligned_buffer.h"
 #include "core/thread_pool.h"
-#include "model/kv_cache.h"
-#include "model/layer_forward.h"
+#include "model/batch_forward.h"
+#include "model/kv_pool.h"
 #include "model/llama_model.h"
 
 namespace qforge {
@@ -29,22 +28,18 @@ public:
     void reset() { n_past_ = 0; }
     // Forgets every position from n_past on (the next decode continues there): shared prefixes, then branches.
     void truncate(std::int64_t n_past);
-    void set_matmul_observer(MatmulObserver observer) { observer_ = std::move(observer); }
-    std::size_t kv_bytes() const { return cache_.bytes(); }
+    void set_matmul_observer(MatmulObserver observer) { forward_.set_matmul_observer(std::move(observer)); }
+    std::size_t kv_bytes() const { return kv_.bytes(); }
 
 private:
-    void decode_batch(std::span<const std::int32_t> tokens, std::int64_t first_logit, float* logits);
-
-    const LlamaModel& model_;
     const LlamaHparams& hp_;
-    ThreadPool& pool_;
     std::int64_t n_ctx_, max_batch_;
     std::int64_t n_past_ = 0;
-    KvCache cache_;
-    ForwardScratch scratch_;
-    AlignedBuffer x_, xn_, rope_;
-    MatmulScratch output_scratch_;
-    MatmulObserver observer_;
+    KvPool kv_;
+    BatchForward forward_;
+    std::int32_t block0_ = 0;
+    std::vector<std::int32_t> positions_, seq_;
+    std::vector<std::uint8_t> want_;
 };
 
 }  // namespace qforge

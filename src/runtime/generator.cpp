@@ -4,7 +4,8 @@
 #include <chrono>
 
 #include "core/error.h"
-#include "model/llama_session.h"
+#include "runtime/scheduler.h"
+#include "runtime/text_stream.h"
 
 namespace qforge {
 
@@ -21,27 +22,51 @@ GenerationResult generate(const LlamaModel& model, const Tokenizer& tokenizer, c
     if (n_prompt >= n_ctx)
         fail("the prompt has {} tokens, more than the context of {} allows (raise -c)", n_prompt, n_ctx);
 
-    LlamaSession session(model, n_ctx, pool);
-    Sampler sampler(o.sampler);
-    std::vector<float> logits;
-    using clock = std::chrono::steady_clock;
-    auto t0 = clock::now();
-    session.decode(r.prompt_tokens, false, logits);
-    r.prompt_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    // the same engine a server runs, with one slot
+    SchedulerOptions so;
+    so.parallel = 1;
+    so.n_ctx = n_ctx;
+    so.max_batch = std::min<std::int64_t>(512, n_ctx);
+    so.block_tokens = 256;
+    Scheduler scheduler(model, tokenizer, pool, so);
 
-    t0 = clock::now();
-    for (std::int64_t i = 0; i < o.n_predict && session.n_past() < n_ctx; ++i) {
-        const std::int32_t next = sampler.sample(logits.data(), model.hparams().n_vocab);
-        if (tokenizer.is_end_of_generation(next)) break;
-        r.tokens.push_back(next);
-        const std::string piece = tokenizer.piece(next);
-        r.text += piece;
-        if (o.on_piece) o.on_piece(piece);
-        if (i + 1 == o.n_predict || session.n_past() >= n_ctx) break;
-        const std::int32_t one[] = {next};
-        session.decode(one, false, logits);
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    auto t_prompt = t0;
+    TextStream text(tokenizer);
+    std::string error;
+    SequenceRequest req;
+    req.prompt = r.prompt_tokens;
+    req.max_tokens = std::min<std::int64_t>(o.n_predict, n_ctx - n_prompt);
+    req.sampling = o.sampler;
+    req.on_event = [&](const SequenceEvent& e) {
+        switch (e.kind) {
+            case SequenceEvent::Kind::Prompt: t_prompt = clock::now(); break;
+            case SequenceEvent::Kind::Token: {
+                r.tokens.push_back(e.token.token);
+                const std::string piece = text.add(e.token.token);
+                r.text += piece;
+                if (o.on_piece && !piece.empty()) o.on_piece(piece);
+                break;
+            }
+            case SequenceEvent::Kind::Finished:
+                if (e.reason == FinishReason::Error) error = e.message;
+                break;
+        }
+        return true;
+    };
+    if (req.max_tokens <= 0) {
+        r.prompt_seconds = 0.0;
+        return r;
     }
-    r.generation_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    scheduler.submit(std::move(req));
+    scheduler.shutdown(true);
+    if (!error.empty()) fail("generation failed: {}", error);
+    const std::string tail = text.flush();
+    r.text += tail;
+    if (o.on_piece && !tail.empty()) o.on_piece(tail);
+    r.prompt_seconds = std::chrono::duration<double>(t_prompt - t0).count();
+    r.generation_seconds = std::chrono::duration<double>(clock::now() - t_prompt).count();
     return r;
 }
 
