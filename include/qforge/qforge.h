@@ -297,6 +297,10 @@ struct GenerateRequest {
     float temperature = 0.8f;       // 0: greedy
     std::int32_t top_k = 40;
     float top_p = 0.95f;
+    float min_p = 0.05f;               // 0: off
+    float repeat_penalty = 1.0f;       // 1: off
+    std::int32_t repeat_last_n = 64;   // tokens the penalties look back over (-1: all)
+    float presence_penalty = 0.0f, frequency_penalty = 0.0f;
     std::uint32_t seed = 0xFFFFFFFFu;  // 0xFFFFFFFF: random
     int threads = 0;
     std::function<void(const std::string& piece)> on_piece;  // streamed text

@@ -270,7 +270,15 @@ GenerateResult generate(const GenerateRequest& request) {
     o.n_predict = request.n_predict;
     o.n_ctx = request.n_ctx;
     o.allow_beyond_training_context = request.allow_beyond_training_context;
-    o.sampler = {request.temperature, request.top_k, request.top_p, request.seed};
+    o.sampler.temperature = request.temperature;
+    o.sampler.top_k = request.top_k;
+    o.sampler.top_p = request.top_p;
+    o.sampler.min_p = request.min_p;
+    o.sampler.repeat_penalty = request.repeat_penalty;
+    o.sampler.repeat_last_n = request.repeat_last_n;
+    o.sampler.presence_penalty = request.presence_penalty;
+    o.sampler.frequency_penalty = request.frequency_penalty;
+    o.sampler.seed = request.seed;
     o.on_piece = request.on_piece;
     const GenerationResult r = qforge::generate(model, tok, request.prompt, o, pool);
     out.text = r.text;

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "core/error.h"
-#include "model/llama_session.h"
+#include "model/batch_forward.h"
 
 namespace qforge {
 namespace {
@@ -91,29 +91,69 @@ McResult score_multiple_choice(const LlamaModel& model, const Tokenizer& tok, co
     if (static_cast<std::int64_t>(longest) > model.hparams().n_ctx_train && !o.allow_beyond_training_context)
         fail("multiple choice: a task needs {} tokens, beyond the model's training context of {} (--no-ctx-check to "
              "evaluate anyway)", longest, model.hparams().n_ctx_train);
-    LlamaSession session(model, static_cast<std::int64_t>(longest), pool);
-    std::vector<float> logits;
+    // One batch per task: the shared tokens once, then every choice's own tokens as sequences of their own that
+    // read the shared positions (a pool of one-position blocks: each choice's table lists the shared blocks, then
+    // blocks of its own). Results do not depend on the batching, so the figures are the one-by-one figures.
+    std::size_t widest = 1, most_choices = 1;
+    for (const auto& t : tokenized) {
+        std::size_t own = 0;
+        for (const auto& q : t.seqs) own += q.size() - 1 - t.common;
+        widest = std::max(widest, own);
+        most_choices = std::max(most_choices, t.seqs.size());
+    }
+    const auto max_tokens = static_cast<std::int64_t>(std::max(widest, longest));
+    BatchForward forward(model, max_tokens, static_cast<std::int64_t>(longest), pool);
+    KvPool kv = BatchForward::make_pool(model, static_cast<std::int64_t>(longest + widest), 1);
+    std::vector<std::vector<std::int32_t>> tables(most_choices);
+    std::vector<KvTable> spans;
+    std::vector<std::int32_t> tokens, positions, seq;
+    std::vector<std::uint8_t> want;
+    std::vector<float> logits(static_cast<std::size_t>(max_tokens * n_vocab));
     double hits = 0, hits_norm = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
         const McTask& task = tasks[order[i]];
         const Tokenized& t = tokenized[i];
-        session.reset();
-        session.decode(std::span(t.seqs[0].data(), t.common), false, logits);
+        // the shared tokens, blocks 0..common-1
+        tables[0].resize(t.common);
+        std::iota(tables[0].begin(), tables[0].end(), 0);
+        positions.resize(t.common);
+        std::iota(positions.begin(), positions.end(), 0);
+        seq.assign(t.common, 0);
+        spans.assign(1, tables[0]);
+        forward.step(kv, BatchInput{std::span(t.seqs[0].data(), t.common), positions, seq, {}, spans}, logits.data());
         const std::vector<float> first = first_token_probs(logits.data(), n_vocab);
-        std::vector<double> sum(t.seqs.size()), mean(t.seqs.size());
+        // every choice's own tokens but the last (whose prediction is not needed), one sequence each
+        tokens.clear();
+        positions.clear();
+        seq.clear();
+        spans.clear();
+        auto next_block = static_cast<std::int32_t>(t.common);
         for (std::size_t s = 0; s < t.seqs.size(); ++s) {
-            const auto& seq = t.seqs[s];
-            double lp = std::log(first[static_cast<std::size_t>(seq[t.common])]);
-            // the choice's own tokens but the last (whose prediction is not needed)
-            const std::size_t n_eval = seq.size() - 1 - t.common;
-            if (n_eval > 0) {
-                session.truncate(static_cast<std::int64_t>(t.common));
-                session.decode(std::span(seq.data() + t.common, n_eval), true, logits);
-                for (std::size_t j = 0; j < n_eval; ++j)
-                    lp += token_logprob(logits.data() + j * static_cast<std::size_t>(n_vocab), n_vocab, seq[t.common + j + 1]);
+            const auto& q = t.seqs[s];
+            const std::size_t n_eval = q.size() - 1 - t.common;
+            auto& table = tables[s];
+            table.resize(t.common);
+            std::iota(table.begin(), table.end(), 0);
+            for (std::size_t j = 0; j < n_eval; ++j) {
+                table.push_back(next_block++);
+                tokens.push_back(q[t.common + j]);
+                positions.push_back(static_cast<std::int32_t>(t.common + j));
+                seq.push_back(static_cast<std::int32_t>(s));
             }
+        }
+        for (std::size_t s = 0; s < t.seqs.size(); ++s) spans.emplace_back(tables[s]);
+        want.assign(tokens.size(), 1);
+        if (!tokens.empty()) forward.step(kv, BatchInput{tokens, positions, seq, want, spans}, logits.data());
+        std::vector<double> sum(t.seqs.size()), mean(t.seqs.size());
+        std::size_t row = 0;
+        for (std::size_t s = 0; s < t.seqs.size(); ++s) {
+            const auto& q = t.seqs[s];
+            double lp = std::log(first[static_cast<std::size_t>(q[t.common])]);
+            const std::size_t n_eval = q.size() - 1 - t.common;
+            for (std::size_t j = 0; j < n_eval; ++j, ++row)
+                lp += token_logprob(logits.data() + row * static_cast<std::size_t>(n_vocab), n_vocab, q[t.common + j + 1]);
             sum[s] = lp;
-            mean[s] = lp / static_cast<double>(seq.size() - t.common);
+            mean[s] = lp / static_cast<double>(q.size() - t.common);
         }
         // the first strictly greater wins, as in llama.cpp
         const auto best_of = [](const std::vector<double>& v) {
