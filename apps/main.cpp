@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     qforge::cli::add_bench_command(app);
     qforge::cli::add_advise_command(app);
     qforge::cli::add_report_command(app);
+    qforge::cli::add_serve_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -23,5 +23,6 @@ echo "== libFuzzer smoke run of every reader (clang)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQFORGE_SANITIZE=ON \
   -DQFORGE_FUZZ=ON -DQFORGE_FUZZ_SECONDS=10 > /dev/null
 cmake --build build-fuzz -j "$jobs" --target make_corpus fuzz_gguf fuzz_safetensors fuzz_llama2c \
-  fuzz_hf_checkpoint fuzz_tokenizer_json fuzz_imatrix fuzz_quantized_checkpoint
+  fuzz_hf_checkpoint fuzz_tokenizer_json fuzz_imatrix fuzz_quantized_checkpoint fuzz_chat_template \
+  fuzz_openai_request
 (cd build-fuzz && ctest --output-on-failure -j "$jobs" -R '^(corpus\.generate|fuzz\.run_)')

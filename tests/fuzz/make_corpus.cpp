@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
                    {"hf_checkpoint", valid_hf_index(), bad_hf_index_inputs()},
                    {"tokenizer_json", valid_tokenizer_json(), bad_tokenizer_json_inputs()},
                    {"imatrix", valid_imatrix_dat(), bad_imatrix_dat_inputs()},
-                   {"quantized_checkpoint", std::string(1, '\0') + valid_quantized_safetensors(), prefixed(bad_quantized_safetensors_inputs())}};
+                   {"quantized_checkpoint", std::string(1, '\0') + valid_quantized_safetensors(), prefixed(bad_quantized_safetensors_inputs())},
+                   {"chat_template", valid_chat_template(), bad_chat_template_inputs()},
+                   {"openai_request", valid_openai_request(), bad_openai_request_inputs()}};
     for (const auto& r : readers) {
         fs::remove_all(root / r.name);
         fs::create_directories(root / r.name);

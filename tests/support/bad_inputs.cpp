@@ -339,4 +339,60 @@ std::vector<BadInput> bad_quantized_safetensors_inputs() {
     };
 }
 
+std::string valid_chat_template() {
+    return std::string(
+               "{{- bos_token }}{% set ns = namespace(n=0) %}{% for m in messages if m.role != 'tool' %}"
+               "{% set ns.n = ns.n + 1 %}<|{{ m.role }}|>{{ m.content | trim if m.content is string else m.tool_calls | tojson }}"
+               "{%- if not loop.last %}\n{% endif %}{% endfor %}{% if tools %}{{ tools[0].function | tojson(indent=2) }}{% endif %}"
+               "{% if add_generation_prompt %}<|assistant|>{% endif %}") +
+           '\0' +
+           R"({"messages": [{"role": "user", "content": " Hi "}, {"role": "assistant", "content": null,
+               "tool_calls": [{"function": {"name": "f", "arguments": {"x": 1}}}]}, {"role": "tool", "content": "1"}],
+               "tools": [{"function": {"name": "f", "parameters": {}}}], "add_generation_prompt": true, "bos_token": "<s>"})";
+}
+
+std::vector<BadInput> bad_chat_template_inputs() {
+    const std::string ctx = std::string(1, '\0') + R"({"messages": [{"role": "user", "content": "x"}]})";
+    return {
+        {"unclosed-for", "{% for m in messages %}{{ m.content }}" + ctx, "never closed"},
+        {"unknown-filter", "{{ messages[0].content | frobnicate }}" + ctx, "filter 'frobnicate'"},
+        {"raise-exception", "{{ raise_exception('roles must alternate') }}" + ctx, "roles must alternate"},
+        {"endless-recursion", "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}" + ctx, "unbounded recursion"},
+        {"deep-parentheses", "{{ " + std::string(300, '(') + "1" + std::string(300, ')') + " }}" + ctx, "nested more than"},
+        {"huge-range", "{% for i in range(10**12) %}{% endfor %}" + ctx, "exceeds the limit"},
+        {"self-namespace", "{% set ns = namespace() %}{% set ns.me = ns %}{{ ns | tojson }}" + ctx, "nested more than"},
+    };
+}
+
+std::string valid_openai_request() {
+    return R"({"model": "m", "prompt": ["def f(", [1, 2, 3]], "max_tokens": 16, "temperature": 0.7, "top_p": 0.9,
+               "top_k": 40, "min_p": 0.05, "seed": 7, "stop": ["\n\n", "END"], "stream": true,
+               "stream_options": {"include_usage": true}, "logprobs": 2, "echo": false, "presence_penalty": 0.5,
+               "frequency_penalty": 0.1, "repeat_penalty": 1.1,
+               "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+               "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}], "top_logprobs": 1})";
+}
+
+std::vector<BadInput> bad_openai_request_inputs() {
+    return {
+        {"not-json", R"({"prompt": "x", )", "not valid JSON"},
+        {"not-an-object", R"(["prompt"])", "must be a JSON object"},
+        {"invalid-utf8", std::string("{\"prompt\": \"\xc3\x28\"}"), "not valid JSON"},
+        {"temperature-type", R"({"prompt": "x", "temperature": "hot"})", "'temperature' must be a number"},
+        {"temperature-range", R"({"prompt": "x", "temperature": 3})", "'temperature' must be between 0 and 2"},
+        {"max-tokens-type", R"({"prompt": "x", "max_tokens": "ten"})", "'max_tokens' must be an integer"},
+        {"prompt-missing", R"({"max_tokens": 3})", "'prompt' is required"},
+        {"prompt-type", R"({"prompt": {"text": "x"}})", "'prompt' must be a string, a list of token ids"},
+        {"prompt-token-range", R"({"prompt": [1, 99999]})", "outside the vocabulary"},
+        {"stop-type", R"({"prompt": "x", "stop": 5})", "'stop' must be a string or a list of strings"},
+        {"logprobs-range", R"({"prompt": "x", "logprobs": 50})", "'logprobs' must be between 0 and 20"},
+        {"n-unsupported", R"({"prompt": "x", "n": 3})", "'n' other than 1 is not supported"},
+        {"messages-empty", R"({"messages": []})", "'messages' must be a non-empty list"},
+        {"message-role", R"({"messages": [{"role": 3, "content": "x"}]})", "messages[0].role must be a string"},
+        {"message-content", R"({"messages": [{"role": "user", "content": 5}]})", "messages[0].content must be a string"},
+        {"message-image", R"({"messages": [{"role": "user", "content": [{"type": "image_url"}]}]})", "only text is supported"},
+        {"top-logprobs-alone", R"({"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2})", "needs 'logprobs': true"},
+    };
+}
+
 }  // namespace qforge::test

@@ -38,4 +38,13 @@ std::vector<BadInput> bad_imatrix_dat_inputs();
 std::string valid_quantized_safetensors();
 std::vector<BadInput> bad_quantized_safetensors_inputs();
 
+// Chat templates for the renderer: template text, a NUL byte, then the JSON context (the fuzz target's input).
+std::string valid_chat_template();
+std::vector<BadInput> bad_chat_template_inputs();
+
+// An OpenAI request body (/v1/completions and /v1/chat/completions fields together) and bodies the parser must
+// answer with a 400 naming what is wrong.
+std::string valid_openai_request();
+std::vector<BadInput> bad_openai_request_inputs();
+
 }  // namespace qforge::test
