@@ -1,5 +1,7 @@
 #include "tokenizer/utf8_text.h"
 
+#include "core/utf8.h"
+
 namespace qforge {
 
 std::size_t utf8_sequence_length(std::uint8_t lead) {
@@ -9,21 +11,7 @@ std::size_t utf8_sequence_length(std::uint8_t lead) {
 
 std::string utf8_encode(std::uint32_t cp) {
     std::string out;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    append_utf8(out, static_cast<char32_t>(cp));
     return out;
 }
 
