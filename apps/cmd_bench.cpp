@@ -1,9 +1,10 @@
-// qforge bench -m MODEL [-p 512] [-n 128] [-t N] [-r REPS] [--json]
+// qforge bench -m MODEL [-p 512] [-n 128] [-t N] [-r REPS] [--parallel 1,4,8] [--json]
 // Prefill and decode speed in llama-bench's table (tokens/s as mean ± sd over repetitions), with load time,
 // peak RSS, model size and bits per weight. --json fields: model, kernels, size_bytes, parameters,
 // bits_per_weight, threads, load_ms, n_prompt, pp_tps, pp_tps_sd, n_gen, tg_tps, tg_tps_sd, repetitions,
 // peak_rss_mib, kernel_paths (the kernel and layout per weight type), bytes_per_token (weight bytes a decoded
-// token reads), tg_gb_per_s.
+// token reads), tg_gb_per_s, batched ({sequences, tps, tps_sd} per --parallel count: batched decode on the
+// engine, every sequence one token per step, as llama-batched-bench).
 #include <memory>
 
 #include <fmt/format.h>
@@ -23,6 +24,9 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("-n,--n-gen", req->n_gen, "Generated tokens (0: skip decode)")->check(CLI::Range(0, 1 << 20));
     cmd->add_option("-t,--threads", req->threads, "Threads (default: physical cores)");
     cmd->add_option("-r,--repetitions", req->repetitions, "Repetitions")->check(CLI::Range(1, 1000));
+    cmd->add_option("--parallel", req->parallel, "Batched decode of N sequences at once, e.g. --parallel 1,4,8 (rows tgN xS)")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 512));
     cmd->add_flag("--json", *json, "Print the result as JSON");
     cmd->callback([req, json] {
         const BenchReport r = bench(*req);
@@ -44,7 +48,13 @@ void add_bench_command(CLI::App& app) {
                                               {"tg_tps", r.tg_tps},
                                               {"tg_tps_sd", r.tg_tps_sd},
                                               {"repetitions", r.repetitions},
-                                              {"peak_rss_mib", r.peak_rss_mib}}
+                                              {"peak_rss_mib", r.peak_rss_mib},
+                                              {"batched", [&] {
+                                                   auto a = nlohmann::json::array();
+                                                   for (const auto& d : r.batched)
+                                                       a.push_back({{"sequences", d.sequences}, {"tps", d.tps}, {"tps_sd", d.tps_sd}});
+                                                   return a;
+                                               }()}}
                                    .dump(2));
             return;
         }
@@ -58,6 +68,7 @@ void add_bench_command(CLI::App& app) {
         };
         if (r.n_prompt > 0) row(fmt::format("pp{}", r.n_prompt), r.pp_tps, r.pp_tps_sd);
         if (r.n_gen > 0) row(fmt::format("tg{}", r.n_gen), r.tg_tps, r.tg_tps_sd);
+        for (const auto& d : r.batched) row(fmt::format("tg{} x{}", r.n_gen, d.sequences), d.tps, d.tps_sd);
         fmt::print("\nkernels: {}\n", fmt::join(r.kernel_paths, ", "));
         if (r.n_gen > 0)
             fmt::print("decode reads {:.2f} MiB of weights per token: {:.1f} GB/s at tg{}\n",

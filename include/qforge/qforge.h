@@ -177,6 +177,7 @@ EvalReport evaluate(const EvalRequest& request);
 struct BenchRequest {
     std::string model;  // GGUF
     int n_prompt = 512, n_gen = 128, repetitions = 3, threads = 0;
+    std::vector<int> parallel;  // batched decode: this many sequences at once (aggregate tokens/s)
 };
 
 struct BenchReport {
@@ -191,6 +192,11 @@ struct BenchReport {
     int threads = 0, n_prompt = 0, n_gen = 0, repetitions = 0;
     double pp_tps = 0, pp_tps_sd = 0, tg_tps = 0, tg_tps_sd = 0;  // tokens per second, mean and sd
     double peak_rss_mib = 0;
+    struct Batched {
+        int sequences = 0;
+        double tps = 0, tps_sd = 0;  // every sequence's tokens per second together
+    };
+    std::vector<Batched> batched;
 };
 
 BenchReport bench(const BenchRequest& request);

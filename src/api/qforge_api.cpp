@@ -184,7 +184,13 @@ ReportFiles report(const ReportRequest& r) {
 }
 
 BenchReport bench(const BenchRequest& request) {
-    const SpeedResult r = measure_speed(request.model, {request.n_prompt, request.n_gen, request.repetitions, request.threads});
+    SpeedOptions so;
+    so.n_prompt = request.n_prompt;
+    so.n_gen = request.n_gen;
+    so.repetitions = request.repetitions;
+    so.threads = request.threads;
+    so.parallel = request.parallel;
+    const SpeedResult r = measure_speed(request.model, so);
     BenchReport b;
     b.model = r.model;
     b.kernels = std::string(vec_dot_isa());
@@ -204,6 +210,7 @@ BenchReport bench(const BenchRequest& request) {
     b.kernel_paths = r.kernel_paths;
     b.bytes_per_token = r.bytes_per_token;
     b.tg_gb_per_s = static_cast<double>(r.bytes_per_token) * r.tg_tps / 1e9;
+    for (const auto& d : r.batched) b.batched.push_back({d.sequences, d.tps, d.tps_sd});
     return b;
 }
 

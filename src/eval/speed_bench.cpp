@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "convert/open_model.h"
 #include "core/thread_pool.h"
+#include "model/batch_forward.h"
 #include "model/llama_session.h"
 
 namespace qforge {
@@ -91,6 +92,40 @@ SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& o) 
             generate(o.n_gen);
             tg.push_back(o.n_gen / std::chrono::duration<double>(clock_type::now() - a).count());
         }
+    }
+    // batched decode: N sequences from position 0, one token of each per step, on one pool
+    for (int n_seq : o.parallel) {
+        if (n_seq < 1 || o.n_gen < 1) fail("bench: batched decode needs sequences >= 1 and -n >= 1 (not {} and {})", n_seq, o.n_gen);
+        constexpr std::int64_t kBlock = 16;
+        const std::int64_t per_seq = (o.n_gen + 1 + kBlock - 1) / kBlock;
+        KvPool kv = BatchForward::make_pool(model, per_seq * n_seq, kBlock);
+        BatchForward forward(model, n_seq, o.n_gen + 1, pool);
+        std::vector<std::vector<std::int32_t>> tables(static_cast<std::size_t>(n_seq));
+        for (int q = 0; q < n_seq; ++q)
+            for (std::int64_t b = 0; b < per_seq; ++b) tables[static_cast<std::size_t>(q)].push_back(static_cast<std::int32_t>(q * per_seq + b));
+        const std::vector<KvTable> spans(tables.begin(), tables.end());
+        std::vector<std::int32_t> tokens(static_cast<std::size_t>(n_seq)), positions(tokens.size()), seq(tokens.size());
+        const std::vector<std::uint8_t> want(tokens.size(), 1);
+        std::vector<float> out(tokens.size() * static_cast<std::size_t>(model.hparams().n_vocab));
+        for (int q = 0; q < n_seq; ++q) seq[static_cast<std::size_t>(q)] = q;
+        auto run = [&](int steps) {
+            for (int i = 0; i < steps; ++i) {
+                for (auto& t : tokens) t = tok(rng);
+                std::fill(positions.begin(), positions.end(), i);
+                forward.step(kv, BatchInput{tokens, positions, seq, want, spans}, out.data());
+            }
+        };
+        run(1);  // warm-up
+        std::vector<double> rates;
+        for (int rep = 0; rep < o.repetitions; ++rep) {
+            const auto a = clock_type::now();
+            run(o.n_gen);
+            rates.push_back(static_cast<double>(n_seq) * o.n_gen / std::chrono::duration<double>(clock_type::now() - a).count());
+        }
+        BatchedDecode d;
+        d.sequences = n_seq;
+        std::tie(d.tps, d.tps_sd) = mean_sd(rates);
+        r.batched.push_back(d);
     }
     if (!pp.empty()) std::tie(r.pp_tps, r.pp_tps_sd) = mean_sd(pp);
     if (!tg.empty()) std::tie(r.tg_tps, r.tg_tps_sd) = mean_sd(tg);

@@ -2,7 +2,9 @@
 // Engine speed on one model, as llama-bench measures it: load time, prompt processing (prefill) and generation
 // (decode) tokens per second as mean and standard deviation over repetitions, plus model size, bits per weight
 // and the process's peak resident memory. Token ids are random, so models without a tokenizer work too. As in
-// llama-bench, prefill and decode each start from an empty context after one warm-up run.
+// llama-bench, prefill and decode each start from an empty context after one warm-up run. With `parallel`,
+// batched decode as llama-batched-bench measures it: N sequences decoding together on the batched engine, each
+// step one token of every sequence, reported as aggregate tokens per second.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +13,12 @@ namespace qforge {
 
 struct SpeedOptions {
     int n_prompt = 512, n_gen = 128, repetitions = 3, threads = 0;
+    std::vector<int> parallel;  // sequence counts for batched decode (n_gen steps each)
+};
+
+struct BatchedDecode {
+    int sequences = 0;
+    double tps = 0, tps_sd = 0;  // all sequences' tokens per second
 };
 
 struct SpeedResult {
@@ -26,6 +34,7 @@ struct SpeedResult {
     // from the weight matrices as those kernels store them (repacked or in place).
     std::vector<std::string> kernel_paths;
     std::uint64_t bytes_per_token = 0;
+    std::vector<BatchedDecode> batched;
 };
 
 SpeedResult measure_speed(const std::string& model_path, const SpeedOptions& options);

