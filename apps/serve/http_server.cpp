@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -303,6 +304,13 @@ int Server::run() {
     signal(SIGPIPE, SIG_IGN);
 
     routes();
+    // cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections beyond it waits a SYN retransmit
+    // (a second). The socket is remembered when created and listens again with the system's maximum.
+    int listen_fd = -1;
+    http_.set_socket_options([&listen_fd](socket_t sock) {
+        httplib::default_socket_options(sock);
+        listen_fd = sock;
+    });
     if (o_.port < 0 || o_.port > 65535) fail("--port {} is not a port number", o_.port);
     int port = o_.port;
     if (port == 0) {
@@ -311,6 +319,7 @@ int Server::run() {
     } else if (!http_.bind_to_port(o_.host, port)) {
         fail("cannot listen on {}:{} (in use, or not an address of this machine)", o_.host, port);
     }
+    if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
     fmt::print(stderr, "serve: listening on http://{}:{}\n", o_.host, port);
     std::thread listener([this] { http_.listen_after_bind(); });
 
