@@ -1,8 +1,8 @@
 // Starts `qforge serve` on a free loopback port for a test and stops it (SIGTERM) afterwards.
 import { spawn } from 'node:child_process';
 
-export async function startServer(qforge, args, { readyTimeoutMs = 60000 } = {}) {
-  const child = spawn(qforge, ['serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startServer(qforge, args, { readyTimeoutMs = 60000, env = {} } = {}) {
+  const child = spawn(qforge, ['serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start:\n' + log)), readyTimeoutMs);
