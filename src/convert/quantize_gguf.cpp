@@ -90,8 +90,13 @@ QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& o) {
 QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const QuantizeOptions& o) {
     const auto mix = find_llama_mix(o.type);
     if (!mix) fail("quantize: unknown type '{}' (llama-quantize's names: Q4_0, Q8_0, Q4_K_M, ...)", o.type);
-    if (mix->name == "Q2_K_S" && !o.imatrix && !o.plan_only)
-        fail("quantize: {} needs an importance matrix (--imatrix FILE), as llama-quantize requires", mix->name);
+    // llama-quantize refuses these mixes without an importance matrix before it looks at any tensor.
+    const bool mix_needs_imatrix = mix->name == "Q2_K_S" || mix->name == "IQ2_XXS" || mix->name == "IQ2_XS" ||
+                                   mix->name == "IQ2_S" || mix->name == "IQ1_S" || mix->name == "IQ1_M";
+    if (mix_needs_imatrix && !o.imatrix && !o.plan_only)
+        fail("quantize: {} needs an importance matrix (--imatrix FILE, from qforge imatrix or llama-imatrix), as "
+             "llama-quantize requires: without one the result is garbage",
+             mix->name);
     const bool quantized_default = traits(mix->default_type).quantized;
 
     QuantizePlan result;

@@ -6,6 +6,7 @@
 #include "core/float_convert.h"
 #include "quant/codecs/iq4.h"
 #include "quant/codecs/iq_dequant.h"
+#include "quant/codecs/iq_quant.h"
 #include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
 #include "quant/codecs/legacy_weighted.h"
@@ -59,13 +60,13 @@ const std::array kCodecs = {
     Codec{TensorType::Q8_K, q<BlockQ8_K, quantize_row_q8_k>, dq<BlockQ8_K, dequantize_row_q8_k>},
     Codec{TensorType::TQ1_0, q<BlockTQ1_0, quantize_row_tq1_0>, dq<BlockTQ1_0, dequantize_row_tq1_0>},
     Codec{TensorType::TQ2_0, q<BlockTQ2_0, quantize_row_tq2_0>, dq<BlockTQ2_0, dequantize_row_tq2_0>},
-    Codec{TensorType::IQ2_XXS, nullptr, dq<BlockIQ2_XXS, dequantize_row_iq2_xxs>},
-    Codec{TensorType::IQ2_XS, nullptr, dq<BlockIQ2_XS, dequantize_row_iq2_xs>},
-    Codec{TensorType::IQ2_S, nullptr, dq<BlockIQ2_S, dequantize_row_iq2_s>},
-    Codec{TensorType::IQ3_XXS, nullptr, dq<BlockIQ3_XXS, dequantize_row_iq3_xxs>},
-    Codec{TensorType::IQ3_S, nullptr, dq<BlockIQ3_S, dequantize_row_iq3_s>},
-    Codec{TensorType::IQ1_S, nullptr, dq<BlockIQ1_S, dequantize_row_iq1_s>},
-    Codec{TensorType::IQ1_M, nullptr, dq<BlockIQ1_M, dequantize_row_iq1_m>},
+    Codec{TensorType::IQ2_XXS, qi<BlockIQ2_XXS, quantize_row_iq2_xxs>, dq<BlockIQ2_XXS, dequantize_row_iq2_xxs>},
+    Codec{TensorType::IQ2_XS, qi<BlockIQ2_XS, quantize_row_iq2_xs>, dq<BlockIQ2_XS, dequantize_row_iq2_xs>},
+    Codec{TensorType::IQ2_S, qi<BlockIQ2_S, quantize_row_iq2_s>, dq<BlockIQ2_S, dequantize_row_iq2_s>},
+    Codec{TensorType::IQ3_XXS, qi<BlockIQ3_XXS, quantize_row_iq3_xxs>, dq<BlockIQ3_XXS, dequantize_row_iq3_xxs>},
+    Codec{TensorType::IQ3_S, qi<BlockIQ3_S, quantize_row_iq3_s>, dq<BlockIQ3_S, dequantize_row_iq3_s>},
+    Codec{TensorType::IQ1_S, qi<BlockIQ1_S, quantize_row_iq1_s>, dq<BlockIQ1_S, dequantize_row_iq1_s>},
+    Codec{TensorType::IQ1_M, qi<BlockIQ1_M, quantize_row_iq1_m>, dq<BlockIQ1_M, dequantize_row_iq1_m>},
     Codec{TensorType::IQ4_NL, qi<BlockIQ4_NL, quantize_row_iq4_nl>, dq<BlockIQ4_NL, dequantize_row_iq4_nl>},
     Codec{TensorType::IQ4_XS, qi<BlockIQ4_XS, quantize_row_iq4_xs>, dq<BlockIQ4_XS, dequantize_row_iq4_xs>},
 };

@@ -7,8 +7,8 @@
 
 namespace qforge {
 
-// Types that can be written (quantized to) and read (dequantized from). The IQ2/IQ3/IQ1 codebook types are
-// read-only: llama.cpp's files in them dequantize, run and convert, but qforge does not write them.
+// Types that can be written (quantized to) and read (dequantized from): every GGUF block type llama-quantize
+// writes, with its bytes.
 bool can_quantize(TensorType type);
 bool can_dequantize(TensorType type);
 // n is a multiple of the type's block size. importance: n per-column weights from an importance matrix, used
