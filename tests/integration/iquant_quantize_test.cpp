@@ -15,6 +15,8 @@
 
 #include "convert/quantize_gguf.h"
 #include "core/error.h"
+#include "core/thread_pool.h"
+#include "eval/perplexity.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "support/fixtures.h"
@@ -89,6 +91,36 @@ INSTANTIATE_TEST_SUITE_P(
                       IqCase{"IQ1_S", false, "74fdf19c082259b9b56d68eae49f843ab4badc00182c906338632b58c20cf610"},
                       IqCase{"IQ1_M", false, "c0c3f2c0756640278cac85d5aec0a1535387bcf657fc59ddfab00b870e1cefbf"}),
     [](const auto& info) { return std::string(info.param.mix); });
+
+// The engine runs these files with its codebook kernels: perplexity after 40 chunks of pydoc-test.txt at -c 256
+// equals llama-perplexity's running value ([40] in its log, c392e509, same files) to 0.1 %.
+struct IqPerplexity {
+    const char* mix;
+    double llama_at_40;
+};
+void PrintTo(const IqPerplexity& c, std::ostream* os) { *os << c.mix; }
+
+class IquantPerplexity : public ::testing::TestWithParam<IqPerplexity> {};
+
+TEST_P(IquantPerplexity, AgreesWithLlamaPerplexity) {
+    const IqPerplexity c = GetParam();
+    test::TempDir dir;
+    auto imatrix = std::make_shared<const Imatrix>(read_imatrix(test::fixture("gguf/pydoc6m.imatrix")));
+    const std::string file = quantize_to(dir, test::fixture("gguf/pydoc6m-f32.gguf"), IqCase{c.mix, false, ""}, imatrix, "pydoc6m.imatrix");
+    const LlamaModel model(file);
+    const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), file);
+    ThreadPool pool(0);
+    PerplexityOptions o;
+    o.n_ctx = 256;
+    o.n_chunks = 40;
+    const PerplexityResult r = compute_perplexity(model, tok, test::read_file_bytes(test::fixture("text/pydoc-test.txt")), o, pool);
+    EXPECT_NEAR(r.ppl, c.llama_at_40, c.llama_at_40 * 1e-3) << c.mix;
+}
+
+INSTANTIATE_TEST_SUITE_P(Pydoc6m, IquantPerplexity,
+                         ::testing::Values(IqPerplexity{"IQ2_XS", 30.0215}, IqPerplexity{"IQ1_M", 32.0106},
+                                           IqPerplexity{"IQ3_XXS", 28.2116}),
+                         [](const auto& info) { return std::string(info.param.mix); });
 
 // Importance for every weight matrix of a model from a fixed formula, so that both tools read the same file
 // without an engine run (whose float sums could differ between CPUs).

@@ -39,6 +39,9 @@ struct Figure {
     double ppl, tolerance;  // relative
 };
 
+// Test names from the file (gtest would print the struct's bytes, pointers included).
+void PrintTo(const Figure& f, std::ostream* os) { *os << f.gguf; }
+
 class PerplexityFigure : public ::testing::TestWithParam<Figure> {};
 
 TEST_P(PerplexityFigure, AgreesWithLlamaCpp) {

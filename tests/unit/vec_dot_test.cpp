@@ -9,12 +9,19 @@
 #include "quant/codecs/codec_table.h"
 #include "quant/codecs/legacy.h"
 #include "quant/kernels/super_block.h"
+#include "quant/kernels/super_block_iq.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
 namespace {
 
 class VecDot : public ::testing::TestWithParam<TensorType> {};
+
+// The codebook types' quantizers want importance data (three of them require it): uniform weights.
+void quantize_for_test(TensorType type, const std::vector<float>& w, std::uint8_t* out) {
+    const std::vector<float> ones(w.size(), 1.f);
+    quantize_row(type, w.data(), out, static_cast<std::int64_t>(w.size()), is_iq_super_block_type(type) ? ones.data() : nullptr);
+}
 
 TEST_P(VecDot, Avx2MatchesScalarReference) {
     if (vec_dot_isa() == "scalar") GTEST_SKIP() << "no AVX2 on this CPU (or QFORGE_NO_SIMD set)";
@@ -32,7 +39,7 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
             magnitude += std::fabs(w[i] * x[i]);
         }
         std::vector<std::uint8_t> wb(*bytes_for(type, static_cast<std::uint64_t>(n))), xb(activation_row_bytes(type, n));
-        quantize_row(type, w.data(), wb.data(), n);
+        quantize_for_test(type, w, wb.data());
         prepare_activations(type, x.data(), xb.data(), n);
         const float ref = vec_dot_scalar(type, wb.data(), xb.data(), n);
         const float simd = vec_dot_avx2(type, wb.data(), xb.data(), n);
@@ -69,6 +76,8 @@ INSTANTIATE_TEST_SUITE_P(Types, VecDot,
                                            TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
                                            TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
                                            TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS,
+                                           TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S,
+                                           TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ1_S, TensorType::IQ1_M,
                                            TensorType::TQ1_0, TensorType::TQ2_0),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
@@ -87,7 +96,7 @@ TEST_P(VecDotSemantics, ScalarEqualsDotOfDequantizedRows) {
         x[i] = dist(rng);
     }
     std::vector<std::uint8_t> wb(*bytes_for(type, n)), xb(activation_row_bytes(type, n));
-    quantize_row(type, w.data(), wb.data(), n);
+    quantize_for_test(type, w, wb.data());
     prepare_activations(type, x.data(), xb.data(), n);
     dequantize_row(type, wb.data(), wd.data(), n);
     dequantize_row(activation_type(type), xb.data(), xd.data(), n);
@@ -102,7 +111,9 @@ TEST_P(VecDotSemantics, ScalarEqualsDotOfDequantizedRows) {
 INSTANTIATE_TEST_SUITE_P(Types, VecDotSemantics,
                          ::testing::Values(TensorType::Q8_0, TensorType::Q4_0, TensorType::Q5_0, TensorType::IQ4_NL,
                                            TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
-                                           TensorType::Q6_K, TensorType::IQ4_XS, TensorType::TQ1_0, TensorType::TQ2_0),
+                                           TensorType::Q6_K, TensorType::IQ4_XS, TensorType::IQ2_XXS, TensorType::IQ2_XS,
+                                           TensorType::IQ2_S, TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ1_S,
+                                           TensorType::IQ1_M, TensorType::TQ1_0, TensorType::TQ2_0),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Q8_0, RoundTripsWithinHalfAStep) {

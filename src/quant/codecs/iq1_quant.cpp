@@ -20,7 +20,6 @@ constexpr float kDelta = 0.125f;  // IQ1S_DELTA and IQ1M_DELTA
 constexpr float kGroupMaxEpsIq1s = 1e-12f;
 constexpr float kGroupMaxEpsIq1m = 1e-7f;
 constexpr float kFltMin = 1.17549435e-38f;
-constexpr float kFltMax = 3.40282347e38f;
 constexpr float kXp[3] = {-1 + kDelta, kDelta, 1 + kDelta};
 constexpr float kXm[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
@@ -46,25 +45,29 @@ void sorted_positions(const float* xb, int* idx) {
     std::stable_sort(idx, idx + N, [xb](int a, int b) { return xb[a] < xb[b]; });
 }
 
-// The neighbour of off-grid levels L whose shifted values xx[level] best fit xb at scale; writes its levels.
-int best_neighbour(const IqLattice& lat, const float* xb, const float* weight, float scale, const float* xx, std::int8_t* L) {
-    float best = kFltMax;
-    int index = -1;
-    for (const std::uint16_t g : lat.neighbours(L)) {
-        const std::int8_t* p = lat.point(g);
-        float d2 = 0;
+// The neighbour of off-grid levels L (`entry`, their lattice entry) whose shifted values xx[level] best fit xb
+// at scale; writes its levels, returns its index. Four neighbours at a time, each lane running ggml's loop.
+int best_neighbour(const IqLattice& lat, int entry, const float* xb, const float* weight, float scale, const float* xx,
+                   std::int8_t* L) {
+    using iq_search::Float4;
+    using iq_search::splat;
+    const IqLattice::Block b = lat.neighbour_block(entry);
+    alignas(32) float d2[iq_search::kMaxNeighbours];
+    const Float4 vscale = splat(scale), x0 = splat(xx[0]), x1 = splat(xx[1]), x2 = splat(xx[2]);
+    const Float4 zero = splat(0.f), one = splat(1.f);
+    for (int j0 = 0; j0 < b.stride; j0 += 4) {
+        Float4 acc = zero;
         for (int i = 0; i < 8; ++i) {
-            const float q = xx[(p[i] - 1) / 2];
-            const float w = weight[i];
-            const float diff = scale * q - xb[i];
-            d2 += w * diff * diff;
+            const Float4 l = iq_search::load4(b.level + i * b.stride + j0);
+            const Float4 q = l == zero ? x0 : (l == one ? x1 : x2);
+            const Float4 diff = vscale * q - splat(xb[i]);
+            acc += splat(weight[i]) * diff * diff;
         }
-        if (d2 < best) {
-            best = d2;
-            index = g;
-        }
+        std::memcpy(d2 + j0, &acc, sizeof(acc));
     }
-    if (index < 0) index = lat.neighbours(L)[0];  // only when every distance is NaN or infinite
+    int at = iq_search::first_smallest(d2, b.count);
+    if (at < 0) at = 0;  // only when every distance is NaN or infinite
+    const int index = b.index[at];
     const std::int8_t* p = lat.point(index);
     for (int i = 0; i < 8; ++i) L[i] = static_cast<std::int8_t>((p[i] - 1) / 2);
     return index;
@@ -149,7 +152,7 @@ void quantize_row_iq1_s(const float* x, BlockIQ1_S* y, std::int64_t n, const flo
                 int g = lat.find(L + 8 * k);
                 if (g < 0) {
                     all_on_grid = false;
-                    g = best_neighbour(lat, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k);
+                    g = best_neighbour(lat, g, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k);
                 }
                 index[k] = static_cast<std::uint16_t>(g);
             }
@@ -279,7 +282,7 @@ void quantize_row_iq1_m(const float* x, BlockIQ1_M* y, std::int64_t n, const flo
                 int g = lat.find(L + 8 * k);
                 if (g < 0) {
                     all_on_grid = false;
-                    g = best_neighbour(lat, xb + 8 * k, weight + 8 * k, scale, levels_for(best_k, k), L + 8 * k);
+                    g = best_neighbour(lat, g, xb + 8 * k, weight + 8 * k, scale, levels_for(best_k, k), L + 8 * k);
                 }
                 index[k] = static_cast<std::uint16_t>(g);
             }

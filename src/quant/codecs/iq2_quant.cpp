@@ -64,7 +64,7 @@ void quantize_row_iq2_xxs(const float* x, BlockIQ2_XXS* y, std::int64_t n, const
             }
             float scale = kquant::make_qp_quants(32, kMaxQ + 1, xval, reinterpret_cast<std::uint8_t*>(L), weight);
             const float eff_max = scale * kMaxQ;
-            scale = iq_search::search(lat, 32, kMaxQ, xval, weight, waux, eff_max, scale, trials, L);
+            scale = iq_search::search<8>(lat, 32, kMaxQ, xval, weight, waux, eff_max, scale, trials, L);
             if (scale < 0) {  // never expected; the stored scale is unsigned, so the signs flip instead
                 scale = -scale;
                 for (int k = 0; k < 4; ++k) block_signs[k] = static_cast<std::uint8_t>(~block_signs[k] & 127);
@@ -118,7 +118,7 @@ void quantize_row_iq2_xs(const float* x, BlockIQ2_XS* y, std::int64_t n, const f
                 std::memset(L, 0, sizeof(L));
                 continue;
             }
-            float scale = iq_search::search(lat, 16, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
+            float scale = iq_search::search<8>(lat, 16, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
             if (scale < 0) {
                 scale = -scale;
                 for (int k = 0; k < 2; ++k) block_signs[k] = static_cast<std::uint8_t>(~block_signs[k] & 127);
@@ -175,7 +175,7 @@ void quantize_row_iq2_s(const float* x, BlockIQ2_S* y, std::int64_t n, const flo
                 scales[ib] = 0;
                 continue;
             }
-            float scale = iq_search::search(lat, 16, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
+            float scale = iq_search::search<8>(lat, 16, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
             if (scale < 0) {
                 scale = -scale;
                 for (int k = 0; k < 2; ++k) block_signs[k] = static_cast<std::uint8_t>(~block_signs[k]);

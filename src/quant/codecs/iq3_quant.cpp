@@ -64,7 +64,7 @@ void quantize_row_iq3_xxs(const float* x, BlockIQ3_XXS* y, std::int64_t n, const
                 std::memset(L, 0, sizeof(L));
                 continue;
             }
-            float scale = iq_search::search(lat, 32, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
+            float scale = iq_search::search<4>(lat, 32, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
             if (scale < 0) {
                 scale = -scale;
                 for (int k = 0; k < 4; ++k) block_signs[k] = static_cast<std::uint8_t>(~block_signs[k] & 127);
@@ -120,7 +120,7 @@ void quantize_row_iq3_s(const float* x, BlockIQ3_S* y, std::int64_t n, const flo
                 scales[ib] = 0;
                 continue;
             }
-            float scale = iq_search::search(lat, kBlock, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
+            float scale = iq_search::search<4>(lat, kBlock, kMaxQ, xval, weight, waux, max, max / (2 * kMaxQ - 1), trials, L);
             if (scale < 0) {
                 scale = -scale;
                 for (int k = 0; k < bs8; ++k) block_signs[k] = static_cast<std::uint8_t>(~block_signs[k]);

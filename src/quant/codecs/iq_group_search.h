@@ -12,33 +12,60 @@ namespace qforge::iq_search {
 
 inline float max_of(float a, float b) { return a > b ? a : b; }  // ggml's MAX, NaN order included
 
-// The neighbour of off-grid `levels` nearest to xval/scale under weight; writes its levels, returns its index.
-inline int best_neighbour(const IqLattice& lat, const float* xval, const float* weight, float scale, std::int8_t* levels) {
-    const int dims = lat.dims();
-    float best_d2 = 3.40282347e38f;
-    int best = -1;
-    for (const std::uint16_t g : lat.neighbours(levels)) {
-        const std::int8_t* p = lat.point(g);
-        float d2 = 0;
-        for (int i = 0; i < dims; ++i) {
-            const float q = p[i];
-            const float diff = scale * q - xval[i];
-            d2 += weight[i] * diff * diff;
-        }
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            best = g;
+// Four lanes: the x86-64 baseline's SSE registers (the codecs are built without wider extensions).
+using Float4 = float __attribute__((vector_size(16)));
+inline Float4 splat(float x) { return Float4{x, x, x, x}; }
+inline Float4 load4(const float* p) {
+    Float4 v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+// Longest neighbour list of any lattice, rounded up to 8 (IqLattice checks its lists against it).
+constexpr int kMaxNeighbours = IqLattice::kMaxNeighbours;
+
+// The first neighbour with the smallest score (strictly smaller wins, as ggml's loop), -1 if none is finite.
+inline int first_smallest(const float* d2, int count) {
+    float best = 3.40282347e38f;
+    int at = -1;
+    for (int j = 0; j < count; ++j) {
+        if (d2[j] < best) {
+            best = d2[j];
+            at = j;
         }
     }
-    if (best < 0) best = lat.neighbours(levels)[0];  // only when every distance is NaN or infinite
+    return at;
+}
+
+// The neighbour of off-grid levels (`entry`, their lattice entry) nearest to xval/scale under weight: writes
+// its levels, returns its index. Four neighbours are scored at a time, each lane running ggml's loop
+// (d2 += w * diff * diff over the coordinates in order, diff = scale * (2l + 1) - x), so every score is ggml's.
+template <int Dims>
+int best_neighbour(const IqLattice& lat, int entry, const float* xval, const float* weight, float scale, std::int8_t* levels) {
+    const IqLattice::Block b = lat.neighbour_block(entry);
+    alignas(32) float d2[kMaxNeighbours];
+    const Float4 vscale = splat(scale), one = splat(1.f), two = splat(2.f);
+    for (int j0 = 0; j0 < b.stride; j0 += 4) {
+        Float4 acc = splat(0.f);
+        for (int i = 0; i < Dims; ++i) {
+            const Float4 q = load4(b.level + i * b.stride + j0) * two + one;
+            const Float4 diff = vscale * q - splat(xval[i]);
+            acc += splat(weight[i]) * diff * diff;
+        }
+        std::memcpy(d2 + j0, &acc, sizeof(acc));
+    }
+    int at = first_smallest(d2, b.count);
+    if (at < 0) at = 0;  // only when every distance is NaN or infinite
+    const int best = b.index[at];
     const std::int8_t* p = lat.point(best);
-    for (int i = 0; i < dims; ++i) levels[i] = static_cast<std::int8_t>((p[i] - 1) / 2);
+    for (int i = 0; i < Dims; ++i) levels[i] = static_cast<std::int8_t>((p[i] - 1) / 2);
     return best;
 }
 
 // Levels of the values at inverse scale id, clamped to [0, kmax - 1].
-inline void round_levels(const float* xval, float id, int kmax, int dims, std::int8_t* levels) {
-    for (int i = 0; i < dims; ++i) {
+template <int Dims>
+void round_levels(const float* xval, float id, int kmax, std::int8_t* levels) {
+    for (int i = 0; i < Dims; ++i) {
         const int l = nearest_int(0.5f * (id * xval[i] - 1));
         levels[i] = static_cast<std::int8_t>(l < 0 ? 0 : l > kmax - 1 ? kmax - 1 : l);
     }
@@ -67,11 +94,12 @@ struct Trials {
     bool start_on_grid;   // what the on-grid flags hold if no trial is taken
 };
 
-// n values (n <= 32) in groups of lat.dims(); scale: the starting scale (returned when no trial fits); L: the
-// levels chosen (kept from the caller when nothing is chosen, as ggml's buffers are).
-inline float search(const IqLattice& lat, int n, int kmax, const float* xval, const float* weight, const float* waux,
-                    float base, float scale, const Trials& t, std::int8_t* L) {
-    const int dims = lat.dims(), groups = n / dims;
+// n values (n <= 32) in groups of Dims (lat.dims()); scale: the starting scale (returned when no trial fits);
+// L: the levels chosen (kept from the caller when nothing is chosen, as ggml's buffers are).
+template <int Dims>
+float search(const IqLattice& lat, int n, int kmax, const float* xval, const float* weight, const float* waux,
+             float base, float scale, const Trials& t, std::int8_t* L) {
+    const int groups = n / Dims;
     std::int8_t Laux[32];
     bool on_grid[8], on_grid_aux[8];
     for (int k = 0; k < groups; ++k) on_grid[k] = t.start_on_grid;
@@ -80,9 +108,10 @@ inline float search(const IqLattice& lat, int n, int kmax, const float* xval, co
         const float id = (2 * kmax - 1 + is * t.step) / base;
         const float this_scale = 1 / id;
         for (int k = 0; k < groups; ++k) {
-            round_levels(xval + dims * k, id, kmax, dims, Laux + dims * k);
-            on_grid_aux[k] = lat.find(Laux + dims * k) >= 0;
-            if (!on_grid_aux[k]) best_neighbour(lat, xval + dims * k, waux + dims * k, this_scale, Laux + dims * k);
+            round_levels<Dims>(xval + Dims * k, id, kmax, Laux + Dims * k);
+            const int entry = lat.find(Laux + Dims * k);
+            on_grid_aux[k] = entry >= 0;
+            if (entry < 0) best_neighbour<Dims>(lat, entry, xval + Dims * k, waux + Dims * k, this_scale, Laux + Dims * k);
         }
         float sumqx, sumq2;
         fit(xval, weight, Laux, n, sumqx, sumq2);
@@ -99,8 +128,9 @@ inline float search(const IqLattice& lat, int n, int kmax, const float* xval, co
         const float id = 1 / scale;
         for (int k = 0; k < groups; ++k) {
             if (t.refine == Refine::OffGridOnly && on_grid[k]) continue;
-            round_levels(xval + dims * k, id, kmax, dims, L + dims * k);
-            if (lat.find(L + dims * k) < 0) best_neighbour(lat, xval + dims * k, waux + dims * k, scale, L + dims * k);
+            round_levels<Dims>(xval + Dims * k, id, kmax, L + Dims * k);
+            const int entry = lat.find(L + Dims * k);
+            if (entry < 0) best_neighbour<Dims>(lat, entry, xval + Dims * k, waux + Dims * k, scale, L + Dims * k);
         }
         float sumqx, sumq2;
         fit(xval, weight, L, n, sumqx, sumq2);

@@ -89,19 +89,25 @@ IqLattice::IqLattice(int dims, int bits, int n_distances, std::vector<std::int8_
         map_[k] = -static_cast<std::int32_t>(offsets_.size());
         for (const auto& [d, i] : near) lists_.push_back(static_cast<std::uint16_t>(i));
         offsets_.push_back(static_cast<std::uint32_t>(lists_.size()));
+        const int count = static_cast<int>(near.size()), stride = (count + 7) / 8 * 8;
+        if (stride > kMaxNeighbours) fail("i-quant lattice: a neighbour list of {} points (at most {})", count, kMaxNeighbours);
+        level_offsets_.push_back(static_cast<std::uint32_t>(levels_t_.size()));
+        for (int j = 0; j < dims; ++j)
+            for (int c = 0; c < stride; ++c)
+                levels_t_.push_back(levels_[static_cast<std::size_t>(near[std::min(c, count - 1)].second) * dims + j]);
     }
 }
 
-std::uint32_t IqLattice::key(const std::int8_t* levels) const {
-    std::uint32_t k = 0;
-    for (int j = 0; j < dims_; ++j) k |= static_cast<std::uint32_t>(levels[j]) << (bits_ * j);
-    return k;
+IqLattice::Block IqLattice::neighbour_block(int entry) const {
+    if (entry >= 0 || entry == INT_MIN) fail("i-quant search: levels looked up as off the grid are on it or out of range");
+    const std::size_t list = static_cast<std::size_t>(-entry - 1);
+    const int count = static_cast<int>(offsets_[list + 1] - offsets_[list]);
+    return {lists_.data() + offsets_[list], levels_t_.data() + level_offsets_[list], count, (count + 7) / 8 * 8};
 }
 
-std::span<const std::uint16_t> IqLattice::neighbours(const std::int8_t* levels) const {
-    const std::int32_t m = map_[key(levels)];
-    if (m >= 0 || m == INT_MIN) fail("i-quant search: levels looked up as off the grid are on it or out of range");
-    const std::size_t list = static_cast<std::size_t>(-m - 1);
+std::span<const std::uint16_t> IqLattice::neighbours_of(int entry) const {
+    if (entry >= 0 || entry == INT_MIN) fail("i-quant search: levels looked up as off the grid are on it or out of range");
+    const std::size_t list = static_cast<std::size_t>(-entry - 1);
     return {lists_.data() + offsets_[list], offsets_[list + 1] - offsets_[list]};
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "quant/kernels/activations.h"
+#include "quant/kernels/avx2/unpack_iq_avx2.h"
 #include "quant/kernels/cpu_features.h"
 #include "quant/kernels/gemm.h"
 #include "quant/kernels/repack_panels.h"
@@ -130,6 +131,9 @@ const Table& table() {
             tab.rows.push_back(r16_kernel<TensorType::Q6_K>(name("q6_K_r16 (avx512-vnni)")));
             tab.rows.push_back(r16_kernel<TensorType::IQ4_XS>(name("iq4_xs_r16 (avx512-vnni)")));
         }
+        if (avx2)
+            tab.rows.push_back(GemmKernel{TensorType::IQ2_XS, GemmKernel::Kind::Rows, name("iq2_xs rows (avx2)"),
+                                          ActivationFormat::Q8_K, 1, nullptr, nullptr, gemm_rows_iq2_xs_avx2});
         for (std::uint32_t id = 0; id < 64; ++id) {
             const auto tt = type_traits(id);
             if (!tt) continue;

@@ -6,6 +6,7 @@
 #include "core/float_convert.h"
 #include "quant/codecs/iq4.h"
 #include "quant/codecs/kquants.h"
+#include "quant/kernels/super_block_iq.h"
 
 namespace qforge {
 namespace {
@@ -123,7 +124,7 @@ bool is_super_block_type(TensorType w) {
         case TensorType::Q6_K: case TensorType::IQ4_XS:
             return true;
         default:
-            return false;
+            return is_iq_super_block_type(w);
     }
 }
 
@@ -135,7 +136,7 @@ void unpack_super_block_scales(TensorType w, const void* row, std::int64_t i, Su
         case TensorType::Q5_K: return scales_mins_k4(static_cast<const BlockQ5_K*>(row)[i], out);
         case TensorType::Q6_K: return scales_q6_k(static_cast<const BlockQ6_K*>(row)[i], out);
         case TensorType::IQ4_XS: return scales_iq4_xs(static_cast<const BlockIQ4_XS*>(row)[i], out);
-        default: fail("{} is not a super-block type", type_name(w));
+        default: return unpack_iq_super_block_scales(w, row, i, out);
     }
 }
 
@@ -147,7 +148,7 @@ void unpack_super_block(TensorType w, const void* row, std::int64_t i, SuperBloc
         case TensorType::Q5_K: return unpack_q5_k(static_cast<const BlockQ5_K*>(row)[i], out);
         case TensorType::Q6_K: return unpack_q6_k(static_cast<const BlockQ6_K*>(row)[i], out);
         case TensorType::IQ4_XS: return unpack_iq4_xs(static_cast<const BlockIQ4_XS*>(row)[i], out);
-        default: fail("{} is not a super-block type", type_name(w));
+        default: return unpack_iq_super_block(w, row, i, out);
     }
 }
 

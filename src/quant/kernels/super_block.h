@@ -1,8 +1,9 @@
 #pragma once
-// One 256-weight super-block of any k-quant type (Q2_K..Q6_K, and IQ4_XS, which shares the layout of
-// sub-block scales) in a single integer form: weight e = d * scale[e/16] * q[e] - dmin * min[e/16]. The dot
-// products with Q8_K activations are then integer sums per 16 weights and two float multiplies per
-// super-block, the same arithmetic in the scalar reference and the SIMD paths.
+// One 256-weight super-block of any k-quant type (Q2_K..Q6_K, IQ4_XS, which shares the layout of sub-block
+// scales, and the codebook types IQ2/IQ3/IQ1, see super_block_iq.h) in a single integer form: weight
+// e = d * scale[e/16] * q[e] - dmin * min[e/16]. The dot products with Q8_K activations are then integer sums
+// per 16 weights and two float multiplies per super-block, the same arithmetic in the scalar reference and the
+// SIMD paths.
 #include <cstdint>
 
 #include "core/tensor_type.h"

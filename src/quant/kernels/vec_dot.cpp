@@ -56,7 +56,9 @@ bool has_native_kernel(TensorType w) {
         case TensorType::F32: case TensorType::F16: case TensorType::BF16: case TensorType::Q8_0:
         case TensorType::Q4_0: case TensorType::Q4_1: case TensorType::Q5_0: case TensorType::Q5_1:
         case TensorType::IQ4_NL: case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K:
-        case TensorType::Q5_K: case TensorType::Q6_K: case TensorType::IQ4_XS:
+        case TensorType::Q5_K: case TensorType::Q6_K: case TensorType::IQ4_XS: case TensorType::IQ2_XXS:
+        case TensorType::IQ2_XS: case TensorType::IQ2_S: case TensorType::IQ3_XXS: case TensorType::IQ3_S:
+        case TensorType::IQ1_S: case TensorType::IQ1_M:
             return true;
         default:
             return false;
@@ -76,7 +78,10 @@ TensorType activation_type(TensorType w) {
         case TensorType::Q4_0: case TensorType::Q5_0: case TensorType::IQ4_NL: return TensorType::Q8_0;
         case TensorType::Q4_1: case TensorType::Q5_1: return TensorType::Q8_1;
         case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
-        case TensorType::Q6_K: case TensorType::IQ4_XS: return TensorType::Q8_K;
+        case TensorType::Q6_K: case TensorType::IQ4_XS: case TensorType::IQ2_XXS: case TensorType::IQ2_XS:
+        case TensorType::IQ2_S: case TensorType::IQ3_XXS: case TensorType::IQ3_S: case TensorType::IQ1_S:
+        case TensorType::IQ1_M:
+            return TensorType::Q8_K;
         default: return w;
     }
 }

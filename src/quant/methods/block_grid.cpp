@@ -11,6 +11,7 @@
 #include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
 #include "quant/kernels/super_block.h"
+#include "quant/kernels/super_block_iq.h"
 
 namespace qforge {
 namespace {
@@ -90,7 +91,7 @@ float level_value(const ElementGrid& g, int q) {
 
 bool BlockGrid::supports(TensorType t) {
     LegacyShape s{};
-    return legacy_shape(t, &s) || (is_super_block_type(t) && t != TensorType::IQ4_XS);
+    return legacy_shape(t, &s) || (is_super_block_type(t) && t != TensorType::IQ4_XS && !is_iq_super_block_type(t));
 }
 
 BlockGrid::BlockGrid(TensorType t) : type_(t), columns_(static_cast<int>(traits(t).block_size)), bytes_(traits(t).type_size) {

@@ -12,7 +12,9 @@
 #include "quant/codecs/iq4.h"
 #include "quant/codecs/kquants.h"
 #include "quant/codecs/legacy.h"
+#include "quant/kernels/avx2/unpack_iq_avx2.h"
 #include "quant/kernels/super_block.h"
+#include "quant/kernels/super_block_iq.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
@@ -155,7 +157,7 @@ void dot_blocks_x4(const void* a, const void* const* b, std::int64_t n, float* o
     for (int k = 0; k < 4; ++k) out[k] = hsum(acc[k]) + mins[k];
 }
 
-// Faster unpacking of the k-quants into the same SuperBlock the scalar unpack_super_block fills
+// Faster unpacking of the k-quants and codebook types into the same SuperBlock the scalar unpack_super_block fills
 // (the vec_dot tests hold the two to bit-identical results); other types use the scalar unpack.
 void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
@@ -236,6 +238,10 @@ void unpack_fast(TensorType w, const void* row, std::int64_t i, SuperBlock& s) {
             break;
         }
         default:
+            if (is_iq_super_block_type(w)) {
+                unpack_iq_quants_avx2(w, row, i, s);
+                break;
+            }
             unpack_super_block(w, row, i, s);
             return;
     }
@@ -321,6 +327,9 @@ float vec_dot_avx2(TensorType w, const void* a, const void* b, std::int64_t n) {
         case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
         case TensorType::Q6_K: case TensorType::IQ4_XS:
             return dot_super_blocks(w, a, b, n);
+        case TensorType::IQ2_XXS: case TensorType::IQ2_XS: case TensorType::IQ2_S: case TensorType::IQ3_XXS:
+        case TensorType::IQ3_S: case TensorType::IQ1_S: case TensorType::IQ1_M:
+            return vec_dot_iq_avx2(w, a, b, n);
         default: {
             // dequantize-only types (TQ1_0, TQ2_0): the row as f32 against f32 activations
             if (!has_vec_dot(w) || activation_type(w) != TensorType::F32) fail("no dot product for weight type {}", type_name(w));
@@ -366,6 +375,10 @@ void vec_dot_avx2_x4(TensorType w, const void* a, const void* const* b, std::int
         case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
         case TensorType::Q6_K: case TensorType::IQ4_XS:
             dot_super_blocks_x4(w, a, b, n, out);
+            return;
+        case TensorType::IQ2_XXS: case TensorType::IQ2_XS: case TensorType::IQ2_S: case TensorType::IQ3_XXS:
+        case TensorType::IQ3_S: case TensorType::IQ1_S: case TensorType::IQ1_M:
+            vec_dot_iq_avx2_x4(w, a, b, n, out);
             return;
         default:
             break;

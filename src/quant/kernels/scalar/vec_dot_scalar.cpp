@@ -112,7 +112,9 @@ float vec_dot_scalar(TensorType w, const void* a, const void* b, std::int64_t n)
             return sum;
         }
         case TensorType::Q2_K: case TensorType::Q3_K: case TensorType::Q4_K: case TensorType::Q5_K:
-        case TensorType::Q6_K: case TensorType::IQ4_XS: {
+        case TensorType::Q6_K: case TensorType::IQ4_XS: case TensorType::IQ2_XXS: case TensorType::IQ2_XS:
+        case TensorType::IQ2_S: case TensorType::IQ3_XXS: case TensorType::IQ3_S: case TensorType::IQ1_S:
+        case TensorType::IQ1_M: {
             const auto* y = static_cast<const BlockQ8_K*>(b);
             SuperBlock s;
             for (std::int64_t i = 0; i < n / kQK_K; ++i) {
