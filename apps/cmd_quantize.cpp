@@ -22,6 +22,12 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_flag("--allow-requantize", req->allow_requantize, "Allow quantizing already quantized tensors");
     cmd->add_flag("--leave-output-tensor", req->leave_output_tensor, "Keep output.weight as it is");
     cmd->add_option("--imatrix", req->imatrix, "Importance matrix (llama-imatrix's .dat or GGUF layout)");
+    cmd->add_option("--include-weights", req->include_weights, "Use the importance matrix only for tensors whose name contains this (repeatable)")
+        ->take_all();
+    cmd->add_option("--exclude-weights", req->exclude_weights, "Do not use the importance matrix for tensors whose name contains this (repeatable)")
+        ->take_all();
+    cmd->add_option("--override-kv", req->kv_overrides, "KEY=TYPE:VALUE metadata for the output (TYPE int, float, bool or str; repeatable)")
+        ->take_all();
     cmd->add_option("--output-tensor-type", req->output_tensor_type, "Type for output.weight (e.g. q8_0)");
     cmd->add_option("--token-embedding-type", req->token_embedding_type, "Type for token_embd.weight");
     cmd->add_option("--tensor-type", req->tensor_types, "REGEX=TYPE: tensors whose name matches get TYPE (repeatable)")

@@ -44,6 +44,9 @@ struct QuantizeRequest {
     std::string output_tensor_type;        // type for output.weight; empty: the mix's choice
     std::string token_embedding_type;      // type for token_embd.weight; empty: the mix's choice
     std::vector<std::string> tensor_types; // "REGEX=TYPE" overrides, first match wins
+    std::vector<std::string> include_weights;  // imatrix only for tensors whose names contain one of these
+    std::vector<std::string> exclude_weights;  // no imatrix for tensors whose names contain one of these
+    std::vector<std::string> kv_overrides;     // "KEY=TYPE:VALUE" (int, float, bool, str) metadata overrides
     int threads = 0;                       // 0: one per physical core
     bool progress = true;
     // --method gptq | awq: calibrated layer by layer on --calib text (each layer sees the outputs of the

@@ -197,7 +197,11 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     if (!request.imatrix.empty()) {
         o.imatrix = std::make_shared<const Imatrix>(read_imatrix(request.imatrix));
         o.imatrix_path = request.imatrix;
+    } else if (!request.include_weights.empty() || !request.exclude_weights.empty()) {
+        fail("quantize: --include-weights and --exclude-weights select entries of --imatrix, which is not given");
     }
+    o.imatrix = select_imatrix_entries(o.imatrix, request.include_weights, request.exclude_weights);
+    for (const auto& spec : request.kv_overrides) o.kv_overrides.push_back(parse_kv_override(spec));
     std::function<void(QuantizePlan&)> before_write;
     CalibratedGgufSummary calibrated;
     std::unique_ptr<LlamaModel> model;

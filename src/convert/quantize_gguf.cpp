@@ -66,6 +66,24 @@ void record_imatrix(GgufMetadata& meta, const QuantizeOptions& o) {
 
 }  // namespace
 
+std::shared_ptr<const Imatrix> select_imatrix_entries(std::shared_ptr<const Imatrix> imatrix, const std::vector<std::string>& include,
+                                                      const std::vector<std::string>& exclude) {
+    if (!include.empty() && !exclude.empty())
+        fail("quantize: --include-weights and --exclude-weights cannot be used together (as in llama-quantize)");
+    if (!imatrix || (include.empty() && exclude.empty())) return imatrix;
+    auto contains_any = [](const std::string& name, const std::vector<std::string>& parts) {
+        for (const auto& p : parts)
+            if (name.find(p) != std::string::npos) return true;
+        return false;
+    };
+    auto kept = std::make_shared<Imatrix>(*imatrix);
+    std::erase_if(kept->entries, [&](const ImatrixEntry& e) {
+        return include.empty() ? contains_any(e.name, exclude) : !contains_any(e.name, include);
+    });
+    if (kept->entries.empty()) return nullptr;
+    return kept;
+}
+
 std::vector<const TensorView*> llama_quantize_order(const GgufFile& in) {
     std::vector<const TensorView*> order;
     for (const auto& t : in.tensors()) order.push_back(&t);
@@ -108,6 +126,10 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
     plan.metadata.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));
     plan.metadata.remove("general.file_type");
     plan.metadata.set("general.file_type", GgufValue::make(mix->ftype));
+    for (const KvOverride& kv : o.kv_overrides) {  // gguf_set_val_*: removed, then appended
+        plan.metadata.remove(kv.key);
+        plan.metadata.set(kv.key, kv.value);
+    }
     if (o.imatrix) record_imatrix(plan.metadata, o);
 
     std::vector<std::pair<std::regex, TensorType>> overrides;

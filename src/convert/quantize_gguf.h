@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "convert/hf_to_gguf.h"
+#include "convert/kv_override.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "quant/plan/llama_mix.h"
@@ -31,6 +32,7 @@ struct QuantizeOptions {
     std::vector<TensorTypeOverride> tensor_types;  // first match wins
     std::shared_ptr<const Imatrix> imatrix;         // --imatrix, already read
     std::string imatrix_path;                       // as given, recorded in quantize.imatrix.file
+    std::vector<KvOverride> kv_overrides;           // --override-kv, written after general.file_type
     // Sizing only (qforge advise): plan every tensor's type without the checks that matter only when writing
     // (a codec for the type, importance data for the i-quants that need it).
     bool plan_only = false;
@@ -46,6 +48,12 @@ struct QuantizePlan {
 // `source` names it in errors.
 QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const QuantizeOptions& options);
 QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& options);
+
+// --include-weights / --exclude-weights: the imatrix entries whose names contain one of `include` (all when
+// empty), less those containing one of `exclude`; null when none is left (the file is then quantized as
+// without an imatrix, and records none). Both lists at once are refused, as llama-quantize refuses them.
+std::shared_ptr<const Imatrix> select_imatrix_entries(std::shared_ptr<const Imatrix> imatrix, const std::vector<std::string>& include,
+                                                      const std::vector<std::string>& exclude);
 
 // llama.cpp's loader order: tensors outside blocks first, then block by block, by name within each.
 std::vector<const TensorView*> llama_quantize_order(const GgufFile& in);
