@@ -23,20 +23,6 @@ constexpr float kFltMin = 1.17549435e-38f;
 constexpr float kXp[3] = {-1 + kDelta, kDelta, 1 + kDelta};
 constexpr float kXm[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
-float sigma2_of(const float* xbl) {
-    float sumx2 = 0;
-    for (int i = 0; i < kQK; ++i) sumx2 += xbl[i] * xbl[i];
-    return 2 * sumx2 / kQK;
-}
-
-void weights_of(const float* xb, const float* qw, float sigma2, int n, float* weight) {
-    if (qw != nullptr) {
-        for (int i = 0; i < n; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    } else {
-        for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
-    }
-}
-
 // Positions of the group's values in ascending order, equal values in their original order (glibc's qsort
 // is a merge sort for arrays this small, so ggml's order is the stable one).
 template <int N>
@@ -73,8 +59,6 @@ int best_neighbour(const IqLattice& lat, int entry, const float* xb, const float
     return index;
 }
 
-int clamp_level(int l, int hi) { return l < 0 ? 0 : l > hi ? hi : l; }
-
 }  // namespace
 
 void quantize_row_iq1_s(const float* x, BlockIQ1_S* y, std::int64_t n, const float* importance) {
@@ -92,10 +76,10 @@ void quantize_row_iq1_s(const float* x, BlockIQ1_S* y, std::int64_t n, const flo
         std::memset(y[ibl].qh, 0, sizeof(y[ibl].qh));
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl);
+        const float sigma2 = iq_search::block_sigma2(xbl, 2.f);
         for (int ib = 0; ib < kQK / kBlock; ++ib) {
             const float* xb = xbl + kBlock * ib;
-            weights_of(xb, importance + kQK * ibl + kBlock * ib, sigma2, kBlock, weight);
+            iq_search::element_weights(xb, importance + kQK * ibl + kBlock * ib, sigma2, kBlock, weight);
             float max = std::fabs(xb[0]);
             for (int i = 1; i < kBlock; ++i) max = max_of(max, std::fabs(xb[i]));
             if (max < kGroupMaxEpsIq1s) {
@@ -184,7 +168,7 @@ void quantize_row_iq1_s(const float* x, BlockIQ1_S* y, std::int64_t n, const flo
         y[ibl].d = fp32_to_fp16(d * 1.125f);
         const float id = 1 / d;
         for (int ib = 0; ib < kQK / kBlock; ++ib) {
-            int l = clamp_level(nearest_int(0.5f * (id * scales[ib] - 1)), 7);
+            int l = iq_search::scale_level(id, scales[ib], 7);
             if (shifts[ib] == -1) l |= 8;
             y[ibl].qh[ib] = static_cast<std::uint16_t>(y[ibl].qh[ib] | (l << 12));
         }
@@ -209,10 +193,10 @@ void quantize_row_iq1_m(const float* x, BlockIQ1_M* y, std::int64_t n, const flo
         std::memset(y[ibl].scales, 0, sizeof(y[ibl].scales));
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl);
+        const float sigma2 = iq_search::block_sigma2(xbl, 2.f);
         for (int ib = 0; ib < kQK / kBlock; ++ib) {
             const float* xb = xbl + kBlock * ib;
-            weights_of(xb, importance ? importance + kQK * ibl + kBlock * ib : nullptr, sigma2, kBlock, weight);
+            iq_search::element_weights(xb, importance ? importance + kQK * ibl + kBlock * ib : nullptr, sigma2, kBlock, weight);
             float max = std::fabs(xb[0]);
             for (int i = 1; i < kBlock; ++i) max = max_of(max, std::fabs(xb[i]));
             if (max < kGroupMaxEpsIq1m) {
@@ -313,11 +297,11 @@ void quantize_row_iq1_m(const float* x, BlockIQ1_M* y, std::int64_t n, const flo
         const float id = 1 / d;
         float sumqx = 0, sumq2 = 0;
         for (int ib = 0; ib < kQK / kBlock; ++ib) {
-            const int l = clamp_level(nearest_int(0.5f * (id * scales[ib] - 1)), 7);
+            const int l = iq_search::scale_level(id, scales[ib], 7);
             sc[ib / 4] = static_cast<std::uint16_t>(sc[ib / 4] | (l << (3 * (ib % 4))));
             y[ibl].qh[ib] |= kMasks[shifts[ib]];
             const float* xb = xbl + kBlock * ib;
-            weights_of(xb, importance ? importance + kQK * ibl + kBlock * ib : nullptr, sigma2, kBlock, weight);
+            iq_search::element_weights(xb, importance ? importance + kQK * ibl + kBlock * ib : nullptr, sigma2, kBlock, weight);
             for (int k = 0; k < kBlock / 8; ++k) {
                 const float* xx = levels_for(shifts[ib], k);
                 const std::int8_t* p = lat.point(y[ibl].qs[2 * ib + k] + ((y[ibl].qh[ib] << (8 - 4 * k)) & 0x700));

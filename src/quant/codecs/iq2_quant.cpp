@@ -17,20 +17,8 @@ constexpr int kQK = 256;
 constexpr int kMaxQ = 3;
 constexpr float kGroupMaxEpsIq2s = 1e-8f;
 
-float sigma2_of(const float* xbl, float factor) {
-    float sumx2 = 0;
-    for (int i = 0; i < kQK; ++i) sumx2 += xbl[i] * xbl[i];
-    return factor * sumx2 / kQK;
-}
-
 void require_importance(const float* importance, const char* type) {
     if (importance == nullptr) fail("{} needs importance data (an imatrix) for every tensor it quantizes", type);
-}
-
-// 4-bit sub-block scale under d = max_scale / 31.
-int scale_level(float id, float scale) {
-    const int l = nearest_int(0.5f * (id * scale - 1));
-    return l < 0 ? 0 : l > 15 ? 15 : l;
 }
 
 }  // namespace
@@ -48,11 +36,10 @@ void quantize_row_iq2_xxs(const float* x, BlockIQ2_XXS* y, std::int64_t n, const
         std::memset(q2, 0, sizeof(q2));
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl, 1.f);
+        const float sigma2 = iq_search::block_sigma2(xbl, 1.f);
         for (int ib = 0; ib < kQK / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
-            const float* qw = importance + kQK * ibl + 32 * ib;
-            for (int i = 0; i < 32; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            iq_search::element_weights(xb, importance + kQK * ibl + 32 * ib, sigma2, 32, weight);
             for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < 4; ++k) block_signs[k] = iq_search::even_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k);
             float max = xval[0];
@@ -85,7 +72,7 @@ void quantize_row_iq2_xxs(const float* x, BlockIQ2_XXS* y, std::int64_t n, const
         const float d = max_scale / 31;
         y[ibl].d = fp32_to_fp16(d);
         const float id = 1 / d;
-        for (int ib = 0; ib < kQK / 32; ++ib) q2[2 * ib + 1] |= static_cast<std::uint32_t>(scale_level(id, scales[ib])) << 28;
+        for (int ib = 0; ib < kQK / 32; ++ib) q2[2 * ib + 1] |= static_cast<std::uint32_t>(iq_search::scale_level(id, scales[ib], 15)) << 28;
         std::memcpy(y[ibl].qs, q2, sizeof(y[ibl].qs));
     }
 }
@@ -104,11 +91,10 @@ void quantize_row_iq2_xs(const float* x, BlockIQ2_XS* y, std::int64_t n, const f
         std::memset(y[ibl].scales, 0, sizeof(y[ibl].scales));
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl, 1.f);
+        const float sigma2 = iq_search::block_sigma2(xbl, 1.f);
         for (int ib = 0; ib < kQK / 16; ++ib) {
             const float* xb = xbl + 16 * ib;
-            const float* qw = importance + kQK * ibl + 16 * ib;
-            for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            iq_search::element_weights(xb, importance + kQK * ibl + 16 * ib, sigma2, 16, weight);
             for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < 2; ++k) block_signs[k] = iq_search::even_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k);
             float max = xval[0];
@@ -139,7 +125,7 @@ void quantize_row_iq2_xs(const float* x, BlockIQ2_XS* y, std::int64_t n, const f
         y[ibl].d = fp32_to_fp16(d);
         const float id = 1 / d;
         for (int ib = 0; ib < kQK / 16; ++ib) {
-            const int l = scale_level(id, scales[ib]);
+            const int l = iq_search::scale_level(id, scales[ib], 15);
             if (ib % 2 == 0) y[ibl].scales[ib / 2] = static_cast<std::uint8_t>(l);
             else y[ibl].scales[ib / 2] |= static_cast<std::uint8_t>(l << 4);
         }
@@ -158,13 +144,12 @@ void quantize_row_iq2_s(const float* x, BlockIQ2_S* y, std::int64_t n, const flo
         y[ibl].d = fp32_to_fp16(0.f);
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl, 2.f);
+        const float sigma2 = iq_search::block_sigma2(xbl, 2.f);
         for (int ib = 0; ib < kQK / 16; ++ib) {
             const float* xb = xbl + 16 * ib;
             if (importance != nullptr) {
-                const float* qw = importance + kQK * ibl + 16 * ib;
-                for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-            } else {
+                iq_search::element_weights(xb, importance + kQK * ibl + 16 * ib, sigma2, 16, weight);
+            } else {  // IQ2_S's own fallback weighting
                 for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
             }
             for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
@@ -196,7 +181,7 @@ void quantize_row_iq2_s(const float* x, BlockIQ2_S* y, std::int64_t n, const flo
         y[ibl].d = fp32_to_fp16(d * 0.9875f);
         const float id = 1 / d;
         for (int ib = 0; ib < kQK / 16; ++ib) {
-            const int l = scale_level(id, scales[ib]);
+            const int l = iq_search::scale_level(id, scales[ib], 15);
             if (ib % 2 == 0) y[ibl].scales[ib / 2] = static_cast<std::uint8_t>(l);
             else y[ibl].scales[ib / 2] |= static_cast<std::uint8_t>(l << 4);
         }

@@ -16,25 +16,6 @@ constexpr int kQK = 256;
 constexpr int kMaxQ = 8;
 constexpr float kGroupMaxEpsIq3xxs = 1e-8f;
 
-float sigma2_of(const float* xbl) {
-    float sumx2 = 0;
-    for (int i = 0; i < kQK; ++i) sumx2 += xbl[i] * xbl[i];
-    return 2 * sumx2 / kQK;
-}
-
-void weights_of(const float* xb, const float* qw, float sigma2, int n, float* weight) {
-    if (qw != nullptr) {
-        for (int i = 0; i < n; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    } else {
-        for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
-    }
-}
-
-int scale_level(float id, float scale) {
-    const int l = nearest_int(0.5f * (id * scale - 1));
-    return l < 0 ? 0 : l > 15 ? 15 : l;
-}
-
 }  // namespace
 
 void quantize_row_iq3_xxs(const float* x, BlockIQ3_XXS* y, std::int64_t n, const float* importance) {
@@ -51,10 +32,10 @@ void quantize_row_iq3_xxs(const float* x, BlockIQ3_XXS* y, std::int64_t n, const
         std::memset(scales_and_signs, 0, sizeof(scales_and_signs));
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl);
+        const float sigma2 = iq_search::block_sigma2(xbl, 2.f);
         for (int ib = 0; ib < kQK / 32; ++ib) {
             const float* xb = xbl + 32 * ib;
-            weights_of(xb, importance ? importance + kQK * ibl + 32 * ib : nullptr, sigma2, 32, weight);
+            iq_search::element_weights(xb, importance ? importance + kQK * ibl + 32 * ib : nullptr, sigma2, 32, weight);
             for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < 4; ++k) block_signs[k] = iq_search::even_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k);
             float max = xval[0];
@@ -86,7 +67,7 @@ void quantize_row_iq3_xxs(const float* x, BlockIQ3_XXS* y, std::int64_t n, const
         const float d = max_scale / 31;
         y[ibl].d = fp32_to_fp16(d * 1.0125f);
         const float id = 1 / d;
-        for (int ib = 0; ib < kQK / 32; ++ib) scales_and_signs[ib] |= static_cast<std::uint32_t>(scale_level(id, scales[ib])) << 28;
+        for (int ib = 0; ib < kQK / 32; ++ib) scales_and_signs[ib] |= static_cast<std::uint32_t>(iq_search::scale_level(id, scales[ib], 15)) << 28;
         std::memcpy(y[ibl].qs, q3, kQK / 4);
         std::memcpy(y[ibl].qs + kQK / 4, scales_and_signs, sizeof(scales_and_signs));
     }
@@ -108,10 +89,10 @@ void quantize_row_iq3_s(const float* x, BlockIQ3_S* y, std::int64_t n, const flo
         std::uint8_t* signs = y[ibl].signs;
         float max_scale = 0;
         const float* xbl = x + kQK * ibl;
-        const float sigma2 = sigma2_of(xbl);
+        const float sigma2 = iq_search::block_sigma2(xbl, 2.f);
         for (int ib = 0; ib < kQK / kBlock; ++ib) {
             const float* xb = xbl + kBlock * ib;
-            weights_of(xb, importance ? importance + kQK * ibl + kBlock * ib : nullptr, sigma2, kBlock, weight);
+            iq_search::element_weights(xb, importance ? importance + kQK * ibl + kBlock * ib : nullptr, sigma2, kBlock, weight);
             for (int i = 0; i < kBlock; ++i) waux[i] = std::sqrt(weight[i]);
             for (int k = 0; k < bs8; ++k) block_signs[k] = iq_search::all_signs(xb + 8 * k, xval + 8 * k);
             float max = xval[0];
@@ -142,7 +123,7 @@ void quantize_row_iq3_s(const float* x, BlockIQ3_S* y, std::int64_t n, const flo
         y[ibl].d = fp32_to_fp16(d * 1.033f);
         const float id = 1 / d;
         for (int ib = 0; ib < kQK / kBlock; ib += 2)
-            y[ibl].scales[ib / 2] = static_cast<std::uint8_t>(scale_level(id, scales[ib]) | (scale_level(id, scales[ib + 1]) << 4));
+            y[ibl].scales[ib / 2] = static_cast<std::uint8_t>(iq_search::scale_level(id, scales[ib], 15) | (iq_search::scale_level(id, scales[ib + 1], 15) << 4));
     }
 }
 

@@ -3,6 +3,7 @@
 // largest magnitude, round each value to a lattice level, move off-codebook points to their best neighbour, and
 // keep the trial whose least-squares scale explains the group best; then requantize at that scale.
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 
 #include "quant/codecs/iq_lattice.h"
@@ -11,6 +12,27 @@
 namespace qforge::iq_search {
 
 inline float max_of(float a, float b) { return a > b ? a : b; }  // ggml's MAX, NaN order included
+
+// The block statistics the codebook quantizers weight with: sigma2 = factor * sum(x^2) / 256 over the
+// super-block, and per element importance * sqrt(sigma2 + x^2), or x^2 where there is no importance.
+inline float block_sigma2(const float* xbl, float factor) {
+    float sumx2 = 0;
+    for (int i = 0; i < 256; ++i) sumx2 += xbl[i] * xbl[i];
+    return factor * sumx2 / 256;
+}
+inline void element_weights(const float* xb, const float* importance, float sigma2, int n, float* weight) {
+    if (importance != nullptr) {
+        for (int i = 0; i < n; ++i) weight[i] = importance[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+    } else {
+        for (int i = 0; i < n; ++i) weight[i] = xb[i] * xb[i];
+    }
+}
+
+// A sub-block scale as stored: nearest_int((id * scale - 1) / 2) clamped to [0, top].
+inline int scale_level(float id, float scale, int top) {
+    const int l = nearest_int(0.5f * (id * scale - 1));
+    return l < 0 ? 0 : l > top ? top : l;
+}
 
 // Four lanes: the x86-64 baseline's SSE registers (the codecs are built without wider extensions).
 using Float4 = float __attribute__((vector_size(16)));
