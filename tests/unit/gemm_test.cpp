@@ -15,7 +15,9 @@
 #include "quant/codecs/codec_table.h"
 #include "quant/kernels/activations.h"
 #include "quant/kernels/cpu_features.h"
+#include "quant/kernels/super_block_iq.h"
 #include "quant/kernels/gemm.h"
+#include "quant/kernels/super_block_iq.h"
 #include "quant/kernels/linear_weight.h"
 #include "quant/kernels/matmul.h"
 #include "quant/kernels/vec_dot.h"
@@ -43,7 +45,9 @@ Problem make_problem(TensorType type, std::int64_t n_in, std::int64_t n_out, std
         const float scale = 0.02f * static_cast<float>(1 + r % 7);
         for (auto& v : row) v = dist(rng) * scale;
         if (r % 5 == 0) row[static_cast<std::size_t>(r) % row.size()] *= 40.0f;
-        quantize_row(type, row.data(), p.weight.data() + static_cast<std::size_t>(r) * row_bytes, n_in);
+        const std::vector<float> ones(row.size(), 1.f);  // the codebook types want importance data
+        quantize_row(type, row.data(), p.weight.data() + static_cast<std::size_t>(r) * row_bytes, n_in,
+                     is_iq_super_block_type(type) ? ones.data() : nullptr);
     }
     p.x.resize(static_cast<std::size_t>(n_in * n_tokens));
     for (std::size_t i = 0; i < p.x.size(); ++i) p.x[i] = dist(rng) * (i % 97 == 0 ? 30.0f : 1.0f);
@@ -147,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(Types, Gemm,
                          ::testing::Values(TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
                                            TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::IQ4_NL, TensorType::Q2_K,
                                            TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS,
-                                           TensorType::TQ2_0),
+                                           TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S, TensorType::IQ3_XXS,
+                                           TensorType::IQ3_S, TensorType::IQ1_S, TensorType::IQ1_M, TensorType::TQ2_0),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 // The dispatcher: a product through LinearWeight (repacked over the pool) and matmul with two weights sharing an

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "quant/kernels/activations.h"
 #include "quant/kernels/avx2/unpack_iq_avx2.h"
+#include "quant/kernels/avx512/gemm_iq2_xs_avx512.h"
 #include "quant/kernels/cpu_features.h"
 #include "quant/kernels/gemm.h"
 #include "quant/kernels/repack_panels.h"
@@ -131,6 +132,9 @@ const Table& table() {
             tab.rows.push_back(r16_kernel<TensorType::Q6_K>(name("q6_K_r16 (avx512-vnni)")));
             tab.rows.push_back(r16_kernel<TensorType::IQ4_XS>(name("iq4_xs_r16 (avx512-vnni)")));
         }
+        if (vnni)
+            tab.rows.push_back(GemmKernel{TensorType::IQ2_XS, GemmKernel::Kind::Rows, name("iq2_xs rows (avx512-vnni)"),
+                                          ActivationFormat::Q8_K, 1, nullptr, nullptr, gemm_rows_iq2_xs_avx512});
         if (avx2)
             tab.rows.push_back(GemmKernel{TensorType::IQ2_XS, GemmKernel::Kind::Rows, name("iq2_xs rows (avx2)"),
                                           ActivationFormat::Q8_K, 1, nullptr, nullptr, gemm_rows_iq2_xs_avx2});
