@@ -53,8 +53,8 @@ void dot_rows(const BlockIQ2_XS* x, const void* const* act, std::int64_t n, floa
                 std::uint64_t neg;
                 std::memcpy(&neg, signs + g0, sizeof(neg));
                 const int ib = 4 * half + 2 * j;
-                const __m128i four = _mm_srli_si128(scales, 2 * ib);
-                const __m512i sc = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(_mm256_broadcastsi128_si256(four), scale_spread));
+                const __m256i spread = _mm256_add_epi8(scale_spread, _mm256_set1_epi8(static_cast<char>(2 * ib)));
+                const __m512i sc = _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(_mm256_broadcastsi128_si256(scales), spread));
                 for (int k = 0; k < NAct; ++k) {
                     const __m512i y = _mm512_loadu_si512(static_cast<const BlockQ8_K*>(act[k])[i].qs + 32 * ib);
                     const __m512i sy = _mm512_mask_sub_epi8(y, static_cast<__mmask64>(neg), _mm512_setzero_si512(), y);
