@@ -3,6 +3,7 @@
 // largest magnitude, round each value to a lattice level, move off-codebook points to their best neighbour, and
 // keep the trial whose least-squares scale explains the group best; then requantize at that scale.
 #include <cstdint>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -161,21 +162,25 @@ float search(const IqLattice& lat, int n, int kmax, const float* xval, const flo
     return scale;
 }
 
-// Splits a group of 8 into magnitudes and signs with an even number of minus signs (7 stored bits): when the
-// count is odd, the element with the least weight * x^2 keeps its sign and enters the search negated.
-inline std::uint8_t even_signs(const float* xb, const float* weight, float* xval) {
-    int nflip = 0;
+// Splits a group of 8 into magnitudes xval and its sign bits (all eight stored: IQ2_S, IQ3_S).
+inline std::uint8_t all_signs(const float* xb, float* xval) {
     std::uint8_t s = 0;
     for (int i = 0; i < 8; ++i) {
         if (xb[i] >= 0) {
             xval[i] = xb[i];
         } else {
             xval[i] = -xb[i];
-            ++nflip;
             s |= static_cast<std::uint8_t>(1 << i);
         }
     }
-    if (nflip % 2) {
+    return s;
+}
+
+// The same with an even number of minus signs (7 stored bits): when the count is odd, the element with the
+// least weight * x^2 keeps its sign and enters the search negated.
+inline std::uint8_t even_signs(const float* xb, const float* weight, float* xval) {
+    std::uint8_t s = all_signs(xb, xval);
+    if (std::popcount(s) % 2) {
         int imin = 0;
         float min = weight[0] * xb[0] * xb[0];
         for (int i = 1; i < 8; ++i) {
@@ -189,20 +194,6 @@ inline std::uint8_t even_signs(const float* xb, const float* weight, float* xval
         s ^= static_cast<std::uint8_t>(1 << imin);
     }
     return s & 127;
-}
-
-// All eight signs stored (IQ2_S, IQ3_S).
-inline std::uint8_t all_signs(const float* xb, float* xval) {
-    std::uint8_t s = 0;
-    for (int i = 0; i < 8; ++i) {
-        if (xb[i] >= 0) {
-            xval[i] = xb[i];
-        } else {
-            xval[i] = -xb[i];
-            s |= static_cast<std::uint8_t>(1 << i);
-        }
-    }
-    return s;
 }
 
 }  // namespace qforge::iq_search
