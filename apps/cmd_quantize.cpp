@@ -50,6 +50,16 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_option("--max-shard-size", req->max_shard_bytes,
                     "Checkpoints: bytes per model-0000i-of-0000N.safetensors shard (0: one file; default 5000000000)");
     cmd->add_option("--damp", req->damp, "GPTQ damping, a fraction of the mean Hessian diagonal")->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--target-bpw", req->target_bpw,
+                    "Mixed precision to a budget: a type per tensor so the tensors average this many bits per weight, "
+                    "chosen for the least loss (measured on --calib, else the importance-weighted error); no TYPE")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--target-size", req->target_size, "Mixed precision to a file size (3.2GiB, 3500MB, bytes); no TYPE");
+    cmd->add_option("--budget-types", req->budget_types, "Candidate types for a budget plan (default: Q2_K..Q8_0, i-quants, legacy types, F16)")
+        ->take_all()
+        ->delimiter(',');
+    cmd->add_option("--budget-samples", req->budget_samples, "Calibration chunks the budget plan's KL-divergence probes run on (default 8)")
+        ->check(CLI::Range(1, 1 << 20));
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
     cmd->add_flag("--json", *json, "Print the summary as JSON on stdout");
@@ -58,7 +68,8 @@ void add_quantize_command(CLI::App& app) {
         const bool checkpoint = req->format != "gguf";
         if (checkpoint && !req->type.empty())
             throw CLI::ValidationError("type", "--format " + req->format + " writes the INTn grid of --bits; drop '" + req->type + "'");
-        if (!checkpoint && req->type.empty()) throw CLI::RequiredError("type");
+        const bool budget = req->target_bpw > 0 || !req->target_size.empty();
+        if (!checkpoint && !budget && req->type.empty()) throw CLI::RequiredError("type");
         const QuantizeResult r = quantize(*req);
         for (const auto& w : r.warnings) fmt::print(stderr, "quantize: warning: {}\n", w);
         if (r.fallbacks > 0)
@@ -80,8 +91,30 @@ void add_quantize_command(CLI::App& app) {
                                 {"int_checkpoint_bytes", r.int_checkpoint_bytes},
                                 {"int_checkpoint_bpw", r.int_checkpoint_bpw},
                                 {"warnings", r.warnings}};
+            if (budget) {
+                nlohmann::json tensors = nlohmann::json::array();
+                for (const auto& t : r.budget_tensors)
+                    tensors.push_back({{"name", t.name}, {"type", t.type}, {"elements", t.elements}, {"bytes", t.bytes},
+                                       {"bpw", 8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements)},
+                                       {"cost", t.cost}, {"probe_kld", t.probe_kld}, {"probe_type", t.probe_type}});
+                j["budget"] = {{"target_bpw", req->target_bpw}, {"target_size", req->target_size},
+                               {"tensor_bytes_allowed", r.budget_tensor_bytes},
+                               {r.budget_measured_kld ? "estimated_kld" : "estimated_error", r.budget_estimated_cost},
+                               {"tensors", tensors}};
+            }
             fmt::print("{}\n", j.dump(2));
             return;
+        }
+        if (budget) {
+            fmt::print(stderr, "quantize: budget plan ({}):\n", r.budget_measured_kld ? "cost = estimated KL-divergence it adds"
+                                                                                       : "cost = relative output error, no --calib");
+            fmt::print(stderr, "quantize: {:<32} {:>8} {:>6} {:>12}\n", "tensor", "type", "bpw", "cost");
+            for (const auto& t : r.budget_tensors)
+                fmt::print(stderr, "quantize: {:<32} {:>8} {:>6.2f} {:>12.6g}\n", t.name, t.type,
+                           8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements), t.cost);
+            fmt::print(stderr, "quantize: budget {}: estimated {} {:.6f}\n",
+                       req->target_bpw > 0 ? fmt::format("{} bpw", req->target_bpw) : req->target_size,
+                       r.budget_measured_kld ? "KL-divergence" : "relative error", r.budget_estimated_cost);
         }
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
@@ -90,7 +123,8 @@ void add_quantize_command(CLI::App& app) {
                        req->bits == 0 ? 4 : req->bits, req->group_size, req->format == "gptq" ? "AutoGPTQ's" : "AutoAWQ's GEMM",
                        r.tensors, req->output);
         else
-            fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors, req->type);
+            fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors,
+                       budget ? std::string("a budget plan") : req->type);
         if (req->bits != 0 && !checkpoint)
             fmt::print(stderr, "quantize: linear weights on the INT{} g{} grid, stored dequantized; as an AutoGPTQ checkpoint: {:.2f} MiB ({:.2f} BPW)\n",
                        req->bits, req->group_size, mib(r.int_checkpoint_bytes), r.int_checkpoint_bpw);

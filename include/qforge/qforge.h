@@ -74,6 +74,22 @@ struct QuantizeRequest {
     // checkpoints: shards of at most this many bytes of tensor data (model-0000i-of-0000N.safetensors and
     // model.safetensors.index.json, as save_pretrained writes them); 0: one model.safetensors
     std::uint64_t max_shard_bytes = 5'000'000'000ull;
+    // --target-bpw B / --target-size S: a type for every tensor to a size budget instead of `type` (which
+    // stays empty): each tensor's loss from each candidate type measured (with --calib: KL-divergence probes
+    // on budget_samples chunks of calib_ctx tokens; else the importance-weighted output error), then the
+    // least total loss that fits. --method gptq quantizes the planned types with GPTQ.
+    double target_bpw = 0.0;
+    std::string target_size;                // "3.2GiB", "3200MB", bytes
+    std::vector<std::string> budget_types;  // candidate types; empty: the default set
+    std::int64_t budget_samples = 8;
+};
+
+struct QuantizeBudgetTensor {
+    std::string name, type;
+    std::uint64_t elements = 0, bytes = 0;
+    double cost = 0.0;       // estimated KL-divergence it adds (or relative output error without --calib)
+    double probe_kld = -1;   // the KL-divergence measured with the tensor alone in probe_type (-1: none)
+    std::string probe_type;
 };
 
 struct QuantizeResult {
@@ -95,6 +111,11 @@ struct QuantizeResult {
     std::uint64_t int_checkpoint_bytes = 0;  // --bits: the size of the same weights as an AutoGPTQ checkpoint
     double int_checkpoint_bpw = 0.0;
     std::vector<std::string> warnings;  // one line each: fallbacks, tensors the imatrix does not cover
+    // budget plans: every planned tensor's choice, the summed estimate, and whether it is a KL-divergence
+    std::vector<QuantizeBudgetTensor> budget_tensors;
+    double budget_estimated_cost = 0.0;
+    bool budget_measured_kld = false;
+    std::uint64_t budget_tensor_bytes = 0;  // what the target allowed the tensors
 };
 
 QuantizeResult quantize(const QuantizeRequest& request);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "api/model_tokenizer.h"
+#include "convert/budget_planning.h"
 #include "convert/calibrated_gguf.h"
 #include "convert/calibration_samples.h"
 #include "convert/convert.h"
@@ -20,6 +21,7 @@
 #include "formats/hf/quantization_config.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "model/llama_model.h"
+#include "quant/plan/budget_plan.h"
 
 namespace qforge {
 namespace {
@@ -172,12 +174,69 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     return r;
 }
 
+
+void check_budget_request(const QuantizeRequest& request) {
+    if (!request.type.empty())
+        fail("quantize: --target-bpw/--target-size choose every tensor's type; drop TYPE '{}'", request.type);
+    if (request.target_bpw > 0 && !request.target_size.empty()) fail("quantize: give --target-bpw or --target-size, not both");
+    if (request.bits != 0) fail("quantize: --bits puts every linear on one INTn grid; a budget plan chooses GGUF types");
+    if (request.method == "awq") fail("quantize: a budget plan is quantized with --method rtn or gptq");
+    if (request.pure) fail("quantize: --pure and a budget plan both decide every tensor's type");
+    if (request.budget_samples < 1) fail("quantize: --budget-samples {}: expected at least 1", request.budget_samples);
+}
+
+struct BudgetOutcome {
+    std::vector<QuantizeBudgetTensor> tensors;
+    double estimated_cost = 0.0;
+    bool measured_kld = false;
+    std::uint64_t tensor_bytes = 0;
+};
+
+// Plans every tensor's type to the request's budget and sets the options to write that plan.
+BudgetOutcome plan_budget(const QuantizeRequest& request, const std::string& gguf, const LlamaModel* model, QuantizeOptions& o,
+                          ThreadPool& pool) {
+    BudgetPlanningOptions bo;
+    if (request.target_bpw > 0) {
+        if (request.target_bpw > 32) fail("quantize: --target-bpw {}: expected bits per weight up to 32", request.target_bpw);
+        bo.target.bpw = request.target_bpw;
+        bo.target.text = fmt::format("{} bpw", request.target_bpw);
+    } else {
+        bo.target.file_bytes = parse_byte_size(request.target_size);
+        if (!bo.target.file_bytes)
+            fail("quantize: --target-size '{}': expected a size such as 3.2GiB, 3200MB or a number of bytes", request.target_size);
+        bo.target.text = request.target_size;
+    }
+    for (const auto& name : request.budget_types) bo.candidates.push_back(ggml_type_named(name, "--budget-types"));
+    bo.quantize_output = !request.leave_output_tensor;
+    bo.progress = request.progress;
+    bo.calib_name = request.calib;
+    std::vector<std::vector<std::int32_t>> probe_samples;
+    if (model != nullptr) {
+        QuantizeRequest probe = request;
+        probe.calib_samples = request.budget_samples;
+        probe_samples = read_calibration(*model, request.input, probe);
+    }
+    const GgufFile in(gguf);
+    const BudgetPlan plan = plan_to_budget(in, o.imatrix.get(), model, probe_samples, bo, pool);
+    apply_budget_plan(plan, bo, o);
+    BudgetOutcome out;
+    for (const auto& t : plan.tensors)
+        out.tensors.push_back({t.name, std::string(type_name(t.type)), t.elements, t.bytes, t.cost, t.probe_kld,
+                               t.probe_kld < 0 ? std::string() : std::string(type_name(t.probe_type))});
+    out.estimated_cost = plan.estimated_cost;
+    out.measured_kld = plan.measured_kld;
+    out.tensor_bytes = plan.budget_tensor_bytes;
+    return out;
+}
+
 }  // namespace
 
 QuantizeResult quantize(const QuantizeRequest& request) {
     if (request.format == "gptq" || request.format == "awq") return quantize_to_checkpoint(request);
     if (request.format != "gguf") fail("quantize: --format '{}' (gguf, gptq or awq)", request.format);
-    if (request.type.empty()) fail("quantize: a GGUF output needs TYPE (F16, Q4_0, Q4_K_M, ...)");
+    const bool budget = request.target_bpw > 0 || !request.target_size.empty();
+    if (budget) check_budget_request(request);
+    else if (request.type.empty()) fail("quantize: a GGUF output needs TYPE (F16, Q4_0, Q4_K_M, ...) or a budget (--target-bpw, --target-size)");
     QuantizeOptions o;
     o.type = request.type;
     o.pure = request.pure;
@@ -214,6 +273,13 @@ QuantizeResult quantize(const QuantizeRequest& request) {
         requantized = read_quantization_config(ck.config(), ck.dir());
         if (requantized) input = gguf_input(request.input, request.progress);
     }
+    BudgetOutcome planned;
+    if (budget) {
+        if (!input.scratch && detect_input_kind(request.input) != InputKind::Gguf) input = gguf_input(request.input, request.progress);
+        pool = std::make_unique<ThreadPool>(request.threads);
+        if (!request.calib.empty()) model = std::make_unique<LlamaModel>(input.gguf);
+        planned = plan_budget(request, input.gguf, model.get(), o, *pool);
+    }
     std::optional<IntGridOptions> int_grid;
     IntCheckpointSize int_size;
     if (request.bits != 0) int_grid = IntGridOptions{request.bits, request.group_size, request.symmetric, request.act_order};
@@ -228,10 +294,10 @@ QuantizeResult quantize(const QuantizeRequest& request) {
         };
     } else if (request.method == "gptq" || request.method == "awq") {
         if (request.calib.empty()) fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
-        if (!input.scratch) input = gguf_input(request.input, request.progress);
-        model = std::make_unique<LlamaModel>(input.gguf);
+        if (!input.scratch && !model) input = gguf_input(request.input, request.progress);
+        if (!model) model = std::make_unique<LlamaModel>(input.gguf);
         samples = read_calibration(*model, request.input, request);
-        pool = std::make_unique<ThreadPool>(request.threads);
+        if (!pool) pool = std::make_unique<ThreadPool>(request.threads);
         before_write = [&](QuantizePlan& q) {
             calibrated = calibrate_plan(q, model.get(), samples, calibration_options(request, int_grid), *pool);
             if (int_grid) int_size = int_checkpoint_size(q, *int_grid);
@@ -253,6 +319,10 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     if (requantized)
         r.warnings.insert(r.warnings.begin(), fmt::format("{}: the {} layers were dequantized and requantized to {}",
                                                           request.input, requantized->describe(), request.type));
+    r.budget_tensors = std::move(planned.tensors);
+    r.budget_estimated_cost = planned.estimated_cost;
+    r.budget_measured_kld = planned.measured_kld;
+    r.budget_tensor_bytes = planned.tensor_bytes;
     const auto elements = static_cast<double>(std::max<std::uint64_t>(s.elements, 1));
     r.bpw_before = 8.0 * static_cast<double>(r.bytes_before) / elements;
     r.bpw_after = 8.0 * static_cast<double>(r.bytes_after) / elements;

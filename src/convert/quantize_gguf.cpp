@@ -131,6 +131,7 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
         plan.metadata.set(kv.key, kv.value);
     }
     if (o.imatrix) record_imatrix(plan.metadata, o);
+    for (const auto& [k, v] : o.planned_metadata.items()) plan.metadata.set(k, v);
 
     std::vector<std::pair<std::regex, TensorType>> overrides;
     std::vector<bool> override_used(o.tensor_types.size(), false);
@@ -162,6 +163,7 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
                 result.warnings.push_back(fmt::format("tensor '{}': rows of {} are not a multiple of the mix's block size, "
                                                       "using fallback type {}", name, p.out.ne[0], type_name(target)));
         }
+        if (const auto it = o.planned_types.find(name); it != o.planned_types.end()) target = it->second;
         if (name == "token_embd.weight" && o.token_embedding_type) target = *o.token_embedding_type;
         if (name == "output.weight" && o.output_tensor_type) target = *o.output_tensor_type;
         for (std::size_t i = 0; i < overrides.size(); ++i) {

@@ -3,6 +3,7 @@
 // quantizers with and without an importance matrix, its per-tensor mix choices and fallbacks), so the output
 // is byte-identical to llama.cpp's. The input is a GGUF file or any plan that yields one (a Hugging Face
 // checkpoint converted on the fly).
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ struct QuantizeOptions {
     std::shared_ptr<const Imatrix> imatrix;         // --imatrix, already read
     std::string imatrix_path;                       // as given, recorded in quantize.imatrix.file
     std::vector<KvOverride> kv_overrides;           // --override-kv, written after general.file_type
+    // A budget plan's type for each tensor it names (replacing the mix's choice, under --tensor-type), and
+    // its quantize.budget.* keys, written after the imatrix's.
+    std::map<std::string, TensorType> planned_types;
+    GgufMetadata planned_metadata;
     // Sizing only (qforge advise): plan every tensor's type without the checks that matter only when writing
     // (a codec for the type, importance data for the i-quants that need it).
     bool plan_only = false;

@@ -28,15 +28,6 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
-std::vector<float> to_float(const TensorView& t) {
-    const std::int64_t rows = t.n_rows(), cols = t.ne[0];
-    const std::size_t row_bytes = t.data.size() / static_cast<std::size_t>(rows);
-    std::vector<float> out(static_cast<std::size_t>(rows * cols));
-    for (std::int64_t r = 0; r < rows; ++r)
-        dequantize_row(t.type, t.data.data() + static_cast<std::size_t>(r) * row_bytes, out.data() + r * cols, cols);
-    return out;
-}
-
 // A layer tensor held in float while its layer is being calibrated, with a view the forward pass reads.
 struct FloatTensor {
     FloatTensor() = default;
@@ -50,7 +41,7 @@ struct FloatTensor {
     void load(const TensorView* src) {
         name = src->name;
         ne = src->ne;
-        values = to_float(*src);
+        values = dequantize_tensor(*src);
         view = TensorView{name, TensorType::F32, ne,
                           {reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(float)}};
     }
@@ -278,7 +269,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     progress.finish();
 
     if (o.include_output && weights.output != weights.tok_embd) {
-        const std::vector<float> norm = to_float(*weights.output_norm);
+        const std::vector<float> norm = dequantize_tensor(*weights.output_norm);
         InputStats final_in(E, pool, report.statistics_seconds);
         std::vector<float> xn(static_cast<std::size_t>(T * E));
         for (std::size_t i = 0; i < samples.size(); ++i) {

@@ -1,5 +1,6 @@
 #include "quant/codecs/codec_table.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/error.h"
@@ -101,6 +102,15 @@ void dequantize_row(TensorType t, const void* in, float* y, std::int64_t n) {
     const Codec* c = find_codec(t);
     if (c == nullptr) fail("no codec for tensor type {}", type_name(t));
     c->dequantize(in, y, n);
+}
+
+std::vector<float> dequantize_tensor(const TensorView& t) {
+    const std::int64_t rows = t.n_rows(), cols = t.ne.empty() ? 1 : t.ne[0];
+    const std::size_t row_bytes = t.data.size() / static_cast<std::size_t>(std::max<std::int64_t>(rows, 1));
+    std::vector<float> out(static_cast<std::size_t>(rows * cols));
+    for (std::int64_t r = 0; r < rows; ++r)
+        dequantize_row(t.type, t.data.data() + static_cast<std::size_t>(r) * row_bytes, out.data() + r * cols, cols);
+    return out;
 }
 
 }  // namespace qforge

@@ -3,7 +3,10 @@
 // dequantize it back. Float types are rows too, so a pipeline can go from any type to any other.
 #include <cstdint>
 
+#include <vector>
+
 #include "core/tensor_type.h"
+#include "core/tensor_view.h"
 
 namespace qforge {
 
@@ -16,5 +19,7 @@ bool can_dequantize(TensorType type);
 // importance, x must be one whole row (some searches take statistics over the row).
 void quantize_row(TensorType type, const float* x, void* out, std::int64_t n, const float* importance = nullptr);
 void dequantize_row(TensorType type, const void* in, float* y, std::int64_t n);
+// A whole tensor's values in float, row after row.
+std::vector<float> dequantize_tensor(const TensorView& t);
 
 }  // namespace qforge
