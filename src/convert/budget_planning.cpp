@@ -87,6 +87,37 @@ BudgetPlan plan_to_budget(const GgufFile& in, const Imatrix* imatrix, const Llam
     }
     if (measured.empty()) fail("{}: no tensor to quantize", in.path());
 
+    // the tensors' share of the target
+    std::uint64_t allowed_bytes = 0;
+    if (o.target.bpw) {
+        allowed_bytes = static_cast<std::uint64_t>(std::floor(*o.target.bpw * static_cast<double>(plan.elements) / 8.0));
+    } else if (o.target.file_bytes) {
+        // the header as the input's, plus the keys this plan adds and each tensor's alignment padding
+        std::uint64_t header = in.data_offset() + 4096;
+        for (const Measured& m : measured) header += 2 * (m.src->name.size() + 24);
+        header += static_cast<std::uint64_t>(in.tensors().size()) * in.alignment();
+        if (*o.target.file_bytes <= header) fail("quantize: --target-size {}: smaller than the file's header", o.target.text);
+        allowed_bytes = *o.target.file_bytes - header;
+    } else {
+        fail("quantize: a budget plan needs --target-bpw or --target-size");
+    }
+    if (allowed_bytes <= fixed)
+        fail("quantize: target {}: the tensors kept as they are already take {} bytes", o.target.text, fixed);
+    plan.budget_tensor_bytes = allowed_bytes;
+
+    // a budget no plan can meet is refused before anything is measured (this bound ignores which types need
+    // importance data, so it is never above the smallest plan)
+    std::uint64_t lower_bound = fixed;
+    for (const Measured& m : measured) {
+        std::uint64_t least = 0;
+        for (TensorType type : allowed)
+            if (m.src->ne[0] % traits(type).block_size == 0) least = least == 0 ? bytes_in(type, *m.src) : std::min(least, bytes_in(type, *m.src));
+        lower_bound += least;
+    }
+    if (lower_bound > allowed_bytes)
+        fail("quantize: target {} is below the smallest plan the candidate types allow: {} bytes of tensors, {:.3f} bits per weight",
+             o.target.text, lower_bound, 8.0 * static_cast<double>(lower_bound) / static_cast<double>(plan.elements));
+
     const bool probing = model != nullptr && !samples.empty();
     std::unique_ptr<TensorSensitivity> sensitivity;
     if (probing) {
@@ -138,23 +169,6 @@ BudgetPlan plan_to_budget(const GgufFile& in, const Imatrix* imatrix, const Llam
     progress.finish();
     sensitivity.reset();
 
-    // the tensors' share of the target
-    std::uint64_t allowed_bytes = 0;
-    if (o.target.bpw) {
-        allowed_bytes = static_cast<std::uint64_t>(std::floor(*o.target.bpw * static_cast<double>(plan.elements) / 8.0));
-    } else if (o.target.file_bytes) {
-        // the header as the input's, plus the keys this plan adds and each tensor's alignment padding
-        std::uint64_t header = in.data_offset() + 4096;
-        for (const Measured& m : measured) header += 2 * (m.src->name.size() + 24);
-        header += static_cast<std::uint64_t>(in.tensors().size()) * in.alignment();
-        if (*o.target.file_bytes <= header) fail("quantize: --target-size {}: smaller than the file's header", o.target.text);
-        allowed_bytes = *o.target.file_bytes - header;
-    } else {
-        fail("quantize: a budget plan needs --target-bpw or --target-size");
-    }
-    if (allowed_bytes <= fixed)
-        fail("quantize: target {}: the tensors kept as they are already take {} bytes", o.target.text, fixed);
-    plan.budget_tensor_bytes = allowed_bytes;
 
     std::vector<BudgetTensor> items;
     std::uint64_t smallest = fixed;
