@@ -114,9 +114,11 @@ BudgetPlan plan_to_budget(const GgufFile& in, const Imatrix* imatrix, const Llam
             if (m.src->ne[0] % traits(type).block_size == 0) least = least == 0 ? bytes_in(type, *m.src) : std::min(least, bytes_in(type, *m.src));
         lower_bound += least;
     }
-    if (lower_bound > allowed_bytes)
+    const auto refuse_below = [&](std::uint64_t smallest) {
         fail("quantize: target {} is below the smallest plan the candidate types allow: {} bytes of tensors, {:.3f} bits per weight",
-             o.target.text, lower_bound, 8.0 * static_cast<double>(lower_bound) / static_cast<double>(plan.elements));
+             o.target.text, smallest, 8.0 * static_cast<double>(smallest) / static_cast<double>(plan.elements));
+    };
+    if (lower_bound > allowed_bytes) refuse_below(lower_bound);
 
     const bool probing = model != nullptr && !samples.empty();
     std::unique_ptr<TensorSensitivity> sensitivity;
@@ -176,9 +178,7 @@ BudgetPlan plan_to_budget(const GgufFile& in, const Imatrix* imatrix, const Llam
         items.push_back({m.src->name, undominated(m.candidates)});
         smallest += items.back().candidates.front().bytes;  // sorted by bytes
     }
-    if (smallest > allowed_bytes)
-        fail("quantize: target {} is below the smallest plan the candidate types allow: {} bytes of tensors, {:.3f} bits per weight",
-             o.target.text, smallest, 8.0 * static_cast<double>(smallest) / static_cast<double>(plan.elements));
+    if (smallest > allowed_bytes) refuse_below(smallest);  // the types that need importance data left out
     const BudgetAllocation a = allocate_to_budget(items, allowed_bytes - fixed);
     plan.tensor_bytes = fixed + a.bytes;
     plan.estimated_cost = a.cost;

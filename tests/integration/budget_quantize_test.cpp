@@ -26,18 +26,24 @@ std::string read_all(const std::string& path) {
     return ss.str();
 }
 
+// pydoc6m-f32 into dir/name, quietly; the budget is the caller's to set
+QuantizeRequest pydoc6m_request(const TempDir& dir, const std::string& name) {
+    QuantizeRequest q;
+    q.input = fixture("gguf/pydoc6m-f32.gguf");
+    q.output = dir.file(name);
+    q.progress = false;
+    return q;
+}
+
 TEST(BudgetQuantize, BeatsLlamaCppQ3KMAtItsSize) {
     const TempDir dir;
     const std::uint64_t q3_k_m_bytes = std::filesystem::file_size(fixture("gguf/pydoc6m-q3_k_m-imatrix.gguf"));
-    QuantizeRequest q;
-    q.input = fixture("gguf/pydoc6m-f32.gguf");
-    q.output = dir.file("budget.gguf");
+    QuantizeRequest q = pydoc6m_request(dir, "budget.gguf");
     q.target_size = std::to_string(q3_k_m_bytes);
     q.imatrix = fixture("gguf/pydoc6m.imatrix");
     q.calib = fixture("text/pydoc-valid.txt");
     q.calib_ctx = 256;
     q.budget_samples = 4;
-    q.progress = false;
     const QuantizeResult r = quantize(q);
     EXPECT_TRUE(r.budget_measured_kld);
     EXPECT_LE(std::filesystem::file_size(q.output), q3_k_m_bytes);
@@ -78,11 +84,8 @@ TEST(BudgetQuantize, BeatsLlamaCppQ3KMAtItsSize) {
 
 TEST(BudgetQuantize, RefusesBudgetsItCannotMeet) {
     const TempDir dir;
-    QuantizeRequest q;
-    q.input = fixture("gguf/pydoc6m-f32.gguf");
-    q.output = dir.file("tiny.gguf");
+    QuantizeRequest q = pydoc6m_request(dir, "tiny.gguf");
     q.target_bpw = 1.0;
-    q.progress = false;
     EXPECT_THROW(quantize(q), Error);
     EXPECT_FALSE(std::filesystem::exists(q.output));
     q.target_bpw = 0;
@@ -95,12 +98,9 @@ TEST(BudgetQuantize, RefusesBudgetsItCannotMeet) {
 
 TEST(BudgetQuantize, WithoutCalibrationUsesTheRelativeError) {
     const TempDir dir;
-    QuantizeRequest q;
-    q.input = fixture("gguf/pydoc6m-f32.gguf");
-    q.output = dir.file("plain.gguf");
+    QuantizeRequest q = pydoc6m_request(dir, "plain.gguf");
     q.target_bpw = 4.5;
     q.budget_types = {"Q3_K", "Q4_K", "Q5_K", "Q6_K"};
-    q.progress = false;
     const QuantizeResult r = quantize(q);
     EXPECT_FALSE(r.budget_measured_kld);
     EXPECT_LE(r.bpw_after, 4.5);
