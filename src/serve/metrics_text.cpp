@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/heap_usage.h"
+
 namespace qforge::serve {
 namespace {
 
@@ -33,6 +35,8 @@ std::string metrics_text(const SchedulerMetrics& m, std::uint64_t http_errors) {
     metric(out, "kv_cache_usage_ratio", "gauge", "KV blocks in use over all blocks.", m.kv.total > 0 ? d(m.kv.in_use) / d(m.kv.total) : 0.0);
     metric(out, "prefix_cache_hits_total", "counter", "Admitted sequences that reused cached prompt blocks.", d(m.kv.hits));
     metric(out, "decode_tokens_per_second", "gauge", "Generated tokens per second over the last 5 seconds of steps.", m.decode_tokens_per_second);
+    metric(out, "heap_bytes_in_use", "gauge", "Heap bytes allocated and not yet freed (the allocator's count, caches excluded).",
+           d(heap_bytes_in_use()));
     metric(out, "uptime_seconds", "gauge", "Seconds since the engine started.", m.uptime_seconds);
     return out;
 }
