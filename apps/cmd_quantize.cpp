@@ -60,6 +60,11 @@ void add_quantize_command(CLI::App& app) {
         ->delimiter(',');
     cmd->add_option("--budget-samples", req->budget_samples, "Calibration chunks the budget plan's KL-divergence probes run on (default 8)")
         ->check(CLI::Range(1, 1 << 20));
+    cmd->add_flag("--keep-split", req->keep_split, "Write the output in the same shards as a sharded GGUF input (OUT without .gguf, then -0000i-of-0000n.gguf)");
+    cmd->add_option("--split-max-size", req->split_max_size, "Cut the GGUF output into shards of at most N(M|G) tensor bytes, as gguf-split does");
+    cmd->add_option("--split-max-tensors", req->split_max_tensors, "Cut the GGUF output into shards of at most N tensors, as gguf-split does")
+        ->check(CLI::Range(1, 1 << 30));
+    cmd->add_flag("--no-tensor-first-split", req->no_tensor_first_split, "With --split-max-*: the first shard holds the metadata alone");
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
     cmd->add_flag("--json", *json, "Print the summary as JSON on stdout");
@@ -90,6 +95,7 @@ void add_quantize_command(CLI::App& app) {
                                 {"layer_seconds", r.layer_seconds},
                                 {"int_checkpoint_bytes", r.int_checkpoint_bytes},
                                 {"int_checkpoint_bpw", r.int_checkpoint_bpw},
+                                {"outputs", r.outputs},
                                 {"warnings", r.warnings}};
             if (budget) {
                 nlohmann::json tensors = nlohmann::json::array();
@@ -125,6 +131,8 @@ void add_quantize_command(CLI::App& app) {
         else
             fmt::print(stderr, "quantize: {} of {} tensors quantized to {}\n", r.quantized, r.tensors,
                        budget ? std::string("a budget plan") : req->type);
+        if (r.outputs.size() > 1 || (!r.outputs.empty() && r.outputs.front() != req->output))
+            for (const auto& path : r.outputs) fmt::print(stderr, "quantize: wrote {}\n", path);
         if (req->bits != 0 && !checkpoint)
             fmt::print(stderr, "quantize: linear weights on the INT{} g{} grid, stored dequantized; as an AutoGPTQ checkpoint: {:.2f} MiB ({:.2f} BPW)\n",
                        req->bits, req->group_size, mib(r.int_checkpoint_bytes), r.int_checkpoint_bpw);

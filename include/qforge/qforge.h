@@ -82,6 +82,14 @@ struct QuantizeRequest {
     std::string target_size;                // "3.2GiB", "3200MB", bytes
     std::vector<std::string> budget_types;  // candidate types; empty: the default set
     std::int64_t budget_samples = 8;
+    // GGUF output in shards, llama.cpp's split layout (OUT without .gguf, then -0000i-of-0000n.gguf):
+    // keep_split follows a sharded GGUF input's shards (llama-quantize --keep-split); split_max_size ("500M",
+    // "4G") or split_max_tensors cut the output as gguf-split does, no_tensor_first_split leaving the first
+    // shard with the metadata alone.
+    bool keep_split = false;
+    std::string split_max_size;
+    int split_max_tensors = 0;
+    bool no_tensor_first_split = false;
 };
 
 struct QuantizeBudgetTensor {
@@ -116,6 +124,7 @@ struct QuantizeResult {
     double budget_estimated_cost = 0.0;
     bool budget_measured_kld = false;
     std::uint64_t budget_tensor_bytes = 0;  // what the target allowed the tensors
+    std::vector<std::string> outputs;        // the GGUF written, or its shards in order
 };
 
 QuantizeResult quantize(const QuantizeRequest& request);

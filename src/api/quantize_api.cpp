@@ -120,6 +120,9 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
         !request.token_embedding_type.empty() || request.pure)
         fail("quantize: --format {} writes the INTn grid of --bits; --imatrix, --pure, --tensor-type, --output-tensor-type "
              "and --token-embedding-type choose GGUF types", request.format);
+    if (request.keep_split || !request.split_max_size.empty() || request.split_max_tensors != 0 || request.no_tensor_first_split)
+        fail("quantize: --format {} shards its safetensors by --max-shard-size; --keep-split, --split-max-size, "
+             "--split-max-tensors and --no-tensor-first-split shard GGUF output", request.format);
     if (detect_input_kind(request.input) != InputKind::HfDirectory)
         fail("{}: --format {} writes a Hugging Face checkpoint with the input's config.json and tokenizer files, so the "
              "input must be a Hugging Face checkpoint directory", request.input, request.format);
@@ -261,6 +264,20 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     }
     o.imatrix = select_imatrix_entries(o.imatrix, request.include_weights, request.exclude_weights);
     for (const auto& spec : request.kv_overrides) o.kv_overrides.push_back(parse_kv_override(spec));
+    o.keep_split = request.keep_split;
+    if (!request.split_max_size.empty() && request.split_max_tensors > 0)
+        fail("quantize: --split-max-size and --split-max-tensors cut the output in two different ways: give one");
+    if (!request.split_max_size.empty() || request.split_max_tensors != 0) {
+        gguf::SplitLimits limits;
+        if (!request.split_max_size.empty()) limits.max_bytes = gguf::parse_split_size(request.split_max_size);
+        else limits.max_tensors = request.split_max_tensors;
+        if (limits.max_bytes == 0 && limits.max_tensors <= 0)
+            fail("quantize: --split-max-tensors {}: expected at least 1", request.split_max_tensors);
+        limits.no_tensor_first_split = request.no_tensor_first_split;
+        o.split_limits = limits;
+    } else if (request.no_tensor_first_split) {
+        fail("quantize: --no-tensor-first-split applies to an output cut by --split-max-size or --split-max-tensors");
+    }
     std::function<void(QuantizePlan&)> before_write;
     CalibratedGgufSummary calibrated;
     std::unique_ptr<LlamaModel> model;
@@ -316,6 +333,7 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     r.bytes_after = s.bytes_after;
     r.fallbacks = s.fallbacks;
     r.warnings = s.warnings;
+    r.outputs = s.outputs;
     if (requantized)
         r.warnings.insert(r.warnings.begin(), fmt::format("{}: the {} layers were dequantized and requantized to {}",
                                                           request.input, requantized->describe(), request.type));

@@ -7,7 +7,9 @@ namespace qforge {
 
 GgufPlan plan_gguf_recast(const GgufFile& in, const ConvertOptions& options) {
     GgufPlan plan;
-    plan.metadata = in.metadata();
+    // A sharded input's split.* keys describe its shards, not the file written from it.
+    for (const auto& [k, v] : in.metadata().items())
+        if (!k.starts_with("split.")) plan.metadata.set(k, v);
     for (const auto& t : in.tensors()) {
         if (!is_float_type(t.type))
             fail("{}: tensor '{}' is {}; convert only changes float types (use quantize for quantized files)",

@@ -101,8 +101,14 @@ MixModelInfo mix_model_info(const GgufFile& in) {
 QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& o) {
     GgufPlan base;
     base.metadata = in.metadata();
+    // (a GGUF's tensors come shard by shard, each in offset order: the order --keep-split keeps)
     for (const auto& t : in.tensors()) base.tensors.push_back({{t.name, t.type, t.ne}, &t, {}, 0});
-    return plan_quantize(std::move(base), in.path(), o);
+    QuantizePlan q = plan_quantize(std::move(base), in.path(), o);
+    if (o.keep_split) {
+        const TensorView* first = in.tensors().data();
+        for (const auto& p : q.plan.tensors) q.input_shard.push_back(in.shard_of(static_cast<std::size_t>(p.src - first)));
+    }
+    return q;
 }
 
 QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const QuantizeOptions& o) {
@@ -146,8 +152,9 @@ QuantizePlan plan_quantize(GgufPlan base, const std::string& source, const Quant
     MixModelInfo info = model_info(base.metadata, base.tensors);
     info.has_imatrix = o.imatrix != nullptr || o.plan_only;  // sizes as made with an imatrix, the recommended way
     MixPlanner planner(*mix, info, {o.output_tensor_type, o.token_embedding_type});
-    std::stable_sort(base.tensors.begin(), base.tensors.end(),
-                     [](const PlannedTensor& a, const PlannedTensor& b) { return llama_order_less(a.out.name, b.out.name); });
+    if (!o.keep_split)  // llama-quantize's order, except that --keep-split writes the input's
+        std::stable_sort(base.tensors.begin(), base.tensors.end(),
+                         [](const PlannedTensor& a, const PlannedTensor& b) { return llama_order_less(a.out.name, b.out.name); });
     for (PlannedTensor& p : base.tensors) {
         const std::string& name = p.out.name;
         const TensorType input_type = p.out.type;

@@ -12,6 +12,7 @@
 #include "convert/hf_to_gguf.h"
 #include "convert/kv_override.h"
 #include "formats/gguf/gguf_file.h"
+#include "formats/gguf/gguf_split.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "quant/plan/llama_mix.h"
 
@@ -41,12 +42,17 @@ struct QuantizeOptions {
     // Sizing only (qforge advise): plan every tensor's type without the checks that matter only when writing
     // (a codec for the type, importance data for the i-quants that need it).
     bool plan_only = false;
+    // Output in shards (llama.cpp's split layout): --keep-split follows the input's shards, tensors in the
+    // input's order, as llama-quantize does; split_limits cuts the output as gguf-split would.
+    bool keep_split = false;
+    std::optional<gguf::SplitLimits> split_limits;
 };
 
 struct QuantizePlan {
     GgufPlan plan;
     std::vector<std::string> warnings;  // fallbacks, tensors without importance data
     int fallbacks = 0;
+    std::vector<int> input_shard;  // --keep-split: the input shard of each planned tensor
 };
 
 // `base` is what the unquantized output would be (a GGUF file's own tensors, or a converter's plan);

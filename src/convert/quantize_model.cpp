@@ -10,6 +10,29 @@
 namespace qforge {
 namespace {
 
+// Where the output goes: one file, the input's shards (--keep-split) or gguf-split's cut of the output.
+std::optional<ShardedOutput> output_shards(const QuantizePlan& q, const std::string& output, const QuantizeOptions& o,
+                                           std::vector<std::string>& paths) {
+    const std::string prefix = gguf::output_split_prefix(output);
+    std::optional<ShardedOutput> shards;
+    if (o.keep_split) {
+        const int n = q.input_shard.empty() ? 1 : q.input_shard.back() + 1;
+        if (n > 1) shards = ShardedOutput{prefix, q.input_shard, gguf::SplitKeyOrder::Quantize};
+        else paths.push_back(gguf::split_path(prefix, 0, 1));  // llama-quantize names even a lone shard so
+    } else if (o.split_limits) {
+        std::vector<std::uint64_t> bytes;
+        for (const auto& p : q.plan.tensors) bytes.push_back(p.out.nbytes());
+        shards = ShardedOutput{prefix, gguf::assign_shards(bytes, *o.split_limits), gguf::SplitKeyOrder::GgufSplit};
+    } else {
+        paths.push_back(output);
+    }
+    if (shards) {
+        const int n = shards->shard_of.empty() ? 1 : shards->shard_of.back() + 1;
+        for (int i = 0; i < n; ++i) paths.push_back(gguf::split_path(prefix, i, n));
+    }
+    return shards;
+}
+
 QuantizeSummary run(QuantizePlan q, const std::string& output, const QuantizeOptions& o, int n_threads,
                     const std::function<void(QuantizePlan&)>& before_write) {
     QuantizeSummary s;
@@ -24,7 +47,8 @@ QuantizeSummary run(QuantizePlan q, const std::string& output, const QuantizeOpt
         if (p.src != nullptr && p.out.type != p.src->type) ++s.quantized;
     }
     if (before_write) before_write(q);
-    write_gguf_plan(output, q.plan.metadata, q.plan.tensors, o.progress, n_threads);
+    const auto shards = output_shards(q, output, o, s.outputs);
+    write_gguf_plan(s.outputs.front(), q.plan.metadata, q.plan.tensors, o.progress, n_threads, shards ? &*shards : nullptr);
     return s;
 }
 
@@ -35,10 +59,16 @@ QuantizeSummary quantize_model(const std::string& input, const std::string& outp
     std::error_code ec;
     if (std::filesystem::exists(output, ec) && std::filesystem::equivalent(input, output, ec))
         fail("{}: output would overwrite the input", output);
+    if (o.keep_split && o.split_limits)
+        fail("quantize: --keep-split follows the input's shards; it cannot be combined with --split-max-size or "
+             "--split-max-tensors");
     ConvertOptions f32;
     f32.outtype = TensorType::F32;
     f32.progress = false;
-    switch (detect_input_kind(input)) {
+    const InputKind kind = detect_input_kind(input);
+    if (o.keep_split && kind != InputKind::Gguf)
+        fail("{}: --keep-split follows the shards of a GGUF input, and this is not one", input);
+    switch (kind) {
         case InputKind::Gguf: {
             const GgufFile in(input);
             return run(plan_quantize(in, o), output, o, n_threads, before_write);

@@ -15,6 +15,7 @@ struct QuantizeSummary {
     std::uint64_t elements = 0, bytes_before = 0, bytes_after = 0;
     int fallbacks = 0;
     std::vector<std::string> warnings;
+    std::vector<std::string> outputs;  // the file written, or its shards in order
 };
 
 // before_write sees the finished plan and may replace tensors' bytes (GPTQ does).

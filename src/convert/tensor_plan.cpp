@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "formats/gguf/gguf_split.h"
 #include "quant/codecs/codec_table.h"
 #include "core/progress.h"
 #include "core/thread_pool.h"
@@ -72,13 +73,38 @@ PlanTotals plan_totals(const std::vector<PlannedTensor>& plan) {
 }
 
 void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, const std::vector<PlannedTensor>& plan,
-                     bool show_progress, int n_threads) {
+                     bool show_progress, int n_threads, const ShardedOutput* shards) {
+    if (shards != nullptr && shards->shard_of.size() != plan.size())
+        fail("internal error: {} shard indices for {} tensors", shards->shard_of.size(), plan.size());
+    const int n_shards = shards == nullptr || plan.empty() ? 1 : shards->shard_of.back() + 1;
     ThreadPool pool(n_threads);
-    std::vector<GgufTensorInfo> infos;
-    for (const auto& p : plan) infos.push_back(p.out);
-    GgufWriter w(path, metadata, std::move(infos));
+    // Every shard's writer stays open until the last tensor is written, so an error leaves no shard behind.
+    std::vector<std::unique_ptr<GgufWriter>> writers;
+    auto open_shard = [&](int i) {
+        std::vector<GgufTensorInfo> infos;
+        for (std::size_t k = 0; k < plan.size(); ++k)
+            if (shards->shard_of[k] == i) infos.push_back(plan[k].out);
+        writers.push_back(std::make_unique<GgufWriter>(
+            gguf::split_path(shards->prefix, i, n_shards),
+            gguf::shard_metadata(metadata, i, n_shards, static_cast<std::int32_t>(plan.size()), shards->key_order),
+            std::move(infos)));
+    };
+    if (shards == nullptr) {
+        std::vector<GgufTensorInfo> infos;
+        for (const auto& p : plan) infos.push_back(p.out);
+        writers.push_back(std::make_unique<GgufWriter>(path, metadata, std::move(infos)));
+    } else {
+        if (!std::is_sorted(shards->shard_of.begin(), shards->shard_of.end()) ||
+            (!shards->shard_of.empty() && shards->shard_of.front() < 0))
+            fail("internal error: the tensors of a split output must come shard by shard");
+        open_shard(0);
+    }
     Progress progress("convert", plan_totals(plan).bytes, show_progress);
-    for (const auto& p : plan) {
+    for (std::size_t k = 0; k < plan.size(); ++k) {
+        const PlannedTensor& p = plan[k];
+        if (shards != nullptr)
+            while (static_cast<int>(writers.size()) <= shards->shard_of[k]) open_shard(static_cast<int>(writers.size()));
+        GgufWriter& w = *writers.back();
         if (p.produce) {
             const std::vector<std::uint8_t> bytes = p.produce();
             if (bytes.size() != p.out.nbytes())
@@ -97,7 +123,8 @@ void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, cons
         }
         progress.advance(p.out.nbytes(), p.out.name);
     }
-    w.finish();
+    while (static_cast<int>(writers.size()) < n_shards) open_shard(static_cast<int>(writers.size()));
+    for (auto& w : writers) w->finish();
     progress.finish();
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/tensor_view.h"
 #include "formats/gguf/gguf_metadata.h"
+#include "formats/gguf/gguf_split.h"
 #include "formats/gguf/gguf_writer.h"
 
 namespace qforge {
@@ -33,8 +34,16 @@ struct PlanTotals {
 };
 PlanTotals plan_totals(const std::vector<PlannedTensor>& plan);
 
-// n_threads: rows of a tensor are converted in parallel (0: one per physical core).
+// A model written as shards in llama.cpp's split layout (formats/gguf/gguf_split.h): PREFIX-0000i-of-0000n.gguf.
+struct ShardedOutput {
+    std::string prefix;
+    std::vector<int> shard_of;  // per planned tensor, non-decreasing from 0
+    gguf::SplitKeyOrder key_order = gguf::SplitKeyOrder::GgufSplit;
+};
+
+// n_threads: rows of a tensor are converted in parallel (0: one per physical core). With shards, path is not
+// used and no shard appears unless all of them are complete.
 void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, const std::vector<PlannedTensor>& plan,
-                     bool show_progress, int n_threads = 1);
+                     bool show_progress, int n_threads = 1, const ShardedOutput* shards = nullptr);
 
 }  // namespace qforge

@@ -77,6 +77,7 @@ Inventory take_inventory(const std::string& path) {
             GgufFile f(path);
             inv.file_bytes = f.file_size();
             inv.format = "GGUF v" + std::to_string(f.version());
+            if (f.shard_count() > 1) inv.format += ", " + std::to_string(f.shard_count()) + " shards";
             for (const auto& [k, v] : f.metadata().items())
                 inv.metadata.push_back({k, std::string(gguf_type_name(v.type())), v.to_display(), value_json(v)});
             add_tensors(inv, f.tensors());

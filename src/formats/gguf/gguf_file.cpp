@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/utf8.h"
 #include "formats/gguf/gguf_constants.h"
+#include "formats/gguf/gguf_split.h"
 
 namespace qforge {
 namespace {
@@ -98,7 +99,7 @@ public:
 
 }  // namespace
 
-GgufFile::GgufFile(const std::string& path) : file_(std::make_shared<MappedFile>(path)) {
+GgufFile::GgufFile(const std::string& path, SingleShard) : file_(std::make_shared<MappedFile>(path)) {
     Parser p(*file_);
     auto& r = p.r_;
     if (file_->size() < 4) fail("{}: not a GGUF file: {} bytes is too short for the magic", path, file_->size());
@@ -190,6 +191,74 @@ GgufFile::GgufFile(const std::string& path) : file_(std::make_shared<MappedFile>
                  tensors_[i].name, begin, sizes[i], file_->size());
         tensors_[i].data = file_->bytes().subspan(begin, sizes[i]);
     }
+}
+
+GgufFile::GgufFile(const std::string& path) : GgufFile(path, SingleShard{}) { open_other_shards(); }
+
+std::uint64_t GgufFile::file_size() const {
+    std::uint64_t n = file_->size();
+    for (const auto& s : shards_) n += s->size();
+    return n;
+}
+
+std::vector<std::string> GgufFile::shard_paths() const {
+    std::vector<std::string> paths{file_->path()};
+    for (const auto& s : shards_) paths.push_back(s->path());
+    return paths;
+}
+
+namespace {
+
+std::uint16_t split_key_u16(const GgufMetadata& m, const char* key, const std::string& path) {
+    const GgufValue* v = m.find(key);
+    if (v == nullptr) fail("{}: metadata key '{}' is missing (every shard of a split model has it)", path, key);
+    if (v->type() != GgufType::U16)
+        fail("{}: metadata key '{}' has type {} (expected u16)", path, key, gguf_type_name(v->type()));
+    return std::get<std::uint16_t>(v->v);
+}
+
+}  // namespace
+
+void GgufFile::open_other_shards() {
+    const std::string& path = file_->path();
+    if (!metadata_.contains(gguf::kSplitCount)) return;
+    const int count = split_key_u16(metadata_, gguf::kSplitCount, path);
+    if (count <= 1) return;
+    const int no = split_key_u16(metadata_, gguf::kSplitNo, path);
+    if (no != 0) {
+        const auto prefix = gguf::split_prefix(path, no, count);
+        fail("{}: this is shard {} of {} of a split model: open the first shard{}", path, no + 1, count,
+             prefix ? " (" + gguf::split_path(*prefix, 0, count) + ")" : std::string());
+    }
+    const auto prefix = gguf::split_prefix(path, 0, count);
+    if (!prefix)
+        fail("{}: the first of {} shards must be named PREFIX-00001-of-{:05d}.gguf, so that the others can be found",
+             path, count, count);
+    std::unordered_set<std::string> names;
+    for (const auto& t : tensors_) names.insert(t.name);
+    shard_of_.assign(tensors_.size(), 0);
+    for (int i = 1; i < count; ++i) {
+        const std::string shard_path = gguf::split_path(*prefix, i, count);
+        GgufFile shard(shard_path, SingleShard{});
+        const int shard_no = split_key_u16(shard.metadata_, gguf::kSplitNo, shard_path);
+        if (shard_no != i) fail("{}: split.no is {}, expected {} for shard {} of {}", shard_path, shard_no, i, i + 1, count);
+        for (std::size_t k = 0; k < shard.tensors_.size(); ++k) {
+            if (!names.insert(shard.tensors_[k].name).second)
+                fail("{}: tensor '{}' is also in an earlier shard", shard_path, shard.tensors_[k].name);
+            tensors_.push_back(std::move(shard.tensors_[k]));
+            offsets_.push_back(shard.offsets_[k]);
+            shard_of_.push_back(static_cast<std::uint16_t>(i));
+        }
+        shards_.push_back(std::move(shard.file_));
+    }
+    const GgufValue* n = metadata_.find(gguf::kSplitTensorsCount);
+    if (n == nullptr) fail("{}: metadata key '{}' is missing (the first shard of a split model has it)", path, gguf::kSplitTensorsCount);
+    if (n->type() != GgufType::I32)
+        fail("{}: metadata key '{}' has type {} (expected i32)", path, gguf::kSplitTensorsCount, gguf_type_name(n->type()));
+    const auto expected = std::get<std::int32_t>(n->v);
+    if (expected < 0 || static_cast<std::size_t>(expected) != tensors_.size())
+        fail("{}: {} says {} tensors, the {} shards hold {}", path, gguf::kSplitTensorsCount, expected, count,
+             tensors_.size());
 }
 
 }  // namespace qforge
