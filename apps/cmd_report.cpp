@@ -15,7 +15,7 @@ void add_report_command(CLI::App& app) {
     req->methods = {"rtn"};
     auto* cmd = app.add_subcommand("report", "Size, PPL, KL-divergence and speed of a model across types and methods");
     cmd->add_option("-m,--model", req->base, "Base model: float GGUF or Hugging Face checkpoint directory")->required();
-    cmd->add_option("--types", req->types, "Comma-separated types (Q8_0,Q6_K,Q5_K_M,Q4_K_M,...)")->delimiter(',')->required();
+    cmd->add_option("--types", req->types, "Comma-separated types (Q8_0,Q6_K,Q5_K_M,Q4_K_M,...) and budget plans (3.5bpw: quantize --target-bpw 3.5)")->delimiter(',')->required();
     cmd->add_option("--methods", req->methods, "Comma-separated methods: rtn, imatrix, gptq, awq")->delimiter(',');
     cmd->add_option("-f,--file", req->eval_file, "Evaluation text")->required();
     cmd->add_option("--calib", req->calib_file, "Calibration text (for imatrix, gptq and awq)");

@@ -18,6 +18,7 @@
 #include "convert/open_model.h"
 #include "core/error.h"
 #include "eval/advise/advisor.h"
+#include "eval/report/report_cell.h"
 #include "eval/imatrix_compute.h"
 #include "eval/kl_divergence.h"
 #include "eval/mc_tasks.h"
@@ -140,7 +141,11 @@ AdviseReport advise(const AdviseRequest& r) {
     o.batch = r.batch;
     if (r.bandwidth_gbs > 0) o.bandwidth_gbs = r.bandwidth_gbs;
     o.priority = r.priority;
-    if (!r.report.empty()) o.measured_kld = report_klds(r.report);
+    if (!r.report.empty()) {
+        o.measured_kld = report_klds(r.report);
+        for (const auto& [type, kld] : o.measured_kld)
+            if (const auto bpw = budget_plan_bpw(type)) o.measured_budget_kld[*bpw] = kld;
+    }
     const Advice a = qforge::advise(shape, o);
     AdviseReport out;
     out.source = a.shape.source;

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "eval/advise/advisor.h"
+#include "eval/advise/format_sizes.h"
 #include "formats/gguf/gguf_file.h"
 #include "support/fixtures.h"
 
@@ -59,6 +60,46 @@ TEST(Advise, Llama8BOnAn8GBNvidiaGpu) {
     o.gpu_arch = "hopper";
     o.memory_bytes = parse_memory_size("80GB");
     EXPECT_EQ(advise(shape_from_parameters(parse_parameter_count("8B"), {}), o).recommended, "FP8 (e4m3)");
+}
+
+// Memory between Q4_K_M and Q5_K_M on a CPU: a budget plan sized to what is left holds more bits than
+// Q4_K_M, and is recommended with the command that makes it; a report's budget plans are quoted. Where Q6_K
+// fits, or under --priority size, the fixed mix stays.
+TEST(Advise, ABudgetPlanFillsTheMemoryBetweenMixes) {
+    const ModelShape shape = shape_from_parameters(parse_parameter_count("8B"), {});
+    AdviseOptions o;
+    o.bandwidth_gbs = 50;
+    o.context = 4096;
+    const double q4 = static_cast<double>(gguf_format_size(shape, "Q4_K_M").weight_bytes);
+    const double q5 = static_cast<double>(gguf_format_size(shape, "Q5_K_M").weight_bytes);
+    const double kv = kv_cache_bytes(shape, o.context, 1);
+    const double fixed = 0.25 * 1024 * 1024 * 1024;
+    const double weights = 0.5 * (q4 + q5);  // the room a memory limit leaves
+    o.memory_bytes = weights * 1.02 + kv + fixed;
+    o.measured_kld = {{"Q4_K_M", 0.0037}};
+    o.measured_budget_kld = {{3.5, 0.006}, {4.5, 0.0034}, {9.0, 0.0001}};
+    const Advice a = advise(shape, o);
+    EXPECT_TRUE(row(a, "Q4_K_M").fits);
+    EXPECT_FALSE(row(a, "Q5_K_M").fits);
+    ASSERT_EQ(a.recommended.rfind("budget plan ", 0), 0u) << a.recommended << ": " << a.reason;
+    const FormatFit& plan = row(a, a.recommended);
+    EXPECT_TRUE(plan.fits);
+    EXPECT_NEAR(static_cast<double>(plan.size.weight_bytes), weights, 1.0);
+    EXPECT_NEAR(plan.total_bytes, *o.memory_bytes, 2.0);
+    EXPECT_GT(plan.size.bits_per_weight, row(a, "Q4_K_M").size.bits_per_weight + 0.25);
+    EXPECT_LT(plan.size.bits_per_weight, row(a, "Q5_K_M").size.bits_per_weight);
+    EXPECT_EQ(plan.measured_kld, 0.0034);  // the report's plan of the most bits this one also holds
+    EXPECT_EQ(plan.measured_at_bpw, 4.5);
+    EXPECT_NE(a.reason.find("--target-size"), std::string::npos) << a.reason;
+    EXPECT_NE(a.reason.find("0.003400"), std::string::npos) << a.reason;
+    o.priority = "size";
+    EXPECT_EQ(advise(shape, o).recommended, "Q4_K_M");
+    o.priority = "balanced";
+    o.memory_bytes = static_cast<double>(gguf_format_size(shape, "Q6_K").weight_bytes) * 1.05 + kv + fixed;
+    EXPECT_EQ(advise(shape, o).recommended, "Q6_K");
+    // just above Q4_K_M: too few extra bits to be worth a plan
+    o.memory_bytes = (q4 + 0.05 / 8 * 8e9) * 1.02 + kv + fixed;
+    EXPECT_EQ(advise(shape, o).recommended, "Q4_K_M");
 }
 
 TEST(Advise, RealModelSizesAreTheFilesTensorBytes) {

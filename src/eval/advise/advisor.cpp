@@ -2,6 +2,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
 
 #include "core/error.h"
 #include "eval/advise/memory_bandwidth.h"
@@ -49,7 +52,58 @@ const FormatFit* first_fitting(const std::vector<FormatFit>& fits, std::initiali
     return nullptr;
 }
 
-void recommend(Advice& a, const AdviseOptions& o) {
+// How many more bits per weight a budget plan must hold than the fixed mix that fits, to be recommended
+// instead: below this the mix's simplicity wins.
+constexpr double kBudgetMargin = 0.25;
+
+// What the memory leaves for weights: weights + KV + overhead(weights) <= memory, as a budget plan for
+// qforge quantize --target-size. None without a memory limit, above Q8_0 (take Q8_0) or below the smallest
+// plan the candidates allow (all IQ2_XXS).
+std::optional<FormatSize> budget_plan_size(const ModelShape& s, const AdviseOptions& o, double kv) {
+    if (!o.memory_bytes || o.device == "nvidia") return std::nullopt;
+    const double fixed = overhead_bytes(o.device, 0.0);
+    const double room = (*o.memory_bytes - kv - fixed) / 1.02;
+    const FormatSize q8 = gguf_format_size(s, "Q8_0"), smallest = gguf_format_size(s, "IQ2_XXS");
+    if (room >= static_cast<double>(q8.weight_bytes) || room < static_cast<double>(smallest.weight_bytes)) return std::nullopt;
+    FormatSize f;
+    f.weight_bytes = static_cast<std::uint64_t>(room);
+    f.bits_per_weight = q8.bits_per_weight * room / static_cast<double>(q8.weight_bytes);
+    f.name = fmt::format("budget plan {:.2f} bpw", f.bits_per_weight);
+    f.family = "gguf-budget";
+    return f;
+}
+
+std::string size_text(double bytes) {
+    return bytes >= kGiB ? fmt::format("{:.2f}GiB", std::floor(bytes / kGiB * 100) / 100)
+                         : fmt::format("{:.1f}MiB", std::floor(bytes / (1024.0 * 1024.0) * 10) / 10);
+}
+
+// A budget plan in place of the fixed pick, where it holds clearly more bits.
+bool prefer_budget_plan(Advice& a, const AdviseOptions& o) {
+    const FormatFit* plan = nullptr;
+    for (const auto& f : a.formats)
+        if (f.size.family == "gguf-budget" && f.fits) plan = &f;
+    if (plan == nullptr || o.priority == "size") return false;
+    const FormatFit* fixed = find(a.formats, a.recommended);
+    if (fixed != nullptr && (fixed->size.name == "Q8_0" || fixed->size.name == "Q6_K" || fixed->size.name == "F16")) return false;
+    const double fixed_bpw = fixed != nullptr ? fixed->size.bits_per_weight : 0.0;
+    if (plan->size.bits_per_weight < fixed_bpw + kBudgetMargin) return false;
+    std::string why = fmt::format(
+        "the memory leaves {} for weights, more than {} takes: a budget plan fills it ({:.2f} bpw{}), each tensor's type "
+        "chosen by its measured effect on the output (qforge quantize MODEL OUT.gguf --target-size {} --imatrix FILE "
+        "--calib TEXT); on pydoc6m budget plans had 0.34-0.61x the KL-divergence of llama.cpp's imatrix mixes at their sizes",
+        size_text(static_cast<double>(plan->size.weight_bytes)), fixed != nullptr ? fixed->size.name : "any fixed mix",
+        plan->size.bits_per_weight, fixed != nullptr ? fmt::format(" against {:.2f}", fixed_bpw) : "",
+        size_text(static_cast<double>(plan->size.weight_bytes)));
+    if (plan->measured_kld)
+        why += fmt::format("; the report measured KLD {:.6f} for its {:.2f} bpw plan{}", *plan->measured_kld, *plan->measured_at_bpw,
+                           fixed != nullptr && fixed->measured_kld ? fmt::format(" ({} {:.6f})", fixed->size.name, *fixed->measured_kld) : "");
+    a.recommended = plan->size.name;
+    a.reason = std::move(why);
+    return true;
+}
+
+void recommend_fixed(Advice& a, const AdviseOptions& o) {
     const auto& fits = a.formats;
     auto pick = [&](const FormatFit* f, std::string why) {
         if (f == nullptr) return false;
@@ -91,12 +145,17 @@ void recommend(Advice& a, const AdviseOptions& o) {
                  "(qforge imatrix) to limit the loss"))
             return;
         if (pick(first_fitting(fits, {"IQ2_XS", "IQ2_XXS"}),
-                 std::string("only a 2-bit i-quant fits on ") + where + ": it needs an importance matrix, llama-quantize "
-                 "writes it (qforge reads and runs it), and quality drops markedly"))
+                 std::string("only a 2-bit i-quant fits on ") + where + ": it needs an importance matrix (qforge imatrix, "
+                 "then qforge quantize --imatrix), and quality drops markedly"))
             return;
     }
     a.recommended.clear();
     a.reason = "no format fits the memory at this context and batch: reduce --ctx or --batch, or add memory";
+}
+
+void recommend(Advice& a, const AdviseOptions& o) {
+    recommend_fixed(a, o);
+    if (o.device != "nvidia") prefer_budget_plan(a, o);
 }
 
 }  // namespace
@@ -149,7 +208,11 @@ Advice advise(const ModelShape& shape, const AdviseOptions& o) {
         a.bandwidth_source = "assumed typical of an M-series Pro chip (pass --bandwidth)";
     }
     const double kv = kv_cache_bytes(shape, o.context, o.batch);
-    for (FormatSize& size : candidate_formats(shape, o)) {
+    std::vector<FormatSize> sizes = candidate_formats(shape, o);
+    const std::size_t n_fixed = sizes.size();
+    if (auto plan = budget_plan_size(shape, o, kv)) sizes.push_back(std::move(*plan));
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        FormatSize& size = sizes[i];
         FormatFit f;
         f.kv_bytes = kv;
         f.overhead_bytes = overhead_bytes(o.device, static_cast<double>(size.weight_bytes));
@@ -158,6 +221,13 @@ Advice advise(const ModelShape& shape, const AdviseOptions& o) {
         // one decode step reads every weight once and each sequence's KV cache
         f.decode_tps = static_cast<double>(o.batch) * a.bandwidth_gbs * 1e9 / (static_cast<double>(size.weight_bytes) + kv);
         if (auto it = o.measured_kld.find(size.name); it != o.measured_kld.end()) f.measured_kld = it->second;
+        if (i >= n_fixed) {  // the budget plan: the report's plan of the most bits that this one also holds
+            for (const auto& [bpw, kld] : o.measured_budget_kld)
+                if (bpw <= size.bits_per_weight + 1e-9) {
+                    f.measured_kld = kld;
+                    f.measured_at_bpw = bpw;
+                }
+        }
         f.size = std::move(size);
         a.formats.push_back(std::move(f));
     }

@@ -3,7 +3,9 @@
 // cache at the asked context and batch, runtime overhead), whether that fits, the decode speed memory
 // bandwidth allows, and one recommendation with its reason. The rules are the seed documents' selection
 // tables turned into arithmetic: GGUF k-quants for CPU and Apple (llama.cpp), AWQ/GPTQ for NVIDIA serving, FP8
-// on Hopper/Ada, F16 when it fits a GPU, Q8_0 when quality is paramount.
+// on Hopper/Ada, F16 when it fits a GPU, Q8_0 when quality is paramount. On CPU and Apple with a memory limit,
+// a budget plan (qforge quantize --target-size) sized to the memory left for weights, recommended where it
+// holds clearly more bits than the largest fixed mix that fits.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -24,14 +26,16 @@ struct AdviseOptions {
     std::optional<double> bandwidth_gbs;  // none: measured (cpu) or the device's typical figure
     std::string priority = "balanced";    // quality | balanced | size
     std::map<std::string, double> measured_kld;  // format name -> mean KLD, from a qforge report
+    std::map<double, double> measured_budget_kld;  // a report's budget plans: bits per weight -> mean KLD
 };
 
 struct FormatFit {
-    FormatSize size;
+    FormatSize size;  // a budget plan: family "gguf-budget", sized to what the memory leaves for weights
     double kv_bytes = 0, overhead_bytes = 0, total_bytes = 0;
     bool fits = false;
     double decode_tps = 0;  // bandwidth-bound estimate
     std::optional<double> measured_kld;
+    std::optional<double> measured_at_bpw;  // a budget plan's: the report's plan whose KLD is quoted
 };
 
 struct Advice {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "convert/budget_planning.h"
 #include "convert/convert.h"
 #include "convert/calibrated_gguf.h"
 #include "convert/calibration_samples.h"
@@ -94,7 +95,8 @@ ReportSummary run_quality_report(const ReportOptions& o) {
     };
     if (o.types.empty() || o.methods.empty()) fail("report: give at least one --types entry and one --methods entry");
     for (const auto& t : o.types)
-        if (!find_llama_mix(t)) fail("report: unknown type '{}' (llama-quantize's names: Q8_0, Q4_K_M, ...)", t);
+        if (!find_llama_mix(t) && !budget_plan_bpw(t))
+            fail("report: unknown type '{}' (llama-quantize's names: Q8_0, Q4_K_M, ...; or a budget plan: 3.5bpw)", t);
     for (const auto& m : o.methods) {
         if (m != "rtn" && m != "imatrix" && m != "gptq" && m != "awq") fail("report: unknown method '{}' (rtn, imatrix, gptq, awq)", m);
         if (m != "rtn" && o.calib_path.empty()) fail("report: the {} method needs calibration text (--calib FILE)", m);
@@ -149,6 +151,17 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                                             {o.n_ctx, o.chunks < 0 ? 128 : o.chunks, 0}, o.calib_path);
     }
 
+    // Budget plans with a calibrated method measure each tensor's KL-divergence probe on a few calibration
+    // chunks, as qforge quantize --target-bpw does (--budget-samples 8; fewer where --chunks asks for fewer).
+    std::unique_ptr<LlamaModel> probe_model;
+    std::vector<std::vector<std::int32_t>> probe_samples;
+    const bool probed_plans = std::any_of(o.types.begin(), o.types.end(), [](const std::string& t) { return budget_plan_bpw(t).has_value(); }) &&
+                              std::any_of(o.methods.begin(), o.methods.end(), [](const std::string& m) { return m != "rtn"; });
+    if (probed_plans) {
+        probe_model = std::make_unique<LlamaModel>(base);
+        probe_samples = calibration_samples(tokenizer_of(*probe_model), read_text(o.calib_path), {o.n_ctx, o.chunks < 0 ? 8 : std::min<std::int64_t>(8, o.chunks), 0}, o.calib_path);
+    }
+
     const LogitsFileReader base_logits(kld_path);
     const std::size_t total = o.types.size() * o.methods.size();
     std::size_t index = 0;
@@ -178,6 +191,21 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 q.imatrix_path = imatrix_path;
             }
             const auto t0 = std::chrono::steady_clock::now();
+            if (const auto bpw = budget_plan_bpw(type)) {
+                // rtn: the plan weighs plain output errors; the others probe the model (imatrix: with the
+                // report's importance matrix, gptq/awq: with the one the probes collect)
+                say(fmt::format("[{}/{}] {} {}: planning the budget", index, total, type, method));
+                BudgetPlanningOptions bo;
+                bo.target.bpw = *bpw;
+                bo.target.text = fmt::format("{} bpw", *bpw);
+                bo.progress = false;
+                bo.calib_name = o.calib_path;
+                const bool probed = method != "rtn";
+                const BudgetPlan plan = plan_to_budget(GgufFile(base), method == "imatrix" ? imatrix.get() : nullptr,
+                                                       probed ? probe_model.get() : nullptr,
+                                                       probed ? probe_samples : std::vector<std::vector<std::int32_t>>{}, bo, pool);
+                apply_budget_plan(plan, bo, q);
+            }
             std::function<void(QuantizePlan&)> calibrate;
             if (method == "gptq" || method == "awq")
                 calibrate = [&](QuantizePlan& plan) {

@@ -1,6 +1,7 @@
 #include "eval/report/report_cell.h"
 
 #include <algorithm>
+#include <charconv>
 #include <numeric>
 
 #include "core/error.h"
@@ -62,6 +63,19 @@ std::vector<std::size_t> pareto_front(const std::vector<ReportCell>& cells) {
             best = cells[i].kld;
         }
     return front;
+}
+
+std::optional<double> budget_plan_bpw(const std::string& type) {
+    if (type.size() <= 3 || !type.ends_with("bpw")) return std::nullopt;
+    double v = 0;
+    const char* end = type.data() + type.size() - 3;
+    const auto [p, ec] = std::from_chars(type.data(), end, v);
+    if (ec != std::errc() || p != end || !(v > 0.0) || v > 32.0) return std::nullopt;
+    return v;
+}
+
+std::string report_series(const ReportCell& c) {
+    return budget_plan_bpw(c.type) ? c.method + " budget plan" : c.method;
 }
 
 }  // namespace qforge

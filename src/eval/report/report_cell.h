@@ -22,6 +22,12 @@ struct ReportCell {
 nlohmann::json to_json(const ReportCell& c);
 ReportCell cell_from_json(const nlohmann::json& j);
 
+// A report type of the form "3.5bpw": a budget plan to that many bits per weight (qforge quantize
+// --target-bpw), measured beside llama.cpp's mixes; nothing for a mix name.
+std::optional<double> budget_plan_bpw(const std::string& type);
+// The chart's series of a cell: its method, and "METHOD budget plan" for budget plans.
+std::string report_series(const ReportCell& c);
+
 // Indices of the cells on the size/KLD Pareto front (no other cell is both smaller and closer), by size.
 std::vector<std::size_t> pareto_front(const std::vector<ReportCell>& cells);
 

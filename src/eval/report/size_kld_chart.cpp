@@ -74,14 +74,25 @@ std::string size_kld_svg(const std::vector<ReportCell>& cells, const std::string
         s += fmt::format("<polyline class=\"pareto\" points=\"{}\" fill=\"none\" stroke=\"#999\" stroke-dasharray=\"5,4\"/>\n",
                          points);
     }
-    // markers: colour and shape by method
+    // markers: colour and shape by series (method, and budget plans apart); each budget series is a curve
     std::map<std::string, std::size_t> methods;
-    for (const auto& c : cells) methods.emplace(c.method, methods.size());
+    for (const auto& c : cells) methods.emplace(report_series(c), methods.size());
+    for (const auto& [name, m] : methods) {
+        std::vector<const ReportCell*> curve;
+        for (const auto& c : cells)
+            if (budget_plan_bpw(c.type) && report_series(c) == name) curve.push_back(&c);
+        if (curve.size() < 2) continue;
+        std::sort(curve.begin(), curve.end(), [](const ReportCell* a, const ReportCell* b) { return a->bits_per_weight < b->bits_per_weight; });
+        std::string points;
+        for (const ReportCell* c : curve) points += fmt::format("{:.1f},{:.1f} ", X(c->bits_per_weight), Y(c->kld));
+        s += fmt::format("<polyline class=\"budget-curve\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
+                         points, kColors[m % std::size(kColors)]);
+    }
     for (const auto& c : cells) {
-        const std::size_t m = methods[c.method];
+        const std::size_t m = methods[report_series(c)];
         const char* color = kColors[m % std::size(kColors)];
         const double x = X(c.bits_per_weight), y = Y(c.kld);
-        const std::string tip = escape_xml(fmt::format("{} {}: {:.2f} bpw, KLD {:.6f}, PPL {:.4f}", c.type, c.method,
+        const std::string tip = escape_xml(fmt::format("{} {}: {:.2f} bpw, KLD {:.6f}, PPL {:.4f}", c.type, report_series(c),
                                                        c.bits_per_weight, c.kld, c.ppl));
         if (m % 2 == 0)
             s += fmt::format("<circle class=\"marker\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"><title>{}</title></circle>\n",
