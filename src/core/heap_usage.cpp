@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <cstddef>
+
 #if defined(__SANITIZE_ADDRESS__)
 #define QFORGE_ASAN_HEAP 1
 #elif defined(__has_feature)
@@ -11,7 +13,8 @@
 #endif
 
 #ifdef QFORGE_ASAN_HEAP
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (clang's sanitizer/allocator_interface.h; GCC ships the function, not the header).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace qforge {

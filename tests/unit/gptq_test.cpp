@@ -134,7 +134,7 @@ TEST_P(GptqGgufGrid, BlocksDequantizeToTheSolutionAndBeatRoundToNearest) {
 INSTANTIATE_TEST_SUITE_P(Types, GptqGgufGrid,
                          ::testing::Values(TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
                                            TensorType::Q8_0, TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K,
-                                           TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K),
+                                           TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Gptq, ActOrderGroupsAreEqualSizedButNotContiguous) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "core/error.h"
@@ -64,6 +65,29 @@ std::int16_t super_block_qmax(TensorType t) {
 
 std::int16_t super_block_zero(TensorType t) { return t == TensorType::Q3_K ? 4 : t == TensorType::Q6_K ? 32 : 0; }
 
+// IQ4_XS: IQ4_NL's 16 levels in 32-column sub-blocks whose 6-bit scales (offset by 32) multiply the
+// super-block's fp16 scale.
+void iq4_xs_grids(const std::uint8_t* block, ElementGrid* grids) {
+    BlockIQ4_XS b;
+    std::memcpy(&b, block, sizeof(b));
+    const float d = fp16_to_fp32(b.d);
+    for (int ib = 0; ib < kQK_K / 32; ++ib) {
+        const int ls = ((b.scales_l[ib / 2] >> (4 * (ib % 2))) & 0xF) | (((b.scales_h >> (2 * ib)) & 3) << 4);
+        ElementGrid g;
+        g.a = d * static_cast<float>(ls - 32);
+        g.qmax = 15;
+        g.codebook = kIQ4Values;
+        std::fill(grids + ib * 32, grids + ib * 32 + 32, g);
+    }
+}
+
+void pack_iq4_xs(const std::uint8_t* L, std::uint8_t* block) {
+    std::uint8_t* qs = block + offsetof(BlockIQ4_XS, qs);
+    for (int ib = 0; ib < kQK_K / 32; ++ib)
+        for (int j = 0; j < 16; ++j)
+            qs[ib * 16 + j] = static_cast<std::uint8_t>((L[ib * 32 + j] & 0xF) | ((L[ib * 32 + j + 16] & 0xF) << 4));
+}
+
 }  // namespace
 
 int nearest_level(const ElementGrid& g, float w) {
@@ -91,7 +115,7 @@ float level_value(const ElementGrid& g, int q) {
 
 bool BlockGrid::supports(TensorType t) {
     LegacyShape s{};
-    return legacy_shape(t, &s) || (is_super_block_type(t) && t != TensorType::IQ4_XS && !is_iq_super_block_type(t));
+    return legacy_shape(t, &s) || t == TensorType::IQ4_XS || (is_super_block_type(t) && !is_iq_super_block_type(t));
 }
 
 BlockGrid::BlockGrid(TensorType t) : type_(t), columns_(static_cast<int>(traits(t).block_size)), bytes_(traits(t).type_size) {
@@ -114,6 +138,7 @@ void BlockGrid::fix(const float* x, const float* importance, std::uint8_t* block
         std::fill(grids, grids + columns_, g);
         return;
     }
+    if (type_ == TensorType::IQ4_XS) return iq4_xs_grids(block, grids);
     SuperBlock sb;
     unpack_super_block_scales(type_, block, 0, sb);
     for (int e = 0; e < columns_; ++e) {
@@ -133,6 +158,7 @@ void BlockGrid::pack(const std::uint8_t* levels, std::uint8_t* block) const {
         case TensorType::Q4_K: return pack_levels_q4_k(levels, *reinterpret_cast<BlockQ4_K*>(block));
         case TensorType::Q5_K: return pack_levels_q5_k(levels, *reinterpret_cast<BlockQ5_K*>(block));
         case TensorType::Q6_K: return pack_levels_q6_k(levels, *reinterpret_cast<BlockQ6_K*>(block));
+        case TensorType::IQ4_XS: return pack_iq4_xs(levels, block);
         default: return pack_legacy(type_, levels, block);
     }
 }

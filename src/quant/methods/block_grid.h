@@ -2,7 +2,7 @@
 // The values one GGUF block can represent once its scales are fixed: GPTQ fixes a block's scales when its sweep
 // reaches the block's first column, then rounds the columns one at a time onto that grid with error feedback,
 // and finally packs the levels it chose into the standard block. Every type with a fixed-scale affine or
-// codebook grid takes part: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (32 columns) and Q2_K Q3_K Q4_K Q5_K Q6_K (256).
+// codebook grid takes part: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (32 columns) and Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_XS (256).
 #include <cstddef>
 #include <cstdint>
 
@@ -10,7 +10,7 @@
 
 namespace qforge {
 
-// Element value for level q (0..qmax): a * (q - zero) + b, or a * codebook[q] for IQ4_NL; computed the way
+// Element value for level q (0..qmax): a * (q - zero) + b, or a * codebook[q] for IQ4_NL and IQ4_XS; computed the way
 // ggml's dequantizer computes it, so the values are exactly what the file decodes to.
 struct ElementGrid {
     float a = 0, b = 0;
