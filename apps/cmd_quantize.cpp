@@ -55,7 +55,7 @@ void add_quantize_command(CLI::App& app) {
                     "chosen for the least loss (measured on --calib, else the importance-weighted error); no TYPE")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--target-size", req->target_size, "Mixed precision to a file size (3.2GiB, 3500MB, bytes); no TYPE");
-    cmd->add_option("--budget-types", req->budget_types, "Candidate types for a budget plan (default: Q2_K..Q8_0, i-quants, legacy types, F16)")
+    cmd->add_option("--budget-types", req->budget_types, "Candidate types for a budget plan (default: Q2_K..Q8_0, i-quants, legacy types, F16; with --method gptq the types GPTQ rounds onto)")
         ->take_all()
         ->delimiter(',');
     cmd->add_option("--budget-samples", req->budget_samples, "Calibration chunks the budget plan's KL-divergence probes run on (default 8)")
