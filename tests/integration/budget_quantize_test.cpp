@@ -36,6 +36,26 @@ QuantizeRequest pydoc6m_request(const TempDir& dir, const std::string& name) {
     return q;
 }
 
+// Mean KL-divergence against pydoc6m-f32 on 16 chunks of pydoc-test (-c 256); the base is measured once.
+struct KldAgainstF32 {
+    std::string base_file;
+    explicit KldAgainstF32(const TempDir& dir) : base_file(dir.file("base.kld")) {
+        PerplexityRequest base;
+        base.model = fixture("gguf/pydoc6m-f32.gguf");
+        base.text = read_all(fixture("text/pydoc-test.txt"));
+        base.n_ctx = 256;
+        base.n_chunks = 16;
+        base.kl_divergence_base = base_file;
+        perplexity(base);
+    }
+    double operator()(const std::string& model) const {
+        KlDivergenceRequest k;
+        k.model = model;
+        k.base_file = base_file;
+        return kl_divergence(k).mean_kld;
+    }
+};
+
 TEST(BudgetQuantize, BeatsLlamaCppQ3KMAtItsSize) {
     const TempDir dir;
     const std::uint64_t q3_k_m_bytes = std::filesystem::file_size(fixture("gguf/pydoc6m-q3_k_m-imatrix.gguf"));
@@ -63,19 +83,7 @@ TEST(BudgetQuantize, BeatsLlamaCppQ3KMAtItsSize) {
     }
     EXPECT_GT(differing, 0) << "a plan of one type is no plan";
 
-    PerplexityRequest base;
-    base.model = fixture("gguf/pydoc6m-f32.gguf");
-    base.text = read_all(fixture("text/pydoc-test.txt"));
-    base.n_ctx = 256;
-    base.n_chunks = 16;
-    base.kl_divergence_base = dir.file("base.kld");
-    perplexity(base);
-    auto kld = [&](const std::string& model) {
-        KlDivergenceRequest k;
-        k.model = model;
-        k.base_file = base.kl_divergence_base;
-        return kl_divergence(k).mean_kld;
-    };
+    const KldAgainstF32 kld(dir);
     const double ours = kld(q.output), llama = kld(fixture("gguf/pydoc6m-q3_k_m-imatrix.gguf"));
     EXPECT_LT(ours, 0.8 * llama) << "budget plan " << ours << ", llama.cpp Q3_K_M with imatrix " << llama;
     // the plan's own estimate is of the measured loss's size
@@ -101,19 +109,7 @@ TEST(BudgetGptqFigure, BeatsLlamaCppQ4KMInNineTenthsOfItsSize) {
     EXPECT_EQ(r.gptq_tensors, 43);  // every planned linear (the default candidates for GPTQ are its grids)
     EXPECT_EQ(r.calibrated_tensors, 0);
 
-    PerplexityRequest base;
-    base.model = fixture("gguf/pydoc6m-f32.gguf");
-    base.text = read_all(fixture("text/pydoc-test.txt"));
-    base.n_ctx = 256;
-    base.n_chunks = 16;
-    base.kl_divergence_base = dir.file("base.kld");
-    perplexity(base);
-    auto kld = [&](const std::string& model) {
-        KlDivergenceRequest k;
-        k.model = model;
-        k.base_file = base.kl_divergence_base;
-        return kl_divergence(k).mean_kld;
-    };
+    const KldAgainstF32 kld(dir);
     const double ours = kld(q.output), llama = kld(fixture("gguf/pydoc6m-q4_k_m-imatrix.gguf"));
     std::printf("mean KLD, 16 chunks: GPTQ budget plan at 0.9x Q4_K_M's size %.6f, llama.cpp Q4_K_M with imatrix %.6f\n", ours, llama);
     EXPECT_LT(ours, llama);
