@@ -25,17 +25,6 @@ grep -q "12 cells (12 from an earlier run)" "$work.log" || { echo "FAIL: did not
 for cell in "Q4_0 | gptq" "Q4_K_M | gptq" "Q4_0 | awq" "Q4_K_M | awq"; do
   [ "$(grep -c "^| $cell" "$work/gptq/report.md")" -eq 1 ] || { echo "FAIL: no $cell cell"; cat "$work.log"; exit 1; }
 done
-# budget plans beside a mix: a curve per method in the chart, each plan within its bits per weight
-"$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_K_M,4.5bpw,3.5bpw --methods imatrix -f "$fx/text/pydoc-test.txt" \
-  --calib "$fx/text/pydoc-valid.txt" -c 256 --chunks 2 --bench-p 0 --bench-n 0 -o "$work/budget" >/dev/null 2>"$work.log" \
-  || { cat "$work.log"; exit 1; }
-for cell in "4.5bpw | imatrix" "3.5bpw | imatrix" "Q4_K_M | imatrix"; do
-  [ "$(grep -c "^| $cell" "$work/budget/report.md")" -eq 1 ] || { echo "FAIL: no $cell cell"; cat "$work.log"; exit 1; }
-done
-curves=$(xmllint --xpath "count(//*[@class='budget-curve'])" "$work/budget/size-vs-kld.svg")
-[ "$curves" = "1" ] || { echo "FAIL: $curves budget curves in the chart, expected 1"; exit 1; }
-grep -q "imatrix budget plan" "$work/budget/size-vs-kld.svg" || { echo "FAIL: no budget series in the legend"; exit 1; }
-awk -F'|' '$2 ~ /bpw/ { t = $2 + 0; if ($5 + 0 > t) { print "FAIL: " $2 "plan at " $5 " bpw"; bad = 1 } } END { exit bad }' "$work/budget/report.md"
 # refusals
 if "$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_K_M --methods imatrix -f "$fx/text/pydoc-test.txt" -o "$work/x" 2>/dev/null; then
   echo "FAIL: imatrix without --calib"; exit 1
