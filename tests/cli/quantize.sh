@@ -76,4 +76,23 @@ if "$bin" quantize -q "$fx/gguf/pydoc6m-pure-q8_0.gguf" "$work/x.gguf" Q4_0 --pu
   echo "FAIL: requantized without --allow-requantize"; exit 1
 fi
 [ ! -e "$work/x.gguf" ]
+# shards: cut by size, named and listed, read by their first shard, kept by --keep-split (byte-identity with
+# llama.cpp is tests/integration/sharded_gguf_test.cpp's); contradicting flags are refused with nothing written
+"$bin" quantize "$fx/gguf/pydoc6m-f32.gguf" "$work/sh.gguf" F32 --split-max-size 10M --json > "$work/sh.json" 2>/dev/null
+"$json_fields" "$work/sh.json" outputs >/dev/null
+for i in 1 2 3; do [ -s "$work/sh-0000$i-of-00003.gguf" ] || { echo "FAIL: shard $i"; cat "$work/sh.json"; exit 1; }; done
+[ ! -e "$work/sh.gguf" ]
+"$bin" inspect "$work/sh-00001-of-00003.gguf" | grep -q "GGUF v3, 3 shards" || { echo "FAIL: inspect of shards"; exit 1; }
+"$bin" quantize -q "$work/sh-00001-of-00003.gguf" "$work/shq.gguf" Q4_K_M --keep-split 2>/dev/null
+"$bin" perplexity -m "$work/shq-00001-of-00003.gguf" -f "$fx/text/pydoc-test.txt" -c 128 --chunks 2 2>&1 | grep -q "Final estimate: PPL" \
+  || { echo "FAIL: sharded output does not run"; exit 1; }
+"$bin" inspect "$work/sh-00002-of-00003.gguf" 2>"$work/e.log" && exit 1
+grep -q "this is shard 2 of 3 of a split model: open the first shard" "$work/e.log" || { cat "$work/e.log"; exit 1; }
+"$bin" quantize -q "$work/sh-00001-of-00003.gguf" "$work/y.gguf" Q8_0 --keep-split --split-max-tensors 9 2>"$work/e.log" && exit 1
+grep -q "cannot be combined" "$work/e.log" || { cat "$work/e.log"; exit 1; }
+"$bin" quantize -q "$fx/models/pydoc6m" "$work/y.gguf" Q8_0 --keep-split 2>"$work/e.log" && exit 1
+grep -q "follows the shards of a GGUF input" "$work/e.log" || { cat "$work/e.log"; exit 1; }
+"$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/y.gguf" Q8_0 --split-max-size 1K 2>"$work/e.log" && exit 1
+grep -q "expected a whole number of megabytes or gigabytes" "$work/e.log" || { cat "$work/e.log"; exit 1; }
+ls "$work" | grep -q '^y' && { echo "FAIL: a refused run left files"; exit 1; }
 echo "quantize: ok"
