@@ -279,6 +279,7 @@ QuantizeResult quantize(const QuantizeRequest& request) {
     } else if (request.no_tensor_first_split) {
         fail("quantize: --no-tensor-first-split applies to an output cut by --split-max-size or --split-max-tensors");
     }
+    check_output_split(o, request.input);  // before any planning or calibration (their input may be a scratch GGUF)
     std::function<void(QuantizePlan&)> before_write;
     CalibratedGgufSummary calibrated;
     std::unique_ptr<LlamaModel> model;

@@ -54,21 +54,24 @@ QuantizeSummary run(QuantizePlan q, const std::string& output, const QuantizeOpt
 
 }  // namespace
 
+void check_output_split(const QuantizeOptions& o, const std::string& input) {
+    if (o.keep_split && o.split_limits)
+        fail("quantize: --keep-split follows the input's shards; it cannot be combined with --split-max-size or "
+             "--split-max-tensors");
+    if (o.keep_split && detect_input_kind(input) != InputKind::Gguf)
+        fail("{}: --keep-split follows the shards of a GGUF input, and this is not one", input);
+}
+
 QuantizeSummary quantize_model(const std::string& input, const std::string& output, const QuantizeOptions& o,
                                int n_threads, const std::function<void(QuantizePlan&)>& before_write) {
     std::error_code ec;
     if (std::filesystem::exists(output, ec) && std::filesystem::equivalent(input, output, ec))
         fail("{}: output would overwrite the input", output);
-    if (o.keep_split && o.split_limits)
-        fail("quantize: --keep-split follows the input's shards; it cannot be combined with --split-max-size or "
-             "--split-max-tensors");
+    check_output_split(o, input);
     ConvertOptions f32;
     f32.outtype = TensorType::F32;
     f32.progress = false;
-    const InputKind kind = detect_input_kind(input);
-    if (o.keep_split && kind != InputKind::Gguf)
-        fail("{}: --keep-split follows the shards of a GGUF input, and this is not one", input);
-    switch (kind) {
+    switch (detect_input_kind(input)) {
         case InputKind::Gguf: {
             const GgufFile in(input);
             return run(plan_quantize(in, o), output, o, n_threads, before_write);

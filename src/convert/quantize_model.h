@@ -18,6 +18,9 @@ struct QuantizeSummary {
     std::vector<std::string> outputs;  // the file written, or its shards in order
 };
 
+// Refuses split options that contradict each other or the input (--keep-split needs a GGUF), before any work.
+void check_output_split(const QuantizeOptions& options, const std::string& input);
+
 // before_write sees the finished plan and may replace tensors' bytes (GPTQ does).
 QuantizeSummary quantize_model(const std::string& input, const std::string& output, const QuantizeOptions& options,
                                int n_threads, const std::function<void(QuantizePlan&)>& before_write = {});

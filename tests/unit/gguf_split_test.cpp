@@ -42,6 +42,10 @@ TEST(GgufSplit, CutsBySizeAndCountAsGgufSplitDoes) {
     EXPECT_EQ(gguf::assign_shards(bytes, {.max_bytes = 200}), (std::vector<int>{0, 0, 1, 2, 3, 3}));
     const std::string e = error_of([&] { gguf::assign_shards(bytes, {.max_bytes = 100}); });
     EXPECT_NE(e.find("shard 1 would hold no tensors"), std::string::npos) << e;
+    // split.count is 16-bit
+    const std::vector<std::uint64_t> many(70000, 32);
+    EXPECT_EQ(gguf::assign_shards(std::vector<std::uint64_t>(65535, 32), {.max_tensors = 1}).back(), 65534);
+    EXPECT_THROW(gguf::assign_shards(many, {.max_tensors = 1}), Error);
 }
 
 TEST(GgufSplit, ReadsSizesInDecimalMegabytesAndGigabytes) {

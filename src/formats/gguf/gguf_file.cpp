@@ -201,12 +201,6 @@ std::uint64_t GgufFile::file_size() const {
     return n;
 }
 
-std::vector<std::string> GgufFile::shard_paths() const {
-    std::vector<std::string> paths{file_->path()};
-    for (const auto& s : shards_) paths.push_back(s->path());
-    return paths;
-}
-
 namespace {
 
 std::uint16_t split_key_u16(const GgufMetadata& m, const char* key, const std::string& path) {

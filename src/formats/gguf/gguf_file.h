@@ -27,7 +27,6 @@ public:
     std::uint64_t data_offset() const { return data_offset_; }
     std::uint64_t file_size() const;  // all shards together
     int shard_count() const { return static_cast<int>(shards_.size()) + 1; }
-    std::vector<std::string> shard_paths() const;
     // Shard (0-based) that holds tensors()[i].
     int shard_of(std::size_t i) const { return shard_of_.empty() ? 0 : shard_of_[i]; }
     const GgufMetadata& metadata() const { return metadata_; }

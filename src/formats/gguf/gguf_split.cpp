@@ -37,6 +37,8 @@ std::vector<int> assign_shards(const std::vector<std::uint64_t>& tensor_bytes, c
         const bool cut = limits.max_bytes > 0 ? bytes + padded > limits.max_bytes
                                               : i > 0 && i % limits.max_tensors == 0;
         if (cut) {
+            if (current + 1 >= kMaxSplitCount)
+                fail("split: more than {} shards (split.count is 16-bit): raise the limit", kMaxSplitCount);
             if (in_current == 0)
                 fail("split: shard {} would hold no tensors: tensor {} alone takes {} bytes, more than the limit of {}",
                      current + 1, i, padded, limits.max_bytes);

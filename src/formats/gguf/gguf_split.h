@@ -15,6 +15,7 @@ namespace qforge::gguf {
 constexpr const char* kSplitNo = "split.no";
 constexpr const char* kSplitCount = "split.count";
 constexpr const char* kSplitTensorsCount = "split.tensors.count";
+constexpr int kMaxSplitCount = 65535;
 
 // llama_split_path: PREFIX-%05d-of-%05d.gguf with the shard number counted from 1.
 std::string split_path(const std::string& prefix, int split_no, int split_count);
