@@ -32,4 +32,9 @@ fi
 if "$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q9_9 -f "$fx/text/pydoc-test.txt" -o "$work/x" 2>/dev/null; then
   echo "FAIL: unknown type"; exit 1
 fi
+if "$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types 3.5bpw --methods awq -f "$fx/text/pydoc-test.txt" \
+   --calib "$fx/text/pydoc-valid.txt" -o "$work/x" 2>"$work.log"; then
+  echo "FAIL: budget plan with awq"; exit 1
+fi
+grep -q "a budget plan is quantized with rtn, imatrix or gptq" "$work.log" || { cat "$work.log"; exit 1; }
 echo "report: ok"

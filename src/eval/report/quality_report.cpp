@@ -97,6 +97,9 @@ ReportSummary run_quality_report(const ReportOptions& o) {
     for (const auto& t : o.types)
         if (!find_llama_mix(t) && !budget_plan_bpw(t))
             fail("report: unknown type '{}' (llama-quantize's names: Q8_0, Q4_K_M, ...; or a budget plan: 3.5bpw)", t);
+        else if (budget_plan_bpw(t) && std::find(o.methods.begin(), o.methods.end(), "awq") != o.methods.end())
+            fail("report: budget plan '{}' with --methods awq: a budget plan is quantized with rtn, imatrix or gptq, as "
+                 "qforge quantize --target-bpw allows", t);
     for (const auto& m : o.methods) {
         if (m != "rtn" && m != "imatrix" && m != "gptq" && m != "awq") fail("report: unknown method '{}' (rtn, imatrix, gptq, awq)", m);
         if (m != "rtn" && o.calib_path.empty()) fail("report: the {} method needs calibration text (--calib FILE)", m);
@@ -193,7 +196,7 @@ ReportSummary run_quality_report(const ReportOptions& o) {
             const auto t0 = std::chrono::steady_clock::now();
             if (const auto bpw = budget_plan_bpw(type)) {
                 // rtn: the plan weighs plain output errors; the others probe the model (imatrix: with the
-                // report's importance matrix, gptq/awq: with the one the probes collect)
+                // report's importance matrix, gptq: with the one the probes collect)
                 say(fmt::format("[{}/{}] {} {}: planning the budget", index, total, type, method));
                 BudgetPlanningOptions bo;
                 bo.target.bpw = *bpw;
