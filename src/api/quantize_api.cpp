@@ -210,7 +210,6 @@ BudgetOutcome plan_budget(const QuantizeRequest& request, const std::string& ggu
         bo.target.text = request.target_size;
     }
     for (const auto& name : request.budget_types) bo.candidates.push_back(ggml_type_named(name, "--budget-types"));
-    if (request.budget_types.empty() && request.method == "gptq") bo.candidates = budget_gptq_candidates();
     bo.quantize_output = !request.leave_output_tensor;
     bo.progress = request.progress;
     bo.calib_name = request.calib;

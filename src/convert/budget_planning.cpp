@@ -9,7 +9,6 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "quant/codecs/codec_table.h"
-#include "quant/methods/block_grid.h"
 #include "quant/methods/quantization_error.h"
 #include "quant/plan/budget_plan.h"
 #include "quant/plan/quantizable.h"
@@ -56,13 +55,6 @@ std::size_t probe_index(const std::vector<BudgetCandidate>& c) {
 std::vector<TensorType> budget_default_candidates() {
     return {T::Q2_K, T::IQ2_XXS, T::IQ2_XS, T::IQ2_S, T::Q3_K, T::IQ3_XXS, T::IQ3_S, T::Q4_K, T::IQ4_XS, T::Q5_K, T::Q6_K,
             T::Q4_0, T::Q4_1, T::Q5_0, T::Q5_1, T::IQ4_NL, T::Q8_0, T::F16};
-}
-
-std::vector<TensorType> budget_gptq_candidates() {
-    std::vector<TensorType> c;
-    for (TensorType t : budget_default_candidates())
-        if (BlockGrid::supports(t) || !traits(t).quantized) c.push_back(t);
-    return c;
 }
 
 std::string mix_name_for(TensorType type) {

@@ -60,11 +60,6 @@ struct BudgetPlan {
 };
 
 std::vector<TensorType> budget_default_candidates();
-// For plans quantized with GPTQ: the default candidates GPTQ can round onto (k-quants, legacy types, IQ4_NL,
-// IQ4_XS) and F16, so every planned tensor gets error compensation. On pydoc6m these plans beat the full set
-// quantized with GPTQ at every size measured (the IQ2/IQ3 grids would be rounded without it).
-std::vector<TensorType> budget_gptq_candidates();
-
 // model and samples: the KL-divergence probes (null/empty: the relative output errors alone). imatrix: the
 // importance of every linear's columns (the quantizers use it, as llama-quantize would, and the errors are
 // weighted by it); may be null, and is then collected from the samples where there are any.

@@ -126,7 +126,7 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
     });
     if (!any)
         fail("{}: no linear weight is planned in a type {} can write ({})", o.method, o.method,
-             o.method == "gptq" ? "GPTQ rounds onto Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_XS"
+             o.method == "gptq" ? "GPTQ rounds onto Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_XS and the IQ1/IQ2/IQ3 types"
                                 : "AWQ needs a quantized type");
     CalibratedGgufSummary summary;
     SequentialHooks hooks;

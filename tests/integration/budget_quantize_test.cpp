@@ -106,13 +106,13 @@ TEST(BudgetGptqFigure, BeatsLlamaCppQ4KMInNineTenthsOfItsSize) {
     q.method = "gptq";
     const QuantizeResult r = quantize(q);
     EXPECT_LE(std::filesystem::file_size(q.output), q4_k_m_bytes * 9 / 10);
-    EXPECT_EQ(r.gptq_tensors, 43);  // every planned linear (the default candidates for GPTQ are its grids)
+    EXPECT_EQ(r.gptq_tensors, 43);  // every planned linear (GPTQ rounds onto every candidate type)
     EXPECT_EQ(r.calibrated_tensors, 0);
 
     const KldAgainstF32 kld(dir);
     const double ours = kld(q.output), llama = kld(fixture("gguf/pydoc6m-q4_k_m-imatrix.gguf"));
     std::printf("mean KLD, 16 chunks: GPTQ budget plan at 0.9x Q4_K_M's size %.6f, llama.cpp Q4_K_M with imatrix %.6f\n", ours, llama);
-    EXPECT_LT(ours, llama);
+    EXPECT_LT(ours, 0.9 * llama);  // 0.81x when written (GPTQ onto every candidate, the codebook types included)
 }
 
 TEST(BudgetQuantize, RefusesBudgetsItCannotMeet) {

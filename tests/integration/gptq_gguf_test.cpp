@@ -4,6 +4,8 @@
 // against llama-quantize's Q4_K_M made with the fixture imatrix; and the files are ordinary GGUFs of that type.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "core/thread_pool.h"
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
@@ -74,6 +76,48 @@ TEST(GptqFigure, Q4_0CloserToF32ThanLlamaQuantize) {
     const double imatrix_mix = mean_kld(test::fixture("gguf/pydoc6m-q4_k_m-imatrix.gguf"), logits, pool);
     std::printf("mean KLD against F32, 40 chunks: GPTQ Q4_K_M %.6f, llama-quantize Q4_K_M with imatrix %.6f\n", gptq_mix, imatrix_mix);
     EXPECT_LT(gptq_mix, 0.9 * imatrix_mix);
+}
+
+// The codebook types: GPTQ rounds groups of 8 columns onto codebook points (CodebookGrid). The IQ2_XS and IQ3_XXS
+// mixes with the fixture imatrix, against the same mixes as llama-quantize writes them with that imatrix (qforge's
+// own quantizer writes those bytes: iquant_quantize_test holds it to llama-quantize's SHA-256s).
+TEST(GptqFigure, CodebookMixesCloserToF32ThanLlamaQuantizeWithImatrix) {
+    test::TempDir dir;
+    ThreadPool pool(0);
+    const LlamaModel base(test::fixture("gguf/pydoc6m-f32.gguf"));
+    const Tokenizer tok = Tokenizer::from_gguf(base.file().metadata(), base.file().path());
+    PerplexityOptions p;
+    p.n_ctx = 256;
+    p.n_chunks = 24;
+    p.kl_base_path = dir.file("base.kld");
+    compute_perplexity(base, tok, test::read_file_bytes(test::fixture("text/pydoc-test.txt")), p, pool);
+    const LogitsFileReader logits(dir.file("base.kld"));
+    for (const auto& [mix, bound] : {std::pair{"IQ2_XS", 0.9}, std::pair{"IQ3_XXS", 0.8}}) {
+        QuantizeRequest q;
+        q.input = test::fixture("gguf/pydoc6m-f32.gguf");
+        q.output = dir.file(std::string("rtn-") + mix + ".gguf");
+        q.type = mix;
+        q.imatrix = test::fixture("gguf/pydoc6m.imatrix");
+        q.progress = false;
+        quantize(q);
+        const std::string rtn_path = q.output;
+        q.output = dir.file(std::string("gptq-") + mix + ".gguf");
+        q.method = "gptq";
+        q.calib = test::fixture("text/pydoc-valid.txt");
+        q.calib_samples = 32;
+        q.calib_ctx = 256;
+        const QuantizeResult r = quantize(q);
+        EXPECT_EQ(r.gptq_tensors, 43) << mix;
+        {
+            GgufFile ours(q.output), theirs(rtn_path);
+            ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
+            for (std::size_t i = 0; i < ours.tensors().size(); ++i) EXPECT_EQ(ours.tensors()[i].type, theirs.tensors()[i].type);
+        }
+        const double gptq = mean_kld(q.output, logits, pool), rtn = mean_kld(rtn_path, logits, pool);
+        std::printf("mean KLD against F32, 24 chunks: GPTQ %s %.6f, llama-quantize %s with imatrix %.6f (%.3fx)\n", mix, gptq, mix, rtn,
+                    gptq / rtn);
+        EXPECT_LT(gptq, bound * rtn) << mix;
+    }
 }
 
 }  // namespace

@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(Grids, GptqBeatsRtn,
 
 class GptqGgufGrid : public ::testing::TestWithParam<TensorType> {};
 
-// On a GGUF grid the result is standard blocks: ggml's dequantizer reads back exactly what GPTQ computed with,
+// On a GGUF grid (element by element, or codebook groups of 8) the result is standard blocks: ggml's dequantizer reads back exactly what GPTQ computed with,
 // and the layer's output is closer than ggml's own round-to-nearest quantizer makes it.
 TEST_P(GptqGgufGrid, BlocksDequantizeToTheSolutionAndBeatRoundToNearest) {
     const TensorType type = GetParam();
@@ -119,7 +119,10 @@ TEST_P(GptqGgufGrid, BlocksDequantizeToTheSolutionAndBeatRoundToNearest) {
     const HessianAccumulator h = hessian(l);
     std::vector<float> diag(static_cast<std::size_t>(l.cols));
     for (std::int64_t c = 0; c < l.cols; ++c) diag[static_cast<std::size_t>(c)] = static_cast<float>(h.matrix()[static_cast<std::size_t>(c * l.cols + c)]);
+    // IQ2_XXS, IQ2_XS and IQ1_S do not quantize without importance
+    const bool needs_importance = type == TensorType::IQ2_XXS || type == TensorType::IQ2_XS || type == TensorType::IQ1_S;
     for (const float* importance : {static_cast<const float*>(nullptr), static_cast<const float*>(diag.data())}) {
+        if (needs_importance && importance == nullptr) continue;
         std::vector<std::uint8_t> rtn_blocks(blocks.size());
         const std::size_t row_bytes = blocks.size() / static_cast<std::size_t>(l.rows);
         for (std::int64_t r = 0; r < l.rows; ++r)
@@ -134,7 +137,9 @@ TEST_P(GptqGgufGrid, BlocksDequantizeToTheSolutionAndBeatRoundToNearest) {
 INSTANTIATE_TEST_SUITE_P(Types, GptqGgufGrid,
                          ::testing::Values(TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
                                            TensorType::Q8_0, TensorType::IQ4_NL, TensorType::Q2_K, TensorType::Q3_K,
-                                           TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS),
+                                           TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_XS,
+                                           TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S, TensorType::IQ3_XXS,
+                                           TensorType::IQ3_S, TensorType::IQ1_S, TensorType::IQ1_M),
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(Gptq, ActOrderGroupsAreEqualSizedButNotContiguous) {

@@ -203,7 +203,6 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 bo.target.text = fmt::format("{} bpw", *bpw);
                 bo.progress = false;
                 bo.calib_name = o.calib_path;
-                if (method == "gptq") bo.candidates = budget_gptq_candidates();
                 const bool probed = method != "rtn";
                 const BudgetPlan plan = plan_to_budget(GgufFile(base), method == "imatrix" ? imatrix.get() : nullptr,
                                                        probed ? probe_model.get() : nullptr,

@@ -115,14 +115,17 @@ float level_value(const ElementGrid& g, int q) {
 
 bool BlockGrid::supports(TensorType t) {
     LegacyShape s{};
-    return legacy_shape(t, &s) || t == TensorType::IQ4_XS || (is_super_block_type(t) && !is_iq_super_block_type(t));
+    return legacy_shape(t, &s) || t == TensorType::IQ4_XS || (is_super_block_type(t) && !is_iq_super_block_type(t)) ||
+           CodebookGrid::supports(t);
 }
 
 BlockGrid::BlockGrid(TensorType t) : type_(t), columns_(static_cast<int>(traits(t).block_size)), bytes_(traits(t).type_size) {
     if (!supports(t)) fail("{} has no fixed-scale grid GPTQ can round onto", type_name(t));
+    if (CodebookGrid::supports(t)) codebook_.emplace(t);
 }
 
 void BlockGrid::fix(const float* x, const float* importance, std::uint8_t* block, ElementGrid* grids) const {
+    if (codebook_) return codebook_->fix(x, importance, block);
     quantize_row(type_, x, block, columns_, importance);
     LegacyShape s{};
     if (legacy_shape(type_, &s)) {
@@ -151,7 +154,14 @@ void BlockGrid::fix(const float* x, const float* importance, std::uint8_t* block
     }
 }
 
+void BlockGrid::round_group(std::uint8_t* block, int first, const float* x, const float* weight, const float* metric,
+                            float* values) const {
+    if (!codebook_) fail("{}: its elements are rounded one at a time, not in groups", type_name(type_));
+    codebook_->round_group(block, first / CodebookGrid::kGroupColumns, x, weight, metric, values);
+}
+
 void BlockGrid::pack(const std::uint8_t* levels, std::uint8_t* block) const {
+    if (codebook_) fail("{}: codebook groups are written by round_group", type_name(type_));
     switch (type_) {
         case TensorType::Q2_K: return pack_levels_q2_k(levels, *reinterpret_cast<BlockQ2_K*>(block));
         case TensorType::Q3_K: return pack_levels_q3_k(levels, *reinterpret_cast<BlockQ3_K*>(block));

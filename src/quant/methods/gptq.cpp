@@ -81,6 +81,9 @@ void check(std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
             fail("gptq: act-order and static groups do not apply to {} (its blocks are contiguous columns)", type_name(*o.gguf_type));
         if (o.block_size % b != 0 && b % o.block_size != 0)
             fail("gptq: block size {} does not line up with {}-column blocks", o.block_size, b);
+        const int g = grid.group_columns();
+        if (o.block_size % g != 0 && g % o.block_size != 0)
+            fail("gptq: block size {} does not line up with {}'s {}-column groups", o.block_size, type_name(*o.gguf_type), g);
         return;
     }
     if (o.bits < 2 || o.bits > 8) fail("gptq: {} bits (expected 2..8)", o.bits);
@@ -89,6 +92,33 @@ void check(std::int64_t rows, std::int64_t columns, const GptqOptions& o) {
 }
 
 std::int64_t group_columns(const GptqOptions& o, std::int64_t columns) { return o.group_size == -1 ? columns : o.group_size; }
+
+// Per group of g columns starting at c0 (a multiple of g): L = (U_GG^-1)^T, g x g lower triangular, row-major, at
+// metric[c0 * g]; and the diagonal of L^T L at weight[c0..c0+g).
+void group_metrics(const std::vector<float>& u, std::int64_t n, int g, std::vector<float>& metric, std::vector<float>& weight) {
+    metric.assign(static_cast<std::size_t>(n * g), 0.0f);
+    weight.assign(static_cast<std::size_t>(n), 0.0f);
+    std::vector<double> v(static_cast<std::size_t>(g * g));
+    for (std::int64_t c0 = 0; c0 + g <= n; c0 += g) {
+        auto U = [&](int i, int j) { return static_cast<double>(u[static_cast<std::size_t>((c0 + i) * n + c0 + j)]); };
+        std::fill(v.begin(), v.end(), 0.0);
+        for (int j = 0; j < g; ++j) {  // V = U_GG^-1, upper, column by column from the bottom
+            v[static_cast<std::size_t>(j * g + j)] = 1 / U(j, j);
+            for (int i = j - 1; i >= 0; --i) {
+                double sum = 0;
+                for (int k = i + 1; k <= j; ++k) sum += U(i, k) * v[static_cast<std::size_t>(k * g + j)];
+                v[static_cast<std::size_t>(i * g + j)] = -sum / U(i, i);
+            }
+        }
+        float* L = metric.data() + c0 * g;
+        for (int i = 0; i < g; ++i)
+            for (int k = 0; k <= i; ++k) {
+                const double l = v[static_cast<std::size_t>(k * g + i)];
+                L[i * g + k] = static_cast<float>(l);
+                weight[static_cast<std::size_t>(c0 + k)] += static_cast<float>(l * l);
+            }
+    }
+}
 
 }  // namespace
 
@@ -280,13 +310,21 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
         block_grid.emplace(*o.gguf_type);
         row_bytes = *bytes_for(*o.gguf_type, static_cast<std::uint64_t>(n));
         res.blocks.resize(static_cast<std::size_t>(rows) * row_bytes);
-        element_grids.resize(static_cast<std::size_t>(rows * gs));
-        levels.resize(static_cast<std::size_t>(rows * n));
+        if (block_grid->group_columns() == 1) {
+            element_grids.resize(static_cast<std::size_t>(rows * gs));
+            levels.resize(static_cast<std::size_t>(rows * n));
+        }
     } else {
         res.q.resize(res.dequantized.size());
         res.scales.resize(static_cast<std::size_t>(rows * groups));
         res.zeros.resize(res.scales.size());
     }
+    // Codebook grids round 8 columns at once. Committing a group G while the columns after it still compensate
+    // costs e^T ((H^-1)_GG)^-1 e over the not yet swept columns, and there (H^-1)_GG = U_GG^T U_GG, so the loss is
+    // |L e|^2 with L = (U_GG^-1)^T: each group's metric. Points are ranked by its diagonal.
+    const int group_cols = gguf ? block_grid->group_columns() : 1;
+    std::vector<float> group_metric, group_weight;
+    if (group_cols > 1) group_metrics(f.u, n, group_cols, group_metric, group_weight);
     const std::int64_t bs = o.block_size;
     std::vector<float> err(static_cast<std::size_t>(rows * bs));
     std::vector<Grid> grid(static_cast<std::size_t>(rows));
@@ -299,6 +337,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
         const std::int64_t i2 = std::min(n, i1 + bs), count = i2 - i1;
         rows_in_parallel([&](std::int64_t r0, std::int64_t r1) {
             std::vector<float> block_values(static_cast<std::size_t>(gs)), at_start(static_cast<std::size_t>(count));
+            float group_values[CodebookGrid::kGroupColumns];
             for (std::int64_t r = r0; r < r1; ++r) {
                 float* wr = w.data() + r * n;
                 // INTn group parameters come from the weights as they stand when the lazy block starts (the reference
@@ -313,7 +352,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
                         std::copy(wr + col, wr + col + gs, block_values.begin());
                         block_grid->fix(block_values.data(), importance.data() + col,
                                         res.blocks.data() + static_cast<std::size_t>(r) * row_bytes + static_cast<std::size_t>(group) * block_grid->block_bytes(),
-                                        element_grids.data() + r * gs);
+                                        group_cols == 1 ? element_grids.data() + r * gs : nullptr);
                     } else if (o.static_groups) {
                         grid[r] = static_grids[static_cast<std::size_t>(r * groups + group)];
                     } else if (!gguf && col % gs == 0) {
@@ -324,7 +363,16 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
                     }
                     const float wv = wr[col];
                     float deq;
-                    if (gguf) {
+                    if (gguf && group_cols > 1) {
+                        // a group lies inside a lazy block or starts one (their sizes divide each other), so its
+                        // values carry every update from the columns before it
+                        if (col % group_cols == 0)
+                            block_grid->round_group(res.blocks.data() + static_cast<std::size_t>(r) * row_bytes +
+                                                        static_cast<std::size_t>(group) * block_grid->block_bytes(),
+                                                    static_cast<int>(col % gs), wr + col, group_weight.data() + col,
+                                                    group_metric.data() + col * group_cols, group_values);
+                        deq = group_values[col % group_cols];
+                    } else if (gguf) {
                         const ElementGrid& eg = element_grids[static_cast<std::size_t>(r * gs + col % gs)];
                         const int q = nearest_level(eg, wv);
                         deq = level_value(eg, q);
@@ -348,7 +396,7 @@ GptqResult gptq_quantize(const float* w_in, std::int64_t rows, std::int64_t colu
         // lazy update of everything after the block: W[:, i2:] -= Err U[i1:i2, i2:], one matrix product
         if (i2 < n) gemm(rows, n - i2, count, -1.0f, err.data(), bs, u.data() + i1 * n + i2, n, 1.0f, w.data() + i2, n);
     }
-    if (gguf)
+    if (gguf && group_cols == 1)
         rows_in_parallel([&](std::int64_t r0, std::int64_t r1) {
             for (std::int64_t r = r0; r < r1; ++r)
                 for (std::int64_t b = 0; b < groups; ++b)
