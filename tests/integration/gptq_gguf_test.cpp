@@ -4,7 +4,7 @@
 // against llama-quantize's Q4_K_M made with the fixture imatrix; and the files are ordinary GGUFs of that type.
 #include <gtest/gtest.h>
 
-#include <utility>
+#include <string>
 
 #include "core/thread_pool.h"
 #include "eval/kl_divergence.h"
@@ -23,6 +23,18 @@ double mean_kld(const std::string& model_path, const LogitsFileReader& base, Thr
     const LlamaModel model(model_path);
     const Tokenizer tok = Tokenizer::from_gguf(model.file().metadata(), model.file().path());
     return compute_kl_divergence(model, tok, base, pool, [](const std::string&) {}).mean_kld;
+}
+
+// The F32 model's log-probabilities on the first `chunks` chunks of pydoc-test.txt (-c 256), the KL-divergence base.
+std::string write_f32_logits(const test::TempDir& dir, int chunks, ThreadPool& pool) {
+    const LlamaModel base(test::fixture("gguf/pydoc6m-f32.gguf"));
+    const Tokenizer tok = Tokenizer::from_gguf(base.file().metadata(), base.file().path());
+    PerplexityOptions p;
+    p.n_ctx = 256;
+    p.n_chunks = chunks;
+    p.kl_base_path = dir.file("base.kld");
+    compute_perplexity(base, tok, test::read_file_bytes(test::fixture("text/pydoc-test.txt")), p, pool);
+    return p.kl_base_path;
 }
 
 TEST(GptqFigure, Q4_0CloserToF32ThanLlamaQuantize) {
@@ -49,14 +61,7 @@ TEST(GptqFigure, Q4_0CloserToF32ThanLlamaQuantize) {
         EXPECT_TRUE(ours.metadata() == theirs.metadata());
     }
     ThreadPool pool(0);
-    const LlamaModel base(test::fixture("gguf/pydoc6m-f32.gguf"));
-    const Tokenizer tok = Tokenizer::from_gguf(base.file().metadata(), base.file().path());
-    PerplexityOptions p;
-    p.n_ctx = 256;
-    p.n_chunks = 40;
-    p.kl_base_path = dir.file("base.kld");
-    compute_perplexity(base, tok, test::read_file_bytes(test::fixture("text/pydoc-test.txt")), p, pool);
-    const LogitsFileReader logits(dir.file("base.kld"));
+    const LogitsFileReader logits(write_f32_logits(dir, 40, pool));
     const double gptq = mean_kld(q.output, logits, pool);
     const double rtn = mean_kld(test::fixture("gguf/pydoc6m-pure-q4_0.gguf"), logits, pool);
     std::printf("mean KLD against F32, 40 chunks: GPTQ Q4_0 %.6f, llama-quantize Q4_0 %.6f\n", gptq, rtn);
@@ -85,40 +90,30 @@ TEST(GptqFigure, Q4_0CloserToF32ThanLlamaQuantize) {
 TEST(GptqFigure, CodebookMixesCloserToF32ThanLlamaQuantizeWithImatrix) {
     test::TempDir dir;
     ThreadPool pool(0);
-    const LlamaModel base(test::fixture("gguf/pydoc6m-f32.gguf"));
-    const Tokenizer tok = Tokenizer::from_gguf(base.file().metadata(), base.file().path());
-    PerplexityOptions p;
-    p.n_ctx = 256;
-    p.n_chunks = 24;
-    p.kl_base_path = dir.file("base.kld");
-    compute_perplexity(base, tok, test::read_file_bytes(test::fixture("text/pydoc-test.txt")), p, pool);
-    const LogitsFileReader logits(dir.file("base.kld"));
-    for (const auto& [mix, bound] : {std::pair{"IQ2_XS", 0.9}}) {
-        QuantizeRequest q;
-        q.input = test::fixture("gguf/pydoc6m-f32.gguf");
-        q.output = dir.file(std::string("rtn-") + mix + ".gguf");
-        q.type = mix;
-        q.imatrix = test::fixture("gguf/pydoc6m.imatrix");
-        q.progress = false;
-        quantize(q);
-        const std::string rtn_path = q.output;
-        q.output = dir.file(std::string("gptq-") + mix + ".gguf");
-        q.method = "gptq";
-        q.calib = test::fixture("text/pydoc-valid.txt");
-        q.calib_samples = 32;
-        q.calib_ctx = 256;
-        const QuantizeResult r = quantize(q);
-        EXPECT_EQ(r.gptq_tensors, 43) << mix;
-        {
-            GgufFile ours(q.output), theirs(rtn_path);
-            ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
-            for (std::size_t i = 0; i < ours.tensors().size(); ++i) EXPECT_EQ(ours.tensors()[i].type, theirs.tensors()[i].type);
-        }
-        const double gptq = mean_kld(q.output, logits, pool), rtn = mean_kld(rtn_path, logits, pool);
-        std::printf("mean KLD against F32, 24 chunks: GPTQ %s %.6f, llama-quantize %s with imatrix %.6f (%.3fx)\n", mix, gptq, mix, rtn,
-                    gptq / rtn);
-        EXPECT_LT(gptq, bound * rtn) << mix;
+    const LogitsFileReader logits(write_f32_logits(dir, 24, pool));
+    QuantizeRequest q;
+    q.input = test::fixture("gguf/pydoc6m-f32.gguf");
+    q.output = dir.file("rtn-iq2_xs.gguf");
+    q.type = "IQ2_XS";
+    q.imatrix = test::fixture("gguf/pydoc6m.imatrix");
+    q.progress = false;
+    quantize(q);
+    const std::string rtn_path = q.output;
+    q.output = dir.file("gptq-iq2_xs.gguf");
+    q.method = "gptq";
+    q.calib = test::fixture("text/pydoc-valid.txt");
+    q.calib_samples = 32;
+    q.calib_ctx = 256;
+    const QuantizeResult r = quantize(q);
+    EXPECT_EQ(r.gptq_tensors, 43);
+    {
+        GgufFile ours(q.output), theirs(rtn_path);
+        ASSERT_EQ(ours.tensors().size(), theirs.tensors().size());
+        for (std::size_t i = 0; i < ours.tensors().size(); ++i) EXPECT_EQ(ours.tensors()[i].type, theirs.tensors()[i].type);
     }
+    const double gptq = mean_kld(q.output, logits, pool), rtn = mean_kld(rtn_path, logits, pool);
+    std::printf("mean KLD against F32, 24 chunks: GPTQ IQ2_XS %.6f, llama-quantize IQ2_XS with imatrix %.6f (%.3fx)\n", gptq, rtn, gptq / rtn);
+    EXPECT_LT(gptq, 0.9 * rtn);  // 0.817x when written; 0.76x with 128 samples on 60 chunks (README)
 }
 
 }  // namespace
