@@ -90,8 +90,11 @@ struct Ranking {
     Ranked plain, flipped;
 };
 
-// Magnitudes m (signed types) or values x (IQ1: offset is the shift every value carries) at scale s.
-Ranking rank_points(const Codebook& cb, const float* m, const float* w, float s, float offset, bool signed_type) {
+// Magnitudes m (signed types) or values x (IQ1: offset is the shift every value carries) at scale s; the lists
+// asked for (flipped: signed types only). Every cost term is >= 0, so a point whose first half already costs as
+// much as the last kept entry of every list asked for cannot enter one: it is passed over, and what is kept is
+// what scoring every point in full keeps.
+Ranking rank_points(const Codebook& cb, const float* m, const float* w, float s, float offset, bool plain, bool flipped) {
     float cost[8][kMaxLevels], flip[8][kMaxLevels];
     for (int i = 0; i < cb.dims; ++i)
         for (int l = 0; l < cb.n_values; ++l) {
@@ -100,12 +103,17 @@ Ranking rank_points(const Codebook& cb, const float* m, const float* w, float s,
             flip[i][l] = 4 * w[i] * m[i] * q;
         }
     Ranking r;
+    auto last_kept = [](const Ranked& list) { return list.count < kKept ? INFINITY : list.cost[kKept - 1]; };
+    const int half = cb.dims / 2;
     const std::uint8_t* lv = cb.level.data();
     for (int p = 0; p < cb.points; ++p, lv += cb.dims) {
         float sum = 0;
-        for (int i = 0; i < cb.dims; ++i) sum += cost[i][lv[i]];
-        r.plain.offer(sum, p, -1);
-        if (!signed_type) continue;
+        for (int i = 0; i < half; ++i) sum += cost[i][lv[i]];
+        const float bound = std::max(plain ? last_kept(r.plain) : -INFINITY, flipped ? last_kept(r.flipped) : -INFINITY);
+        if (bound < INFINITY && sum >= bound) continue;
+        for (int i = half; i < cb.dims; ++i) sum += cost[i][lv[i]];
+        if (plain) r.plain.offer(sum, p, -1);
+        if (!flipped) continue;
         int at = 0;
         float least = flip[0][lv[0]];
         for (int i = 1; i < cb.dims; ++i)
@@ -190,8 +198,8 @@ Candidate choose8(const Codebook& cb, const Entry (&grid)[N], const float* x, co
                   bool even_signs) {
     float m[8];
     const std::uint8_t signs = sign_bits(x, m);
-    const Ranking r = rank_points(cb, m, w, s, 0, true);
     const bool flip = even_signs && odd(signs);
+    const Ranking r = rank_points(cb, m, w, s, 0, !flip, flip);
     const Ranked& list = flip ? r.flipped : r.plain;
     return pick(x, w, metric, list.count, [&](int i) {
         Candidate c;
@@ -209,8 +217,8 @@ Candidate choose4x2(const Codebook& cb, const Entry (&grid)[N], const float* x, 
                     bool even_signs) {
     float m[8];
     const std::uint8_t signs = sign_bits(x, m);
-    const Ranking a = rank_points(cb, m, w, s, 0, true), b = rank_points(cb, m + 4, w + 4, s, 0, true);
     const bool flip = even_signs && odd(signs);
+    const Ranking a = rank_points(cb, m, w, s, 0, true, flip), b = rank_points(cb, m + 4, w + 4, s, 0, true, flip);
     // pairs (first half's i, second half's j): plain x plain; or flipped x plain, then plain x flipped
     const int n_plain = a.plain.count * b.plain.count;
     const int count = flip ? a.flipped.count * b.plain.count + a.plain.count * b.flipped.count : n_plain;
@@ -244,7 +252,7 @@ Candidate choose_iq1(const float* x, const float* w, const float* metric, float 
     const Codebook& cb = codebook(TensorType::IQ1_S);
     Ranking r[2];
     int n = 0;
-    for (float delta : deltas) r[n++] = rank_points(cb, x, w, s, delta, false);
+    for (float delta : deltas) r[n++] = rank_points(cb, x, w, s, delta, true, false);
     const float* shift = deltas.begin();
     return pick(x, w, metric, r[0].plain.count * n, [&](int k) {
         const int which = k / r[0].plain.count, i = k % r[0].plain.count;
