@@ -8,31 +8,6 @@
 #include "quant/codecs/iq_grids.h"
 
 namespace qforge {
-namespace {
-
-// A codebook's entries as levels: each stored byte is one of `values`, its level is its position there.
-template <typename Entry, std::size_t N, std::size_t V>
-std::vector<std::int8_t> levels_of(const Entry (&grid)[N], const std::array<int, V>& values, bool signed_bytes) {
-    constexpr int dims = sizeof(Entry);
-    std::vector<std::int8_t> levels(N * dims);
-    for (std::size_t i = 0; i < N; ++i) {
-        for (int j = 0; j < dims; ++j) {
-            const auto byte = static_cast<std::uint8_t>(grid[i] >> (8 * j));
-            const int v = signed_bytes ? static_cast<std::int8_t>(byte) : byte;
-            const auto it = std::find(values.begin(), values.end(), v);
-            if (it == values.end()) fail("i-quant codebook entry {} holds {}, not a level of its grid", i, v);
-            levels[i * dims + j] = static_cast<std::int8_t>(it - values.begin());
-        }
-    }
-    return levels;
-}
-
-constexpr std::array<int, 4> kIq2Values = {8, 25, 43, 62};
-constexpr std::array<int, 8> kIq3xxsValues = {4, 12, 20, 28, 36, 44, 52, 62};
-constexpr std::array<int, 8> kIq3sValues = {1, 3, 5, 7, 9, 11, 13, 15};
-constexpr std::array<int, 3> kIq1Values = {-1, 0, 1};
-
-}  // namespace
 
 IqLattice::IqLattice(int dims, int bits, int n_distances, std::vector<std::int8_t> levels)
     : dims_(dims), bits_(bits), levels_(std::move(levels)) {

@@ -25,7 +25,7 @@ constexpr float kGptqScaleMargin = 1.06f;
 struct Codebook {
     int dims = 0, points = 0, n_values = 0;
     std::array<float, kMaxLevels> value{};
-    std::vector<std::uint8_t> level;
+    std::vector<std::int8_t> level;
 };
 
 template <typename Entry, std::size_t N, std::size_t V>
@@ -35,25 +35,18 @@ Codebook make_codebook(const Entry (&grid)[N], const std::array<int, V>& values,
     c.points = static_cast<int>(N);
     c.n_values = static_cast<int>(V);
     for (std::size_t v = 0; v < V; ++v) c.value[v] = static_cast<float>(values[v]);
-    c.level.resize(N * sizeof(Entry));
-    for (std::size_t p = 0; p < N; ++p)
-        for (int j = 0; j < c.dims; ++j) {
-            const auto byte = static_cast<std::uint8_t>(grid[p] >> (8 * j));
-            const int v = signed_bytes ? static_cast<std::int8_t>(byte) : byte;
-            const auto it = std::find(values.begin(), values.end(), v);
-            if (it == values.end()) fail("codebook entry {} holds {}, not one of its grid's values", p, v);
-            c.level[p * static_cast<std::size_t>(c.dims) + static_cast<std::size_t>(j)] = static_cast<std::uint8_t>(it - values.begin());
-        }
+    c.level = iq_grids::levels_of(grid, values, signed_bytes);
     return c;
 }
 
 const Codebook& codebook(TensorType t) {
-    static const Codebook iq2xxs = make_codebook(iq_grids::kIq2xxs, std::array{8, 25, 43, 62}, false);
-    static const Codebook iq2xs = make_codebook(iq_grids::kIq2xs, std::array{8, 25, 43, 62}, false);
-    static const Codebook iq2s = make_codebook(iq_grids::kIq2s, std::array{8, 25, 43, 62}, false);
-    static const Codebook iq3xxs = make_codebook(iq_grids::kIq3xxs, std::array{4, 12, 20, 28, 36, 44, 52, 62}, false);
-    static const Codebook iq3s = make_codebook(iq_grids::kIq3s, std::array{1, 3, 5, 7, 9, 11, 13, 15}, false);
-    static const Codebook iq1 = make_codebook(iq_grids::kIq1s, std::array{-1, 0, 1}, true);
+    using namespace iq_grids;
+    static const Codebook iq2xxs = make_codebook(kIq2xxs, kIq2Values, false);
+    static const Codebook iq2xs = make_codebook(kIq2xs, kIq2Values, false);
+    static const Codebook iq2s = make_codebook(kIq2s, kIq2Values, false);
+    static const Codebook iq3xxs = make_codebook(kIq3xxs, kIq3xxsValues, false);
+    static const Codebook iq3s = make_codebook(kIq3s, kIq3sValues, false);
+    static const Codebook iq1 = make_codebook(kIq1s, kIq1Values, true);
     switch (t) {
         case TensorType::IQ2_XXS: return iq2xxs;
         case TensorType::IQ2_XS: return iq2xs;
@@ -105,7 +98,7 @@ Ranking rank_points(const Codebook& cb, const float* m, const float* w, float s,
     Ranking r;
     auto last_kept = [](const Ranked& list) { return list.count < kKept ? INFINITY : list.cost[kKept - 1]; };
     const int half = cb.dims / 2;
-    const std::uint8_t* lv = cb.level.data();
+    const std::int8_t* lv = cb.level.data();
     for (int p = 0; p < cb.points; ++p, lv += cb.dims) {
         float sum = 0;
         for (int i = 0; i < half; ++i) sum += cost[i][lv[i]];
