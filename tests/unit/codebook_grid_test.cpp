@@ -171,6 +171,48 @@ TEST_P(CodebookGridTest, GroupsDecodeToWhatWasChosenAndNoStorableGroupIsCheaper)
     EXPECT_EQ(read, chosen);
 }
 
+// With GPTQ's metric (a lower triangular L, the loss |L (x - q)|^2), the choice is never worse under that loss than
+// the weighted-squares choice, which is among the candidates it compares; and it still decodes to what it returned.
+TEST_P(CodebookGridTest, UnderAMetricTheChoiceIsNoWorseThanTheDiagonalOne) {
+    const TensorType type = GetParam();
+    const CodebookGrid grid(type);
+    const std::vector<float> x = values(7, kQK, 0.02f);
+    std::vector<float> importance(kQK, 1.0f);
+    std::vector<std::uint8_t> block(traits(type).type_size);
+    grid.fix(x.data(), importance.data(), block.data());
+    // a metric with strong off-diagonal terms, and its diagonal (sum over i of L_ik^2) as the ranking weights
+    const std::vector<float> raw = values(8, 64, 1.0f);
+    float L[64] = {}, weight[8] = {};
+    for (int i = 0; i < 8; ++i)
+        for (int k = 0; k <= i; ++k) {
+            L[i * 8 + k] = k == i ? 2.0f + std::fabs(raw[static_cast<std::size_t>(i * 8 + k)]) : raw[static_cast<std::size_t>(i * 8 + k)];
+            weight[k] += L[i * 8 + k] * L[i * 8 + k];
+        }
+    auto loss = [&](const float* xg, const float* q) {
+        double t = 0;
+        for (int i = 0; i < 8; ++i) {
+            double r = 0;
+            for (int k = 0; k <= i; ++k) r += static_cast<double>(L[i * 8 + k]) * (xg[k] - q[k]);
+            t += r * r;
+        }
+        return t;
+    };
+    const std::vector<float> moved = values(9, kQK, 0.03f);
+    int better = 0;  // groups where the metric picked a different, strictly better candidate (it is not ignored)
+    for (int g = 0; g < 32; ++g) {
+        const float* xg = moved.data() + 8 * g;
+        std::vector<std::uint8_t> plain = block;
+        float diagonal_choice[8], metric_choice[8], read[kQK];
+        grid.round_group(plain.data(), g, xg, weight, nullptr, diagonal_choice);
+        grid.round_group(block.data(), g, xg, weight, L, metric_choice);
+        EXPECT_LE(loss(xg, metric_choice), loss(xg, diagonal_choice) * (1 + 1e-5)) << type_name(type) << " group " << g;
+        if (loss(xg, metric_choice) < loss(xg, diagonal_choice) * (1 - 1e-5)) ++better;
+        dequantize_row(type, block.data(), read, kQK);
+        for (int i = 0; i < 8; ++i) EXPECT_EQ(read[8 * g + i], metric_choice[i]);
+    }
+    EXPECT_GT(better, 0) << type_name(type);
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, CodebookGridTest,
                          ::testing::Values(TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S, TensorType::IQ3_XXS,
                                            TensorType::IQ3_S, TensorType::IQ1_S, TensorType::IQ1_M),
