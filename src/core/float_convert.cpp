@@ -12,29 +12,17 @@
 
 namespace qforge {
 
-float fp16_to_fp32(std::uint16_t h) {
-    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-    const std::uint32_t exp = (h >> 10) & 0x1Fu;
-    std::uint32_t mant = h & 0x3FFu;
-    std::uint32_t bits;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {  // subnormal: normalise
-            int e = -1;
-            do {
-                ++e;
-                mant <<= 1;
-            } while ((mant & 0x400u) == 0);
-            bits = sign | static_cast<std::uint32_t>(127 - 15 - e) << 23 | (mant & 0x3FFu) << 13;
-        }
-    } else if (exp == 0x1F) {
-        bits = sign | 0x7F800000u | mant << 13;
-    } else {
-        bits = sign | (exp + 112) << 23 | mant << 13;
-    }
-    return std::bit_cast<float>(bits);
+namespace detail {
+namespace {
+// (a plain array: clang's constant evaluator counts std::array's operator[] calls against its step limit)
+constexpr Fp16Table make_fp16_table() {
+    Fp16Table t{};
+    for (std::uint32_t h = 0; h < 65536; ++h) t.v[h] = fp16_to_fp32_computed(static_cast<std::uint16_t>(h));
+    return t;
 }
+}  // namespace
+constinit const Fp16Table kFp16ToFp32 = make_fp16_table();
+}  // namespace detail
 
 std::uint16_t fp32_to_fp16(float f) {
     const std::uint32_t x = std::bit_cast<std::uint32_t>(f);

@@ -1,6 +1,7 @@
 #pragma once
 // Scalar conversions between float formats, bit-exact with numpy (fp16: IEEE round to nearest even) and with
 // gguf-py (bf16: round to nearest even, NaN kept quiet).
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -8,7 +9,41 @@
 
 namespace qforge {
 
-float fp16_to_fp32(std::uint16_t h);
+// IEEE half to single, computed bit by bit: the reference the table below is made from.
+constexpr float fp16_to_fp32_computed(std::uint16_t h) {
+    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+    const std::uint32_t exp = (h >> 10) & 0x1Fu;
+    std::uint32_t mant = h & 0x3FFu;
+    std::uint32_t bits = 0;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            int e = -1;
+            do {
+                ++e;
+                mant <<= 1;
+            } while ((mant & 0x400u) == 0);
+            bits = sign | static_cast<std::uint32_t>(127 - 15 - e) << 23 | (mant & 0x3FFu) << 13;
+        }
+    } else if (exp == 0x1F) {
+        bits = sign | 0x7F800000u | mant << 13;
+    } else {
+        bits = sign | (exp + 112) << 23 | mant << 13;
+    }
+    return std::bit_cast<float>(bits);
+}
+
+namespace detail {
+// Every half's value, made at compile time (as ggml's table): scalar loops over F16 data (the KV cache in the
+// reference attention, F16 weights without a SIMD path) convert by one load.
+struct Fp16Table {
+    float v[65536];
+};
+extern const Fp16Table kFp16ToFp32;
+}  // namespace detail
+
+inline float fp16_to_fp32(std::uint16_t h) { return detail::kFp16ToFp32.v[h]; }
 std::uint16_t fp32_to_fp16(float f);
 float bf16_to_fp32(std::uint16_t b);
 std::uint16_t fp32_to_bf16(float f);

@@ -2,7 +2,7 @@
 // IQ3_S, IQ1_S, IQ1_M and the mixes built on them: the whole output file is byte-identical. llama.cpp's files
 // are not stored; each case holds the SHA-256 of llama-quantize's output, made by (in ../shared/fixtures/gguf,
 // so the recorded imatrix path is the same):
-//   llama-quantize [--pure --output-tensor-type q8_0 --token-embedding-type q8_0] --imatrix pydoc6m.imatrix \
+//   llama-quantize [--pure --output-tensor-type q8_0 --token-embedding-type q8_0] --imatrix pydoc6m.imatrix
 //       pydoc6m-f32.gguf OUT.gguf MIX 2 && sha256sum OUT.gguf
 // and for stories260K (rows of 64 and 172: every IQ choice falls back), in a folder holding the importance file
 // this test writes (QFORGE_KEEP_FORMULA_IMATRIX=DIR keeps a copy there):
@@ -93,16 +93,17 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.mix); });
 
 // The engine runs these files with its codebook kernels: perplexity after 40 chunks of pydoc-test.txt at -c 256
-// equals llama-perplexity's running value ([40] in its log, c392e509, same files) to 0.1 %.
+// equals llama-perplexity's running value ([40] in its log, c392e509, same files) to 0.1 %. A *Figure* test (minutes
+// under the sanitizers, where the unit tests hold the codebook kernels to their scalar reference).
 struct IqPerplexity {
     const char* mix;
     double llama_at_40;
 };
 void PrintTo(const IqPerplexity& c, std::ostream* os) { *os << c.mix; }
 
-class IquantPerplexity : public ::testing::TestWithParam<IqPerplexity> {};
+class IquantPerplexityFigure : public ::testing::TestWithParam<IqPerplexity> {};
 
-TEST_P(IquantPerplexity, AgreesWithLlamaPerplexity) {
+TEST_P(IquantPerplexityFigure, AgreesWithLlamaPerplexity) {
     const IqPerplexity c = GetParam();
     test::TempDir dir;
     auto imatrix = std::make_shared<const Imatrix>(read_imatrix(test::fixture("gguf/pydoc6m.imatrix")));
@@ -117,7 +118,7 @@ TEST_P(IquantPerplexity, AgreesWithLlamaPerplexity) {
     EXPECT_NEAR(r.ppl, c.llama_at_40, c.llama_at_40 * 1e-3) << c.mix;
 }
 
-INSTANTIATE_TEST_SUITE_P(Pydoc6m, IquantPerplexity,
+INSTANTIATE_TEST_SUITE_P(Pydoc6m, IquantPerplexityFigure,
                          ::testing::Values(IqPerplexity{"IQ2_XS", 30.0215}, IqPerplexity{"IQ1_M", 32.0106},
                                            IqPerplexity{"IQ3_XXS", 28.2116}),
                          [](const auto& info) { return std::string(info.param.mix); });

@@ -219,7 +219,7 @@ INSTANTIATE_TEST_SUITE_P(Types, CodebookGridTest,
                          [](const auto& info) { return std::string(type_name(info.param)); });
 
 TEST(CodebookGrid, RefusesOtherTypesAndGroupsOutsideTheBlock) {
-    EXPECT_THROW(CodebookGrid(TensorType::Q4_K), Error);
+    EXPECT_THROW(CodebookGrid{TensorType::Q4_K}, Error);
     EXPECT_FALSE(CodebookGrid::supports(TensorType::IQ4_XS));
     const CodebookGrid grid(TensorType::IQ2_S);
     std::vector<std::uint8_t> block(traits(TensorType::IQ2_S).type_size);
