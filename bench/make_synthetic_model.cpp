@@ -8,6 +8,9 @@
 // 4096/14336/32/32/8 with 128256 tokens; wide-1b: the 1.09B shape of qforge's first side-by-side table,
 // 2560/7168/13/20/5); --params picks Llama proportions near a size; explicit dimensions override either.
 // Tensors are generated and written one at a time.
+//   make_synthetic_model OUT_DIR --format hf --arch llama|qwen2|qwen3 --tokenizer DIR [dimensions] [--head-dim N]
+// writes a Hugging Face checkpoint of a registered family instead (model/synthetic_checkpoint.h), with the
+// tokenizer files of the checkpoint in DIR (e.g. ../shared/fixtures/models/pydoc6m: --n-vocab 4096).
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -21,6 +24,8 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "formats/gguf/gguf_writer.h"
+#include "model/model_family.h"
+#include "model/synthetic_checkpoint.h"
 #include "quant/codecs/legacy.h"
 
 using namespace qforge;
@@ -110,8 +115,8 @@ void add_vocabulary(GgufMetadata& m, std::int64_t n) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Write a synthetic Llama-shaped GGUF with random weights"};
-    std::string out, params = "1B", type = "f16", shape_name;
-    std::int64_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0;
+    std::string out, params = "1B", type = "f16", shape_name, format = "gguf", arch = "llama", tokenizer;
+    std::int64_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, head_dim = 0;
     unsigned seed = 1;
     app.add_option("out", out, "Output .gguf")->required();
     app.add_option("--shape", shape_name, "Dimensions of a known model")->check(CLI::IsMember({"tinyllama", "llama-8b", "wide-1b"}));
@@ -124,6 +129,10 @@ int main(int argc, char** argv) {
     app.add_option("--n-vocab", n_vocab, "Vocabulary size")->check(CLI::Range(260, 1 << 22));
     app.add_option("--type", type, "Matrix type: f32, f16, bf16 or q8_0")->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}));
     app.add_option("--seed", seed, "Random seed");
+    app.add_option("--format", format, "gguf (llama only) or hf (a Hugging Face checkpoint directory)")->check(CLI::IsMember({"gguf", "hf"}));
+    app.add_option("--arch", arch, "Model family (" + supported_architectures() + ")");
+    app.add_option("--tokenizer", tokenizer, "Checkpoint directory whose tokenizer files an hf checkpoint takes");
+    app.add_option("--head-dim", head_dim, "Head size, when not n_embd / n_head")->check(CLI::Range(8, 1024));
     CLI11_PARSE(app, argc, argv);
     try {
         Shape s = shape_name.empty() ? shape_for(parse_count(params)) : *named_shape(shape_name);
@@ -133,6 +142,18 @@ int main(int argc, char** argv) {
         if (n_head_kv) s.n_head_kv = n_head_kv;
         if (n_ff) s.n_ff = n_ff;
         if (n_vocab) s.n_vocab = n_vocab;
+        const ModelFamily* family = find_family(arch);
+        if (family == nullptr) fail("--arch {}: not a known family (known: {})", arch, supported_architectures());
+        if (format == "hf") {
+            const TensorType dtype = *type_from_name(type);
+            SyntheticShape shape{s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, head_dim};
+            write_synthetic_checkpoint(*family, shape, {dtype, seed, tokenizer}, out);
+            fmt::print("wrote {} ({} checkpoint: n_embd {} n_layer {} n_head {} n_head_kv {} n_ff {} vocab {}, {})\n", out, arch,
+                       s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, type);
+            return 0;
+        }
+        if (arch != "llama") fail("--arch {}: GGUF output is llama-shaped only (write --format hf and convert it)", arch);
+        if (head_dim != 0) fail("--head-dim: GGUF output takes n_embd / n_head");
         if (s.n_embd % s.n_head != 0) fail("--n-embd {} is not a multiple of --n-head {}", s.n_embd, s.n_head);
         if (s.n_head % s.n_head_kv != 0) fail("--n-head {} is not a multiple of --n-head-kv {}", s.n_head, s.n_head_kv);
         const TensorType mt = *type_from_name(type);

@@ -8,8 +8,8 @@
 #include "formats/hf/quantized_linear.h"
 #include "core/error.h"
 #include "core/float_convert.h"
-#include "model/arch_registry.h"
 #include "model/hf_hparams.h"
+#include "model/model_family.h"
 #include "quant/plan/quantizable.h"
 #include "tokenizer/bpe_json_import.h"
 #include "tokenizer/gguf_vocab.h"
@@ -19,15 +19,21 @@ namespace qforge {
 namespace fs = std::filesystem;
 namespace {
 
-ArchSpec arch_of(const HfCheckpoint& ck, const std::string& config_path) {
+const ModelFamily& family_of(const HfCheckpoint& ck, const std::string& config_path) {
     const auto& c = ck.config();
     auto it = c.find("architectures");
     if (it == c.end() || !it->is_array() || it->empty() || !(*it)[0].is_string())
         fail("{}: missing 'architectures' (expected one of {})", config_path, supported_hf_classes());
     const std::string cls = (*it)[0].get<std::string>();
-    auto spec = find_arch_by_hf_class(cls);
-    if (!spec) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
-    return *spec;
+    const ModelFamily* family = find_family_by_hf_class(cls);
+    if (family == nullptr) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
+    return *family;
+}
+
+// The heads whose rows llama.cpp permutes in a GGUF tensor (0: none).
+std::int64_t permuted_heads(const ModelFamily& family, const std::string& gguf_name, const HfHparams& hp) {
+    const auto t = parse_layer_tensor(family, gguf_name);
+    return t ? qk_permute_heads(family, t->spec->role, hp.n_head, hp.n_head_kv) : 0;
 }
 
 Vocab load_vocab(const HfCheckpoint& ck, const HfHparams& hp, const ConvertOptions& options) {
@@ -40,12 +46,12 @@ Vocab load_vocab(const HfCheckpoint& ck, const HfHparams& hp, const ConvertOptio
 
 GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) {
     const std::string config_path = (fs::path(ck.dir()) / "config.json").string();
-    const ArchSpec spec = arch_of(ck, config_path);
+    const ModelFamily& family = family_of(ck, config_path);
     const HfHparams hp = read_hf_hparams(ck.config(), config_path);
-    const std::string& arch = spec.gguf_arch;
+    const std::string arch(family.gguf_arch);
 
     GgufPlan plan;
-    if (spec.gguf_arch == "llama") {
+    if (family.llama_converter_keys) {
         if (auto factors = llama3_rope_factors(ck.config(), hp)) {
             PlannedTensor p;
             p.out = {"rope_freqs.weight", TensorType::F32, {static_cast<std::int64_t>(factors->size())}};
@@ -63,7 +69,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
         if (quant && is_quantized_linear_part(t.name)) {
             if (!t.name.ends_with(".qweight")) continue;  // qzeros, scales, g_idx come with their qweight
             const std::string prefix = t.name.substr(0, t.name.size() - 8);
-            auto name = llama_family_gguf_name(prefix + ".weight");
+            auto name = gguf_tensor_name(family, prefix + ".weight");
             if (!name) fail("{}: quantized layer '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), prefix, arch);
             const LinearShape shape = quantized_linear_shape(ck, prefix, *quant, ck.dir());
             const IntGrid grid{quant->bits, quant->group_size == -1 ? static_cast<int>(shape.in) : quant->group_size,
@@ -76,9 +82,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             } else {
                 mixed_quantized_types = true;
             }
-            std::int64_t heads = 0;
-            if (spec.permute_qk && prefix.ends_with("q_proj")) heads = hp.n_head;
-            if (spec.permute_qk && prefix.ends_with("k_proj")) heads = hp.n_head_kv;
+            const std::int64_t heads = permuted_heads(family, *name, hp);
             PlannedTensor p;
             p.out = {*name, type, {shape.in, shape.out}};
             p.produce = [&ck, config = *quant, prefix, heads, type, gguf_name = *name] {
@@ -91,7 +95,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             plan.tensors.push_back(std::move(p));
             continue;
         }
-        auto name = llama_family_gguf_name(t.name);
+        auto name = gguf_tensor_name(family, t.name);
         if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);
         if (!is_float_type(t.type))
             fail("{}: tensor '{}' has dtype {}; expected a float tensor{}", ck.dir(), t.name, type_name(t.type),
@@ -101,10 +105,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
         PlannedTensor p;
         p.src = &t;
         p.out = {*name, output_type_for(*name, t.ne.size(), options.outtype), t.ne};
-        if (spec.permute_qk) {
-            if (t.name.ends_with("q_proj.weight") || t.name.ends_with("q_proj.bias")) p.permute_heads = hp.n_head;
-            if (t.name.ends_with("k_proj.weight") || t.name.ends_with("k_proj.bias")) p.permute_heads = hp.n_head_kv;
-        }
+        p.permute_heads = permuted_heads(family, *name, hp);
         source_params += static_cast<std::uint64_t>(t.n_elements());
         plan.tensors.push_back(std::move(p));
     }
@@ -119,7 +120,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     std::uint32_t file_type = file_type_for(options.outtype);
     if (quantized_file_type && !mixed_quantized_types) file_type = *llama_ftype_for(*quantized_file_type);
     m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type));
-    write_arch_hparams(ck.config(), hp, spec, m);
+    write_arch_hparams(ck.config(), hp, family, m);
     write_vocab_metadata(load_vocab(ck, hp, options), m);
     m.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));
     return plan;

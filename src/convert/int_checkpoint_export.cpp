@@ -12,7 +12,7 @@
 #include "formats/gptq/gptq_layout.h"
 #include "formats/hf/hf_directory_writer.h"
 #include "formats/safetensors/safetensors_writer.h"
-#include "model/arch_registry.h"
+#include "model/model_family.h"
 #include "model/hf_hparams.h"
 #include "model/rope_permute.h"
 #include "quant/codecs/codec_table.h"
@@ -110,19 +110,18 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
     const std::string config_path = (fs::path(source.dir()) / "config.json").string();
     const HfHparams hp = read_hf_hparams(source.config(), config_path);
     const auto cls = source.config().contains("architectures") ? source.config()["architectures"][0].get<std::string>() : "";
-    const auto spec = find_arch_by_hf_class(cls);
-    if (!spec) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
+    const ModelFamily* family = find_family_by_hf_class(cls);
+    if (family == nullptr) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
     HfDirectoryWriter writer(dir);
 
     std::vector<Output> outputs;
     IntCheckpointSummary summary;
     for (const PlannedTensor& p : plan.tensors) {
         if (p.out.name == "rope_freqs.weight") continue;  // computed from config.json by every loader
-        const auto hf = llama_family_hf_name(p.out.name);
+        const auto hf = hf_tensor_name(*family, p.out.name);
         if (!hf) fail("{}: tensor '{}' has no Hugging Face name", dir, p.out.name);
-        std::int64_t heads = 0;
-        if (spec->permute_qk && p.out.name.find(".attn_q.") != std::string::npos) heads = hp.n_head;
-        if (spec->permute_qk && p.out.name.find(".attn_k.") != std::string::npos) heads = hp.n_head_kv;
+        const auto role = parse_layer_tensor(*family, p.out.name);
+        const std::int64_t heads = role ? qk_permute_heads(*family, role->spec->role, hp.n_head, hp.n_head_kv) : 0;
         const auto it = layers.find(p.out.name);
         if (it == layers.end()) {
             outputs.push_back(float_tensor(p, *hf, heads));

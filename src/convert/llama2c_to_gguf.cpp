@@ -2,15 +2,37 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <regex>
+#include <string_view>
+#include <utility>
 
 #include "core/error.h"
-#include "model/arch_registry.h"
 #include "tokenizer/gguf_vocab.h"
 #include "tokenizer/llama2c_vocab_import.h"
 
 namespace qforge {
 namespace fs = std::filesystem;
 namespace {
+
+// GGUF names of the tensors in Meta's original naming, which llama2.c checkpoints use:
+// "layers.0.attention.wq.weight" -> "blk.0.attn_q.weight".
+std::optional<std::string> meta_llama_gguf_name(const std::string& n) {
+    static constexpr std::pair<std::string_view, std::string_view> kLayer[] = {
+        {"attention_norm", "attn_norm"}, {"attention.wq", "attn_q"},    {"attention.wk", "attn_k"},
+        {"attention.wv", "attn_v"},      {"attention.wo", "attn_output"}, {"ffn_norm", "ffn_norm"},
+        {"feed_forward.w1", "ffn_gate"}, {"feed_forward.w3", "ffn_up"},   {"feed_forward.w2", "ffn_down"},
+    };
+    if (n == "tok_embeddings.weight") return "token_embd.weight";
+    if (n == "norm.weight") return "output_norm.weight";
+    if (n == "output.weight") return "output.weight";
+    static const std::regex re(R"(^layers\.(\d+)\.(.+)\.(weight|bias)$)");
+    std::smatch m;
+    if (!std::regex_match(n, m, re)) return std::nullopt;
+    for (const auto& [from, to] : kLayer)
+        if (m[2].str() == from) return "blk." + m[1].str() + "." + std::string(to) + "." + m[3].str();
+    return std::nullopt;
+}
 
 // convert-llama2c-to-ggml's order: embeddings, final norm, output, then per layer q k v o attn_norm gate down up
 // ffn_norm.

@@ -75,20 +75,21 @@ struct InputStats {
 
 struct LayerTensors {
     FloatTensor attn_norm, wq, wk, wv, wo, ffn_norm, gate, up, down;
-    std::unique_ptr<FloatTensor> bq, bk, bv;
+    std::unique_ptr<FloatTensor> bq, bk, bv, q_norm, k_norm;  // where the family (or the checkpoint) has them
     LlamaLayer view{};
 
     explicit LayerTensors(const LlamaLayer& src) {
         for (auto [dst, s] : {std::pair{&attn_norm, src.attn_norm}, {&wq, src.wq}, {&wk, src.wk}, {&wv, src.wv}, {&wo, src.wo},
                               {&ffn_norm, src.ffn_norm}, {&gate, src.gate}, {&up, src.up}, {&down, src.down}})
             dst->load(s);
-        for (auto [dst, s] : {std::pair{&bq, src.bq}, {&bk, src.bk}, {&bv, src.bv}})
+        for (auto [dst, s] : {std::pair{&bq, src.bq}, {&bk, src.bk}, {&bv, src.bv}, {&q_norm, src.q_norm}, {&k_norm, src.k_norm}})
             if (s != nullptr) {
                 *dst = std::make_unique<FloatTensor>();
                 (*dst)->load(s);
             }
+        auto opt = [](const std::unique_ptr<FloatTensor>& t) { return t ? &t->view : nullptr; };
         view = LlamaLayer{&attn_norm.view, &wq.view, &wk.view, &wv.view, &wo.view, &ffn_norm.view, &gate.view, &up.view, &down.view,
-                          bq ? &bq->view : nullptr, bk ? &bk->view : nullptr, bv ? &bv->view : nullptr};
+                          opt(bq), opt(bk), opt(bv), opt(q_norm), opt(k_norm)};
     }
     std::uint64_t bytes() const {
         std::uint64_t b = 0;

@@ -69,9 +69,9 @@ void write_generic_hparams(const nlohmann::json& c, const HfHparams& hp, const s
     }
 }
 
-void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const ArchSpec& spec, GgufMetadata& m) {
-    if (spec.gguf_arch != "llama") return;
-    const std::string a = spec.gguf_arch;
+void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFamily& family, GgufMetadata& m) {
+    if (!family.llama_converter_keys) return;
+    const std::string a(family.gguf_arch);
     m.set(a + ".vocab_size", u32(hp.vocab_size));
     m.set(a + ".rope.dimension_count", u32(hp.head_dim.value_or(hp.n_embd / hp.n_head)));
     auto rs = c.find("rope_scaling");

@@ -1,5 +1,5 @@
 #pragma once
-// Hyperparameters of a Hugging Face llama-family config.json, and the GGUF metadata keys llama.cpp's
+// Hyperparameters of a Hugging Face config.json of a registered family, and the GGUF metadata keys llama.cpp's
 // converter writes for them (in its order: the generic keys, then general.file_type, then the
 // architecture's own keys).
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/gguf/gguf_metadata.h"
-#include "model/arch_registry.h"
+#include "model/model_family.h"
 
 namespace qforge {
 
@@ -26,8 +26,8 @@ HfHparams read_hf_hparams(const nlohmann::json& config, const std::string& where
 // {arch}.block_count ... {arch}.attention.layer_norm_rms_epsilon (llama.cpp's Model.set_gguf_parameters).
 void write_generic_hparams(const nlohmann::json& config, const HfHparams& hp, const std::string& arch,
                            GgufMetadata& m);
-// Keys specific to the architecture (llama: vocab_size, rope.dimension_count, rope scaling).
-void write_arch_hparams(const nlohmann::json& config, const HfHparams& hp, const ArchSpec& spec, GgufMetadata& m);
+// Keys specific to the family (llama: vocab_size, rope.dimension_count, rope scaling).
+void write_arch_hparams(const nlohmann::json& config, const HfHparams& hp, const ModelFamily& family, GgufMetadata& m);
 
 // llama3-style rope scaling factors (the rope_freqs.weight tensor), when config.json asks for them.
 std::optional<std::vector<float>> llama3_rope_factors(const nlohmann::json& config, const HfHparams& hp);

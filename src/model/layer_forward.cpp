@@ -38,6 +38,8 @@ LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Sou
     w.bq = l.bq;
     w.bk = l.bk;
     w.bv = l.bv;
+    w.q_norm = l.q_norm;
+    w.k_norm = l.k_norm;
     auto linear = [&](const TensorView* v) { return LinearWeight(*v, pool, source, choice); };
     w.wq = linear(l.wq);
     w.wk = linear(l.wk);
@@ -111,6 +113,10 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
         add_bias(k + t0 * nkv, L.bk, n, nkv);
         add_bias(v + t0 * nkv, L.bv, n, nkv);
         for (std::int64_t t = t0; t < t1; ++t) {
+            if (L.q_norm != nullptr)
+                for (std::int64_t h = 0; h < hp.n_head; ++h) rms_norm(q + t * nq + h * hd, f32(L.q_norm), q + t * nq + h * hd, hd, hp.rms_eps);
+            if (L.k_norm != nullptr)
+                for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rms_norm(k + t * nkv + h * hd, f32(L.k_norm), k + t * nkv + h * hd, hd, hp.rms_eps);
             const float* rc = rope + t * hp.n_rot;
             for (std::int64_t h = 0; h < hp.n_head; ++h) rope_apply(q + t * nq + h * hd, rc, hp.n_rot, hp.rope_neox);
             for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rope_apply(k + t * nkv + h * hd, rc, hp.n_rot, hp.rope_neox);

@@ -5,7 +5,8 @@
 // token's key and value go to its sequence's blocks at its position, and attention looks back over its own
 // sequence only, so a token's result does not depend on what else is in the batch.
 //
-//   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases);  rope(q, k);  cache k, v
+//   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases)
+//   q, k = rms_norm(q) * q_norm, rms_norm(k) * k_norm, head by head (families with q/k norms);  rope(q, k);  cache k, v
 //   x += attention(q, cache) Wo
 //   xn = rms_norm(x) * ffn_norm;   x += (silu(xn Wgate) * xn Wup) Wdown
 #include <cstdint>
@@ -34,7 +35,7 @@ using MatmulObserver = std::function<void(const TensorView& weight, const float*
 // f32 views.
 struct LayerWeights {
     const TensorView *attn_norm = nullptr, *ffn_norm = nullptr;
-    const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr;
+    const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr, *q_norm = nullptr, *k_norm = nullptr;
     LinearWeight wq, wk, wv, wo, gate, up, down;
 };
 // Matrices made ready for their kernels (repacked over the pool where a kernel has a layout of its own;

@@ -18,8 +18,9 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
     LlamaHparams hp;
     const auto arch = m.get_string("general.architecture");
     if (!arch) fail("{}: metadata key 'general.architecture' is missing", where);
-    if (*arch != "llama" && *arch != "qwen2")
-        fail("{}: architecture '{}' is not supported by the engine (supported: llama, qwen2)", where, *arch);
+    hp.family = find_family(*arch);
+    if (hp.family == nullptr)
+        fail("{}: architecture '{}' is not supported by the engine (supported: {})", where, *arch, supported_architectures());
     hp.arch = *arch;
     const std::string a = *arch + ".";
     hp.n_vocab = n_vocab;
@@ -42,7 +43,7 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
         if (factor <= 0.0) fail("{}: rope.scaling.factor must be positive", where);
         hp.rope_freq_scale = static_cast<float>(1.0 / factor);
     }
-    hp.rope_neox = hp.arch == "qwen2";
+    hp.rope_neox = hp.family->rope_neox;
     return hp;
 }
 

@@ -1,20 +1,22 @@
 #pragma once
-// Hyperparameters of a llama-family GGUF (architectures "llama" and "qwen2"), read from its metadata.
+// Hyperparameters of a GGUF of one of the registered families (model_family.h), read from its metadata.
 #include <cstdint>
 #include <string>
 
 #include "formats/gguf/gguf_metadata.h"
+#include "model/model_family.h"
 
 namespace qforge {
 
 struct LlamaHparams {
     std::string arch;
+    const ModelFamily* family = nullptr;
     std::int64_t n_vocab = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_ctx_train = 0;
     std::int64_t head_dim = 0, n_rot = 0;
     float rms_eps = 1e-5f;
     float rope_base = 10000.0f;
     float rope_freq_scale = 1.0f;  // 1/factor for linear rope scaling
-    bool rope_neox = false;        // rotate (i, i + n_rot/2) pairs instead of adjacent ones (qwen2)
+    bool rope_neox = false;        // rotate (i, i + n_rot/2) pairs instead of adjacent ones (the family's)
 };
 
 // n_vocab comes from the tokenizer or token_embd and is passed in. Throws for unsupported architectures.

@@ -31,12 +31,45 @@ private:
     const std::string& where_;
 };
 
+std::int64_t dim_size(Dim d, const LlamaHparams& hp) {
+    switch (d) {
+        case Dim::None: return 1;
+        case Dim::Embd: return hp.n_embd;
+        case Dim::QOut: return hp.n_head * hp.head_dim;
+        case Dim::KvOut: return hp.n_head_kv * hp.head_dim;
+        case Dim::HeadDim: return hp.head_dim;
+        case Dim::Ff: return hp.n_ff;
+    }
+    fail("internal error: dimension {}", static_cast<int>(d));
+}
+
 }  // namespace
 
+const TensorView*& LlamaLayer::at(LayerRole role) {
+    switch (role) {
+        case LayerRole::AttnNorm: return attn_norm;
+        case LayerRole::Wq: return wq;
+        case LayerRole::Wk: return wk;
+        case LayerRole::Wv: return wv;
+        case LayerRole::Bq: return bq;
+        case LayerRole::Bk: return bk;
+        case LayerRole::Bv: return bv;
+        case LayerRole::QNorm: return q_norm;
+        case LayerRole::KNorm: return k_norm;
+        case LayerRole::Wo: return wo;
+        case LayerRole::FfnNorm: return ffn_norm;
+        case LayerRole::Gate: return gate;
+        case LayerRole::Up: return up;
+        case LayerRole::Down: return down;
+    }
+    fail("internal error: layer role {}", static_cast<int>(role));
+}
+
 LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp, const std::string& where) {
+    if (hp.family == nullptr) fail("{}: internal error: hyperparameters without a model family", where);
     Binder b(src, where);
     LlamaWeights w;
-    const std::int64_t e = hp.n_embd, q = hp.n_head * hp.head_dim, kv = hp.n_head_kv * hp.head_dim;
+    const std::int64_t e = hp.n_embd;
     const TensorView* emb = src.find("token_embd.weight");
     if (emb == nullptr) fail("{}: tensor 'token_embd.weight' is missing", where);
     if (!has_vec_dot(emb->type) || emb->ne != std::vector<std::int64_t>{e, hp.n_vocab})
@@ -49,19 +82,12 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
     w.rope_freqs = b.get("rope_freqs.weight", {hp.n_rot / 2}, false, true);
     for (std::int64_t i = 0; i < hp.n_layer; ++i) {
         const std::string p = "blk." + std::to_string(i) + ".";
-        LlamaLayer l{};
-        l.attn_norm = b.get(p + "attn_norm.weight", {e}, false);
-        l.wq = b.get(p + "attn_q.weight", {e, q}, true);
-        l.wk = b.get(p + "attn_k.weight", {e, kv}, true);
-        l.wv = b.get(p + "attn_v.weight", {e, kv}, true);
-        l.wo = b.get(p + "attn_output.weight", {q, e}, true);
-        l.bq = b.get(p + "attn_q.bias", {q}, false, true);
-        l.bk = b.get(p + "attn_k.bias", {kv}, false, true);
-        l.bv = b.get(p + "attn_v.bias", {kv}, false, true);
-        l.ffn_norm = b.get(p + "ffn_norm.weight", {e}, false);
-        l.gate = b.get(p + "ffn_gate.weight", {e, hp.n_ff}, true);
-        l.up = b.get(p + "ffn_up.weight", {e, hp.n_ff}, true);
-        l.down = b.get(p + "ffn_down.weight", {hp.n_ff, e}, true);
+        LlamaLayer l;
+        for (const LayerTensorSpec& t : hp.family->layer) {
+            std::vector<std::int64_t> ne = {dim_size(t.ne0, hp)};
+            if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, hp));
+            l.at(t.role) = b.get(p + std::string(t.gguf), std::move(ne), t.ne1 != Dim::None, t.optional);
+        }
         w.layers.push_back(l);
     }
     return w;

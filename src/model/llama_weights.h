@@ -1,6 +1,7 @@
 #pragma once
-// The tensors of a llama-family model, found by their GGUF names and checked for shape and for a type the
-// engine's kernels run. Views into the mapped file: nothing is copied or dequantized.
+// The tensors of a model of a registered family, found by the GGUF names its description gives
+// (model_family.h) and checked for shape and for a type the engine's kernels run. Views into the mapped file:
+// nothing is copied or dequantized.
 #include <string>
 #include <vector>
 
@@ -9,9 +10,14 @@
 
 namespace qforge {
 
+// One layer's tensors by role; those the family (or this checkpoint) lacks are null.
 struct LlamaLayer {
-    const TensorView *attn_norm, *wq, *wk, *wv, *wo, *ffn_norm, *gate, *up, *down;
+    const TensorView *attn_norm = nullptr, *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
+    const TensorView *ffn_norm = nullptr, *gate = nullptr, *up = nullptr, *down = nullptr;
     const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr;  // qwen2
+    const TensorView *q_norm = nullptr, *k_norm = nullptr;         // qwen3
+    const TensorView*& at(LayerRole role);
+    const TensorView* at(LayerRole role) const { return const_cast<LlamaLayer*>(this)->at(role); }
 };
 
 struct LlamaWeights {

@@ -1,0 +1,11 @@
+#pragma once
+// The families qforge knows, one definition each (families/*.cpp); model_family.cpp lists them.
+#include "model/model_family.h"
+
+namespace qforge::families {
+
+extern const ModelFamily kLlama;
+extern const ModelFamily kQwen2;
+extern const ModelFamily kQwen3;
+
+}  // namespace qforge::families

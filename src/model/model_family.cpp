@@ -1,0 +1,104 @@
+#include "model/model_family.h"
+
+#include <charconv>
+
+#include "model/families/families.h"
+
+namespace qforge {
+namespace {
+
+constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3};
+
+// Hugging Face and GGUF names of the tensors outside the layers, which every registered family shares.
+constexpr std::pair<std::string_view, std::string_view> kGlobal[] = {
+    {"model.embed_tokens.weight", "token_embd.weight"},
+    {"model.norm.weight", "output_norm.weight"},
+    {"lm_head.weight", "output.weight"},
+};
+
+// "<prefix><digits>.<rest>" -> (digits, rest)
+std::optional<std::pair<std::int64_t, std::string_view>> split_layer(std::string_view name, std::string_view prefix) {
+    if (!name.starts_with(prefix)) return std::nullopt;
+    name.remove_prefix(prefix.size());
+    const std::size_t dot = name.find('.');
+    if (dot == 0 || dot == std::string_view::npos) return std::nullopt;
+    std::int64_t layer = 0;
+    const auto [end, ec] = std::from_chars(name.data(), name.data() + dot, layer);
+    if (ec != std::errc() || end != name.data() + dot || layer < 0) return std::nullopt;
+    return std::pair{layer, name.substr(dot + 1)};
+}
+
+}  // namespace
+
+const LayerTensorSpec* ModelFamily::find(LayerRole role) const {
+    for (const LayerTensorSpec& s : layer)
+        if (s.role == role) return &s;
+    return nullptr;
+}
+
+std::span<const ModelFamily* const> model_families() { return kFamilies; }
+
+const ModelFamily* find_family(std::string_view gguf_arch) {
+    for (const ModelFamily* f : kFamilies)
+        if (f->gguf_arch == gguf_arch) return f;
+    return nullptr;
+}
+
+const ModelFamily* find_family_by_hf_class(std::string_view hf_class) {
+    for (const ModelFamily* f : kFamilies)
+        for (std::string_view c : f->hf_classes)
+            if (c == hf_class) return f;
+    return nullptr;
+}
+
+std::string supported_architectures() {
+    std::string s;
+    for (const ModelFamily* f : kFamilies) s += (s.empty() ? "" : ", ") + std::string(f->gguf_arch);
+    return s;
+}
+
+std::string supported_hf_classes() {
+    std::string s;
+    for (const ModelFamily* f : kFamilies)
+        for (std::string_view c : f->hf_classes) s += (s.empty() ? "" : ", ") + std::string(c);
+    return s;
+}
+
+bool is_ignored_hf_tensor(std::string_view n) {
+    return n.ends_with(".rotary_emb.inv_freq") || n.ends_with(".masked_bias") || n.ends_with(".attn.bias");
+}
+
+std::int64_t qk_permute_heads(const ModelFamily& family, LayerRole role, std::int64_t n_head, std::int64_t n_head_kv) {
+    if (!family.permute_qk) return 0;
+    if (role == LayerRole::Wq || role == LayerRole::Bq) return n_head;
+    if (role == LayerRole::Wk || role == LayerRole::Bk) return n_head_kv;
+    return 0;
+}
+
+std::optional<std::string> gguf_tensor_name(const ModelFamily& family, const std::string& hf_name) {
+    for (const auto& [hf, gguf] : kGlobal)
+        if (hf_name == hf) return std::string(gguf);
+    const auto split = split_layer(hf_name, "model.layers.");
+    if (!split) return std::nullopt;
+    for (const LayerTensorSpec& s : family.layer)
+        if (s.hf == split->second) return "blk." + std::to_string(split->first) + "." + std::string(s.gguf);
+    return std::nullopt;
+}
+
+std::optional<std::string> hf_tensor_name(const ModelFamily& family, const std::string& gguf_name) {
+    for (const auto& [hf, gguf] : kGlobal)
+        if (gguf_name == gguf) return std::string(hf);
+    const auto t = parse_layer_tensor(family, gguf_name);
+    if (!t) return std::nullopt;
+    return "model.layers." + std::to_string(t->layer) + "." + std::string(t->spec->hf);
+}
+
+std::optional<LayerTensorName> parse_layer_tensor(const ModelFamily& family, std::string_view gguf_name) {
+    const auto split = split_layer(gguf_name, "blk.");
+    if (!split) return std::nullopt;
+    for (const LayerTensorSpec& s : family.layer)
+        if (s.gguf == split->second) return LayerTensorName{split->first, &s};
+    return std::nullopt;
+}
+
+}  // namespace qforge

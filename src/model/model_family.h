@@ -1,0 +1,101 @@
+#pragma once
+// What a model family is, said once: the names it has in Hugging Face's and llama.cpp's worlds, the tensors of
+// one layer with their shapes, and the switches that the converter (hf_to_gguf), the engine (llama_hparams,
+// llama_weights, layer_forward), calibration and the quantizer read. Adding a family is adding one of these
+// (model/families/*.cpp) and registering it in model_family.cpp.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace qforge {
+
+// The tensors a layer may hold, by what they do, in the order the forward pass reads them.
+enum class LayerRole : std::uint8_t {
+    AttnNorm,
+    Wq,
+    Wk,
+    Wv,
+    Bq,
+    Bk,
+    Bv,
+    QNorm,  // per-head RMSNorm of the queries (before RoPE), head_dim values
+    KNorm,
+    Wo,
+    FfnNorm,
+    Gate,
+    Up,
+    Down,
+};
+inline constexpr std::size_t kLayerRoles = static_cast<std::size_t>(LayerRole::Down) + 1;
+
+// The sizes a layer tensor's dimensions are given in.
+enum class Dim : std::uint8_t {
+    None,     // (a vector has no second dimension)
+    Embd,     // n_embd
+    QOut,     // n_head x head_dim
+    KvOut,    // n_head_kv x head_dim
+    HeadDim,  // head_dim
+    Ff,       // n_ff
+};
+
+// Which activations a linear reads: linears of one group share their input, and calibration (AWQ's scales,
+// GPTQ's Hessians) treats them together.
+enum class InputGroup : std::uint8_t { None, AttnIn, AttnOut, FfnIn, FfnMid };
+
+struct LayerTensorSpec {
+    LayerRole role;
+    std::string_view gguf;  // after "blk.N.": "attn_q.weight"
+    std::string_view hf;    // after "model.layers.N.": "self_attn.q_proj.weight"
+    Dim ne0, ne1 = Dim::None;
+    bool optional = false;
+    InputGroup input = InputGroup::None;  // linears only
+};
+
+struct ModelFamily {
+    std::string_view gguf_arch;                   // general.architecture: "llama"
+    std::span<const std::string_view> hf_classes;  // config.json's architectures[0]: "LlamaForCausalLM"
+    std::string_view hf_model_type;                // config.json's model_type: "llama"
+    std::span<const LayerTensorSpec> layer;        // every tensor a layer may hold
+    // llama.cpp stores the Q/K rows of Hugging Face checkpoints permuted for its adjacent-pair RoPE.
+    bool permute_qk = false;
+    // RoPE rotates pairs (i, i + n_rot/2) rather than adjacent ones (GGUF keeps Hugging Face's row order).
+    bool rope_neox = false;
+    // llama.cpp's LlamaModel keys: {arch}.vocab_size, rope.dimension_count, linear rope scaling, and the
+    // rope_freqs tensor of llama3-style rope scaling.
+    bool llama_converter_keys = false;
+
+    const LayerTensorSpec* find(LayerRole role) const;
+};
+
+// The registered families.
+std::span<const ModelFamily* const> model_families();
+const ModelFamily* find_family(std::string_view gguf_arch);
+const ModelFamily* find_family_by_hf_class(std::string_view hf_class);
+// "llama, qwen2, qwen3" and "LlamaForCausalLM, ...", for error messages.
+std::string supported_architectures();
+std::string supported_hf_classes();
+
+// True for Hugging Face tensors that converters drop (rotary_emb.inv_freq, recomputed at load time; GPT-style
+// attention masks).
+bool is_ignored_hf_tensor(std::string_view hf_name);
+
+// The heads a tensor's rows are permuted over between Hugging Face's layout and llama.cpp's (0: not permuted):
+// Q's weight and bias over n_head, K's over n_head_kv, in families with permute_qk.
+std::int64_t qk_permute_heads(const ModelFamily& family, LayerRole role, std::int64_t n_head, std::int64_t n_head_kv);
+
+// "blk.3.attn_q.weight" of "model.layers.3.self_attn.q_proj.weight" (and the global tensors: token_embd,
+// output_norm, output); nullopt when the family has no such tensor.
+std::optional<std::string> gguf_tensor_name(const ModelFamily& family, const std::string& hf_name);
+// The inverse.
+std::optional<std::string> hf_tensor_name(const ModelFamily& family, const std::string& gguf_name);
+// The role of a layer tensor's GGUF name ("blk.3.attn_q.weight" -> Wq), and its layer index.
+struct LayerTensorName {
+    std::int64_t layer;
+    const LayerTensorSpec* spec;
+};
+std::optional<LayerTensorName> parse_layer_tensor(const ModelFamily& family, std::string_view gguf_name);
+
+}  // namespace qforge

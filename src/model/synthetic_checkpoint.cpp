@@ -1,0 +1,122 @@
+#include "model/synthetic_checkpoint.h"
+
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "core/float_convert.h"
+#include "formats/hf/hf_directory_writer.h"
+#include "formats/safetensors/safetensors_writer.h"
+
+namespace qforge {
+namespace fs = std::filesystem;
+namespace {
+
+std::int64_t size_of(Dim d, const SyntheticShape& s) {
+    const std::int64_t hd = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
+    switch (d) {
+        case Dim::None: return 1;
+        case Dim::Embd: return s.n_embd;
+        case Dim::QOut: return s.n_head * hd;
+        case Dim::KvOut: return s.n_head_kv * hd;
+        case Dim::HeadDim: return hd;
+        case Dim::Ff: return s.n_ff;
+    }
+    return 0;
+}
+
+struct Planned {
+    SafetensorsEntry entry;
+    bool norm = false;   // a norm's weight: 1 + U(-0.1, 0.1); else a matrix or bias: U(-1, 1) / sqrt(fan-in)
+    float gain = 1.0f;   // the output head's values 4x as large: logits far from uniform, so that any error in
+                         // the forward pass shows in the perplexity
+};
+
+// Uniform in [-1, 1) from one raw 32-bit word (std's distributions differ between libraries).
+float unit(std::mt19937& rng) { return static_cast<float>(static_cast<double>(rng()) / 2147483648.0 - 1.0); }
+
+nlohmann::json config_of(const ModelFamily& f, const SyntheticShape& s, TensorType dtype) {
+    nlohmann::json c;
+    c["architectures"] = {std::string(f.hf_classes.front())};
+    c["model_type"] = std::string(f.hf_model_type);
+    c["hidden_size"] = s.n_embd;
+    c["intermediate_size"] = s.n_ff;
+    c["num_hidden_layers"] = s.n_layer;
+    c["num_attention_heads"] = s.n_head;
+    c["num_key_value_heads"] = s.n_head_kv;
+    if (s.head_dim > 0) c["head_dim"] = s.head_dim;
+    c["vocab_size"] = s.n_vocab;
+    c["max_position_embeddings"] = s.n_ctx;
+    c["rms_norm_eps"] = 1e-6;
+    c["rope_theta"] = 10000.0;
+    c["hidden_act"] = "silu";
+    c["tie_word_embeddings"] = s.tied_embeddings;
+    c["bos_token_id"] = 1;
+    c["eos_token_id"] = 2;
+    c["torch_dtype"] = dtype == TensorType::F32 ? "float32" : dtype == TensorType::F16 ? "float16" : "bfloat16";
+    return c;
+}
+
+}  // namespace
+
+void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, const SyntheticCheckpointOptions& o,
+                                const std::string& out_dir) {
+    if (o.dtype != TensorType::F32 && o.dtype != TensorType::F16 && o.dtype != TensorType::BF16)
+        fail("synthetic checkpoint: dtype {} (expected f32, f16 or bf16)", type_name(o.dtype));
+    if (s.n_embd <= 0 || s.n_layer <= 0 || s.n_head <= 0 || s.n_head_kv <= 0 || s.n_ff <= 0 || s.n_vocab <= 0)
+        fail("synthetic checkpoint: every dimension must be positive");
+    if (s.n_head % s.n_head_kv != 0) fail("synthetic checkpoint: {} heads do not share {} kv heads evenly", s.n_head, s.n_head_kv);
+    if (s.head_dim <= 0 && s.n_embd % s.n_head != 0)
+        fail("synthetic checkpoint: n_embd {} is not a multiple of {} heads (give head_dim)", s.n_embd, s.n_head);
+
+    std::vector<Planned> tensors;
+    auto add = [&](std::string name, std::vector<std::int64_t> ne, bool norm, float gain = 1.0f) {
+        tensors.push_back({SafetensorsEntry{std::move(name), o.dtype, std::move(ne)}, norm, gain});
+    };
+    add("model.embed_tokens.weight", {s.n_embd, s.n_vocab}, false, s.tied_embeddings ? 4.0f : 1.0f);
+    add("model.norm.weight", {s.n_embd}, true);
+    if (!s.tied_embeddings) add("lm_head.weight", {s.n_embd, s.n_vocab}, false, 4.0f);
+    for (std::int64_t l = 0; l < s.n_layer; ++l)
+        for (const LayerTensorSpec& t : f.layer) {
+            if (t.optional) continue;
+            std::vector<std::int64_t> ne = {size_of(t.ne0, s)};
+            if (t.ne1 != Dim::None) ne.push_back(size_of(t.ne1, s));
+            const bool norm = t.role == LayerRole::AttnNorm || t.role == LayerRole::FfnNorm || t.role == LayerRole::QNorm ||
+                              t.role == LayerRole::KNorm;
+            add("model.layers." + std::to_string(l) + "." + std::string(t.hf), std::move(ne), norm);
+        }
+    // safetensors files list their tensors by name
+    std::sort(tensors.begin(), tensors.end(), [](const Planned& a, const Planned& b) { return a.entry.name < b.entry.name; });
+
+    HfDirectoryWriter dir(out_dir);
+    dir.write_json("config.json", config_of(f, s, o.dtype));
+    bool tokenizer = false;
+    for (const char* name : {"tokenizer.model", "tokenizer.json", "tokenizer_config.json"}) {
+        const fs::path src = fs::path(o.tokenizer_dir) / name;
+        if (o.tokenizer_dir.empty() || !fs::exists(src)) continue;
+        dir.copy_file(src.string(), name);
+        tokenizer |= std::string_view(name) != "tokenizer_config.json";
+    }
+    if (!tokenizer) fail("synthetic checkpoint: no tokenizer.model or tokenizer.json in '{}'", o.tokenizer_dir);
+
+    std::vector<SafetensorsEntry> entries;
+    for (const Planned& t : tensors) entries.push_back(t.entry);
+    SafetensorsWriter out(dir.path("model.safetensors"), entries, {{"format", "pt"}});
+    std::mt19937 rng(o.seed);
+    for (const Planned& t : tensors) {
+        const std::int64_t row = t.entry.ne[0], rows = t.entry.ne.size() > 1 ? t.entry.ne[1] : 1;
+        const float scale = t.norm ? 0.1f : t.gain / std::sqrt(static_cast<float>(row));
+        std::vector<float> x(static_cast<std::size_t>(row));
+        std::vector<std::uint8_t> bytes(t.entry.nbytes() / static_cast<std::size_t>(rows));
+        for (std::int64_t r = 0; r < rows; ++r) {
+            for (float& v : x) v = (t.norm ? 1.0f : 0.0f) + scale * unit(rng);
+            convert_from_f32(o.dtype, x.data(), bytes.data(), x.size());
+            out.write(bytes);
+        }
+    }
+    out.finish();
+    dir.commit();
+}
+
+}  // namespace qforge

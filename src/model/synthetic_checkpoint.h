@@ -1,0 +1,31 @@
+#pragma once
+// Hugging Face checkpoints of any registered family with random weights, for tests and benchmarks of real
+// shapes: config.json as the family's transformers class writes it, model.safetensors with every tensor the
+// family's layers hold (model_family.h), and the tokenizer files copied from another checkpoint. The values
+// come from a fixed generator (mt19937's raw words), so a seed gives the same bytes on every machine.
+#include <cstdint>
+#include <string>
+
+#include "core/tensor_type.h"
+#include "model/model_family.h"
+
+namespace qforge {
+
+struct SyntheticShape {
+    std::int64_t n_embd = 256, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 512, n_vocab = 4096;
+    std::int64_t head_dim = 0;  // 0: n_embd / n_head (written to config.json only when set)
+    std::int64_t n_ctx = 1024;
+    bool tied_embeddings = false;
+};
+
+struct SyntheticCheckpointOptions {
+    TensorType dtype = TensorType::F32;  // F32, F16 or BF16
+    std::uint32_t seed = 1;
+    std::string tokenizer_dir;  // tokenizer.model / tokenizer.json and tokenizer_config.json come from here
+};
+
+// Writes the directory (whole or not at all); throws on a shape the family cannot have.
+void write_synthetic_checkpoint(const ModelFamily& family, const SyntheticShape& shape, const SyntheticCheckpointOptions& options,
+                                const std::string& out_dir);
+
+}  // namespace qforge
