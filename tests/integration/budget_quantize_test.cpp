@@ -59,15 +59,21 @@ struct KldAgainstF32 {
 // A plan from measured sensitivities: every tensor gets the type the plan says, the file meets the budget and
 // records it. Small calibration (one sample of 64 tokens) and the k-quants as candidates (the i-quants' grid
 // searches for every tensor take minutes under the sanitizers), so that it also runs there.
+// A plan at the size of llama.cpp's Q3_K_M (imatrix), measured on `samples` chunks of `ctx` tokens.
+QuantizeRequest q3_k_m_sized_plan(const TempDir& dir, std::int64_t ctx, std::int64_t samples) {
+    QuantizeRequest q = pydoc6m_request(dir, "budget.gguf");
+    q.target_size = std::to_string(std::filesystem::file_size(fixture("gguf/pydoc6m-q3_k_m-imatrix.gguf")));
+    q.imatrix = fixture("gguf/pydoc6m.imatrix");
+    q.calib = fixture("text/pydoc-valid.txt");
+    q.calib_ctx = ctx;
+    q.budget_samples = samples;
+    return q;
+}
+
 TEST(BudgetQuantize, MeasuredPlanIsWhatTheFileHolds) {
     const TempDir dir;
     const std::uint64_t q3_k_m_bytes = std::filesystem::file_size(fixture("gguf/pydoc6m-q3_k_m-imatrix.gguf"));
-    QuantizeRequest q = pydoc6m_request(dir, "budget.gguf");
-    q.target_size = std::to_string(q3_k_m_bytes);
-    q.imatrix = fixture("gguf/pydoc6m.imatrix");
-    q.calib = fixture("text/pydoc-valid.txt");
-    q.calib_ctx = 64;
-    q.budget_samples = 1;
+    QuantizeRequest q = q3_k_m_sized_plan(dir, 64, 1);
     q.budget_types = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_0"};
     const QuantizeResult r = quantize(q);
     EXPECT_TRUE(r.budget_measured_kld);
@@ -93,12 +99,7 @@ TEST(BudgetQuantize, MeasuredPlanIsWhatTheFileHolds) {
 TEST(BudgetFigure, BeatsLlamaCppQ3KMAtItsSize) {
     const TempDir dir;
     const std::uint64_t q3_k_m_bytes = std::filesystem::file_size(fixture("gguf/pydoc6m-q3_k_m-imatrix.gguf"));
-    QuantizeRequest q = pydoc6m_request(dir, "budget.gguf");
-    q.target_size = std::to_string(q3_k_m_bytes);
-    q.imatrix = fixture("gguf/pydoc6m.imatrix");
-    q.calib = fixture("text/pydoc-valid.txt");
-    q.calib_ctx = 256;
-    q.budget_samples = 4;
+    const QuantizeRequest q = q3_k_m_sized_plan(dir, 256, 4);
     const QuantizeResult r = quantize(q);
     EXPECT_TRUE(r.budget_measured_kld);
     EXPECT_LE(std::filesystem::file_size(q.output), q3_k_m_bytes);

@@ -1,12 +1,12 @@
 // llama-quantize's --include-weights, --exclude-weights and --override-kv through qforge's request API: the
 // outputs are byte-identical to llama-quantize's (c392e509), whose SHA-256 each case holds. Made in
 // ../shared/fixtures/gguf (the recorded imatrix path is the name as typed):
-//   llama-quantize --imatrix pydoc6m.imatrix --include-weights ffn_down --include-weights attn_v \
+//   llama-quantize --imatrix pydoc6m.imatrix --include-weights ffn_down --include-weights attn_v
 //       pydoc6m-f32.gguf OUT.gguf IQ3_M 2
-//   llama-quantize --imatrix pydoc6m.imatrix --exclude-weights blk.0. --exclude-weights ffn_up \
+//   llama-quantize --imatrix pydoc6m.imatrix --exclude-weights blk.0. --exclude-weights ffn_up
 //       pydoc6m-f32.gguf OUT.gguf Q4_K_M 2
-//   llama-quantize --override-kv general.name=str:renamed --override-kv tokenizer.ggml.add_bos_token=bool:false \
-//       --override-kv llama.rope.freq_base=float:500000 --override-kv custom.count=int:-7 \
+//   llama-quantize --override-kv general.name=str:renamed --override-kv tokenizer.ggml.add_bos_token=bool:false
+//       --override-kv llama.rope.freq_base=float:500000 --override-kv custom.count=int:-7
 //       --imatrix pydoc6m.imatrix pydoc6m-f32.gguf OUT.gguf IQ2_XS 2
 #include <gtest/gtest.h>
 
