@@ -31,18 +31,6 @@ private:
     const std::string& where_;
 };
 
-std::int64_t dim_size(Dim d, const LlamaHparams& hp) {
-    switch (d) {
-        case Dim::None: return 1;
-        case Dim::Embd: return hp.n_embd;
-        case Dim::QOut: return hp.n_head * hp.head_dim;
-        case Dim::KvOut: return hp.n_head_kv * hp.head_dim;
-        case Dim::HeadDim: return hp.head_dim;
-        case Dim::Ff: return hp.n_ff;
-    }
-    fail("internal error: dimension {}", static_cast<int>(d));
-}
-
 }  // namespace
 
 const TensorView*& LlamaLayer::at(LayerRole role) {
@@ -70,6 +58,7 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
     Binder b(src, where);
     LlamaWeights w;
     const std::int64_t e = hp.n_embd;
+    const LayerDims dims{hp.n_embd, hp.n_head, hp.n_head_kv, hp.head_dim, hp.n_ff};
     const TensorView* emb = src.find("token_embd.weight");
     if (emb == nullptr) fail("{}: tensor 'token_embd.weight' is missing", where);
     if (!has_vec_dot(emb->type) || emb->ne != std::vector<std::int64_t>{e, hp.n_vocab})
@@ -84,8 +73,8 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
         const std::string p = "blk." + std::to_string(i) + ".";
         LlamaLayer l;
         for (const LayerTensorSpec& t : hp.family->layer) {
-            std::vector<std::int64_t> ne = {dim_size(t.ne0, hp)};
-            if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, hp));
+            std::vector<std::int64_t> ne = {dim_size(t.ne0, dims)};
+            if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, dims));
             l.at(t.role) = b.get(p + std::string(t.gguf), std::move(ne), t.ne1 != Dim::None, t.optional);
         }
         w.layers.push_back(l);

@@ -36,6 +36,18 @@ const LayerTensorSpec* ModelFamily::find(LayerRole role) const {
     return nullptr;
 }
 
+std::int64_t dim_size(Dim d, const LayerDims& s) {
+    switch (d) {
+        case Dim::None: return 1;
+        case Dim::Embd: return s.n_embd;
+        case Dim::QOut: return s.n_head * s.head_dim;
+        case Dim::KvOut: return s.n_head_kv * s.head_dim;
+        case Dim::HeadDim: return s.head_dim;
+        case Dim::Ff: return s.n_ff;
+    }
+    return 0;
+}
+
 std::span<const ModelFamily* const> model_families() { return kFamilies; }
 
 const ModelFamily* find_family(std::string_view gguf_arch) {

@@ -41,6 +41,13 @@ enum class Dim : std::uint8_t {
     Ff,       // n_ff
 };
 
+// The sizes a family's Dims stand for in one model.
+struct LayerDims {
+    std::int64_t n_embd = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0;
+};
+// Dim::None is 1.
+std::int64_t dim_size(Dim d, const LayerDims& dims);
+
 // Which activations a linear reads: linears of one group share their input, and calibration (AWQ's scales,
 // GPTQ's Hessians) treats them together.
 enum class InputGroup : std::uint8_t { None, AttnIn, AttnOut, FfnIn, FfnMid };

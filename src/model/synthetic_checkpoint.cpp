@@ -13,19 +13,6 @@ namespace qforge {
 namespace fs = std::filesystem;
 namespace {
 
-std::int64_t size_of(Dim d, const SyntheticShape& s) {
-    const std::int64_t hd = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
-    switch (d) {
-        case Dim::None: return 1;
-        case Dim::Embd: return s.n_embd;
-        case Dim::QOut: return s.n_head * hd;
-        case Dim::KvOut: return s.n_head_kv * hd;
-        case Dim::HeadDim: return hd;
-        case Dim::Ff: return s.n_ff;
-    }
-    return 0;
-}
-
 struct Planned {
     SafetensorsEntry entry;
     bool norm = false;   // a norm's weight: 1 + U(-0.1, 0.1); else a matrix or bias: U(-1, 1) / sqrt(fan-in)
@@ -70,6 +57,7 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
     if (s.head_dim <= 0 && s.n_embd % s.n_head != 0)
         fail("synthetic checkpoint: n_embd {} is not a multiple of {} heads (give head_dim)", s.n_embd, s.n_head);
 
+    const LayerDims dims{s.n_embd, s.n_head, s.n_head_kv, s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head, s.n_ff};
     std::vector<Planned> tensors;
     auto add = [&](std::string name, std::vector<std::int64_t> ne, bool norm, float gain = 1.0f) {
         tensors.push_back({SafetensorsEntry{std::move(name), o.dtype, std::move(ne)}, norm, gain});
@@ -80,8 +68,8 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
     for (std::int64_t l = 0; l < s.n_layer; ++l)
         for (const LayerTensorSpec& t : f.layer) {
             if (t.optional) continue;
-            std::vector<std::int64_t> ne = {size_of(t.ne0, s)};
-            if (t.ne1 != Dim::None) ne.push_back(size_of(t.ne1, s));
+            std::vector<std::int64_t> ne = {dim_size(t.ne0, dims)};
+            if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, dims));
             const bool norm = t.role == LayerRole::AttnNorm || t.role == LayerRole::FfnNorm || t.role == LayerRole::QNorm ||
                               t.role == LayerRole::KNorm;
             add("model.layers." + std::to_string(l) + "." + std::string(t.hf), std::move(ne), norm);
