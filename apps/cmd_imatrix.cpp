@@ -51,12 +51,14 @@ void add_imatrix_command(CLI::App& app) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (args->json) {
             fmt::print("{}\n", nlohmann::json{{"output", req.output}, {"format", req.format}, {"entries", r.entries},
-                                              {"chunks", r.n_chunks}, {"ppl", r.ppl}, {"ppl_error", r.ppl_error},
-                                              {"seconds", secs}}
+                                              {"partial", r.partial}, {"chunks", r.n_chunks}, {"ppl", r.ppl},
+                                              {"ppl_error", r.ppl_error}, {"seconds", secs}}
                                    .dump());
             return;
         }
         fmt::print("\nFinal estimate: PPL = {:.4f} +/- {:.5f}\n", r.ppl, r.ppl_error);
+        for (const std::string& name : r.partial)  // llama-imatrix's warning
+            fmt::print(stderr, "save_imatrix: entry '{:>40}' has partial data - skipping (some expert saw no token)\n", name);
         fmt::print(stderr, "imatrix: stored {} entries collected over {} chunks in {} ({:.2f} s)\n", r.entries,
                    r.n_chunks, req.output, secs);
     });

@@ -133,6 +133,12 @@ int main(int argc, char** argv) {
     app.add_option("--arch", arch, "Model family (" + supported_architectures() + ")");
     app.add_option("--tokenizer", tokenizer, "Checkpoint directory whose tokenizer files an hf checkpoint takes");
     app.add_option("--head-dim", head_dim, "Head size, when not n_embd / n_head")->check(CLI::Range(8, 1024));
+    std::int64_t n_expert = 0, n_expert_used = 2, n_ff_exp = 0;
+    std::string hf_class;
+    app.add_option("--n-expert", n_expert, "Routed experts per layer (hf: mixtral-style llama, qwen3moe)")->check(CLI::Range(0, 4096));
+    app.add_option("--n-expert-used", n_expert_used, "Experts each token uses")->check(CLI::Range(1, 4096));
+    app.add_option("--n-ff-exp", n_ff_exp, "An expert's feed-forward size (default: --n-ff)")->check(CLI::Range(16, 1 << 20));
+    app.add_option("--hf-class", hf_class, "config.json's architecture, one of the family's (default: its first, of those with experts when --n-expert is given)");
     CLI11_PARSE(app, argc, argv);
     try {
         Shape s = shape_name.empty() ? shape_for(parse_count(params)) : *named_shape(shape_name);
@@ -147,7 +153,12 @@ int main(int argc, char** argv) {
         if (format == "hf") {
             const TensorType dtype = *type_from_name(type);
             SyntheticShape shape{s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, head_dim};
-            write_synthetic_checkpoint(*family, shape, {dtype, seed, tokenizer}, out);
+            if (n_expert > 0) {
+                shape.n_expert = n_expert;
+                shape.n_expert_used = n_expert_used;
+                shape.n_ff_exp = n_ff_exp;
+            }
+            write_synthetic_checkpoint(*family, shape, {dtype, seed, tokenizer, hf_class}, out);
             fmt::print("wrote {} ({} checkpoint: n_embd {} n_layer {} n_head {} n_head_kv {} n_ff {} vocab {}, {})\n", out, arch,
                        s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, type);
             return 0;

@@ -307,6 +307,8 @@ struct ImatrixReport {
     double ppl = 0.0, ppl_error = 0.0;  // of the calibration pass (llama-imatrix prints it too)
     std::int64_t n_chunks = 0;
     std::size_t entries = 0;
+    // expert tensors left out because some expert saw no token (llama-imatrix's "has partial data - skipping")
+    std::vector<std::string> partial;
 };
 
 ImatrixReport imatrix(const ImatrixRequest& request);

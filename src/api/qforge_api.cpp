@@ -257,7 +257,7 @@ ImatrixReport imatrix(const ImatrixRequest& request) {
     o.dataset = request.dataset;
     const ImatrixComputeResult r = compute_imatrix(model, tok, request.text, o, pool);
     write_imatrix(request.output, r.imatrix, format);
-    return {r.perplexity.ppl, r.perplexity.ppl_error, r.perplexity.n_chunks, r.imatrix.entries.size()};
+    return {r.perplexity.ppl, r.perplexity.ppl_error, r.perplexity.n_chunks, r.imatrix.entries.size(), r.partial};
 }
 
 KlDivergenceReport kl_divergence(const KlDivergenceRequest& request) {

@@ -13,6 +13,10 @@ std::uint32_t file_type_for(TensorType outtype) {
 
 TensorType output_type_for(const std::string& name, std::size_t n_dims, TensorType outtype) {
     if (n_dims <= 1 || name.ends_with("_norm.weight")) return TensorType::F32;
+    // llama.cpp's converter keeps these in f32 whatever the output type (an expert router's logits, ...)
+    for (const char* f32 : {".ffn_gate_inp.weight", "position_embd.weight", "token_types.weight"})
+        if (name.ends_with(f32)) return TensorType::F32;
+    if (!name.ends_with(".weight")) return TensorType::F32;
     return outtype;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "convert/model_naming.h"
 #include "convert/quantized_linear_to_gguf.h"
@@ -60,7 +61,42 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             plan.tensors.push_back(std::move(p));
         }
     }
-    std::uint64_t source_params = 0;
+    std::uint64_t source_params = 0;  // as llama.cpp's size label counts them: each stacked expert tensor once
+    // Experts' matrices, one Hugging Face tensor per expert, gathered per layer and stacked into one tensor each
+    // when the layer's last one has been read (where llama.cpp's converters write them).
+    std::map<std::int64_t, std::map<const LayerTensorSpec*, std::vector<const TensorView*>>> experts;
+    std::map<std::int64_t, std::int64_t> experts_seen;
+    std::int64_t expert_specs = 0;
+    for (const LayerTensorSpec& s : family.layer) expert_specs += s.per_expert() ? 1 : 0;
+    auto add_expert = [&](const HfLayerTensor& e, const TensorView& t) {
+        if (hp.n_expert == 0)
+            fail("{}: tensor '{}' is an expert's, but config.json gives no expert count (num_local_experts / num_experts)", ck.dir(), t.name);
+        if (e.expert >= hp.n_expert) fail("{}: tensor '{}' is of expert {}, but config.json gives {} experts", ck.dir(), t.name, e.expert, hp.n_expert);
+        if (e.layer >= hp.n_layer) fail("{}: tensor '{}' is in layer {}, but config.json gives {} layers", ck.dir(), t.name, e.layer, hp.n_layer);
+        auto& parts = experts[e.layer][e.spec];
+        parts.resize(static_cast<std::size_t>(hp.n_expert), nullptr);
+        if (parts[static_cast<std::size_t>(e.expert)] != nullptr) fail("{}: tensor '{}' appears twice", ck.dir(), t.name);
+        if (t.ne.size() != 2) fail("{}: tensor '{}' has {} dimensions (expected a matrix)", ck.dir(), t.name, t.ne.size());
+        if (!is_float_type(t.type)) fail("{}: tensor '{}' has dtype {}; expected a float tensor", ck.dir(), t.name, type_name(t.type));
+        parts[static_cast<std::size_t>(e.expert)] = &t;
+        if (++experts_seen[e.layer] < hp.n_expert * expert_specs) return;
+        for (const LayerTensorSpec& s : family.layer) {
+            if (!s.per_expert()) continue;
+            const auto& stack = experts[e.layer][&s];
+            if (stack.empty()) fail("{}: layer {} has no '{}' tensors", ck.dir(), e.layer, hf_expert_tensor_name(s, e.layer, 0));
+            for (const TensorView* x : stack)
+                if (x->ne != stack.front()->ne || x->type != stack.front()->type)
+                    fail("{}: tensor '{}' has shape {} and dtype {}, unlike '{}' ({}, {})", ck.dir(), x->name, shape_string(x->ne),
+                         type_name(x->type), stack.front()->name, shape_string(stack.front()->ne), type_name(stack.front()->type));
+            const std::string name = "blk." + std::to_string(e.layer) + "." + std::string(s.gguf);
+            PlannedTensor p;
+            p.stacked = stack;
+            p.out = {name, output_type_for(name, 3, options.outtype), {stack.front()->ne[0], stack.front()->ne[1], hp.n_expert}};
+            source_params += static_cast<std::uint64_t>(stack.front()->n_elements());
+            plan.tensors.push_back(std::move(p));
+        }
+        experts.erase(e.layer);
+    };
     const std::optional<QuantizationConfig> quant = read_quantization_config(ck.config(), ck.dir());
     std::optional<TensorType> quantized_file_type;  // the one type every quantized layer mapped onto, if any
     bool mixed_quantized_types = false;
@@ -70,6 +106,8 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             if (!t.name.ends_with(".qweight")) continue;  // qzeros, scales, g_idx come with their qweight
             const std::string prefix = t.name.substr(0, t.name.size() - 8);
             auto name = gguf_tensor_name(family, prefix + ".weight");
+            if (auto e = parse_hf_layer_tensor(family, prefix + ".weight"); e && e->spec->per_expert())
+                fail("{}: quantized expert layer '{}': quantized mixture-of-experts checkpoints cannot be converted yet", ck.dir(), prefix);
             if (!name) fail("{}: quantized layer '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), prefix, arch);
             const LinearShape shape = quantized_linear_shape(ck, prefix, *quant, ck.dir());
             const IntGrid grid{quant->bits, quant->group_size == -1 ? static_cast<int>(shape.in) : quant->group_size,
@@ -95,6 +133,10 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             plan.tensors.push_back(std::move(p));
             continue;
         }
+        if (auto e = parse_hf_layer_tensor(family, t.name); e && e->spec->per_expert()) {
+            add_expert(*e, t);
+            continue;
+        }
         auto name = gguf_tensor_name(family, t.name);
         if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);
         if (!is_float_type(t.type))
@@ -109,13 +151,20 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
         source_params += static_cast<std::uint64_t>(t.n_elements());
         plan.tensors.push_back(std::move(p));
     }
+    for (const auto& [layer, specs] : experts)
+        for (const auto& [spec, parts] : specs)
+            for (std::size_t x = 0; x < parts.size(); ++x)
+                if (parts[x] == nullptr)
+                    fail("{}: tensor '{}' is missing", ck.dir(), hf_expert_tensor_name(*spec, layer, static_cast<std::int64_t>(x)));
+    for (const auto& [layer, specs] : experts)  // a spec none of whose tensors appeared
+        fail("{}: layer {} lacks some of its experts' tensors", ck.dir(), layer);
     if (plan.tensors.empty()) fail("{}: no tensors to convert", ck.dir());
 
     auto& m = plan.metadata;
     m.set("general.architecture", GgufValue::make<std::string>(arch));
     m.set("general.type", GgufValue::make<std::string>("model"));
     m.set("general.name", GgufValue::make<std::string>(model_name_from_path(ck.dir())));
-    m.set("general.size_label", GgufValue::make<std::string>(size_label(source_params)));
+    m.set("general.size_label", GgufValue::make<std::string>((hp.n_expert > 0 ? std::to_string(hp.n_expert) + "x" : "") + size_label(source_params)));
     write_generic_hparams(ck.config(), hp, arch, m);
     std::uint32_t file_type = file_type_for(options.outtype);
     if (quantized_file_type && !mixed_quantized_types) file_type = *llama_ftype_for(*quantized_file_type);

@@ -112,6 +112,8 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
     const auto cls = source.config().contains("architectures") ? source.config()["architectures"][0].get<std::string>() : "";
     const ModelFamily* family = find_family_by_hf_class(cls);
     if (family == nullptr) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
+    if (hp.n_expert > 0)
+        fail("{}: GPTQ/AWQ checkpoints of mixture-of-experts models ({} experts) are not written yet", config_path, hp.n_expert);
     HfDirectoryWriter writer(dir);
 
     std::vector<Output> outputs;

@@ -94,7 +94,7 @@ std::vector<const TensorView*> llama_quantize_order(const GgufFile& in) {
 
 MixModelInfo mix_model_info(const GgufFile& in) {
     std::vector<PlannedTensor> tensors;
-    for (const auto& t : in.tensors()) tensors.push_back({{t.name, t.type, t.ne}, &t, {}, 0});
+    for (const auto& t : in.tensors()) tensors.push_back(planned_copy(t));
     return model_info(in.metadata(), tensors);
 }
 
@@ -102,7 +102,7 @@ QuantizePlan plan_quantize(const GgufFile& in, const QuantizeOptions& o) {
     GgufPlan base;
     base.metadata = in.metadata();
     // (a GGUF's tensors come shard by shard, each in offset order: the order --keep-split keeps)
-    for (const auto& t : in.tensors()) base.tensors.push_back({{t.name, t.type, t.ne}, &t, {}, 0});
+    for (const auto& t : in.tensors()) base.tensors.push_back(planned_copy(t));
     QuantizePlan q = plan_quantize(std::move(base), in.path(), o);
     if (o.keep_split) {
         const TensorView* first = in.tensors().data();

@@ -169,6 +169,8 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     if (samples.empty()) fail("calibration: no samples");
     set_dense_threads(pool.size());  // the solvers' matrix products use as many threads as the rest
     const LlamaHparams& hp = model.hparams();
+    if (hp.n_expert > 0)
+        fail("calibration: GPTQ/AWQ of mixture-of-experts models ({} experts per layer) is not implemented yet", hp.n_expert);
     const auto& weights = model.weights();
     const std::int64_t T = static_cast<std::int64_t>(samples.front().size()), E = hp.n_embd;
     for (const auto& s : samples)
@@ -196,7 +198,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
             if (w->repacked()) copies += w->bytes();
         double& stat_s = report.statistics_seconds;
         InputStats attn_in(E, pool, stat_s), attn_out(t.wo.cols(), pool, stat_s), ffn_in(E, pool, stat_s), ffn_mid(t.down.cols(), pool, stat_s);
-        const MatmulObserver observe = [&](const TensorView& w, const float* in, std::int64_t n) {
+        const MatmulObserver observe = [&](const TensorView& w, std::int64_t, const float* in, std::int64_t n) {
             if (&w == &t.wq.view) attn_in.add(in, n);
             else if (&w == &t.wo.view) attn_out.add(in, n);
             else if (&w == &t.gate.view) ffn_in.add(in, n);

@@ -15,8 +15,8 @@ namespace {
 
 constexpr std::size_t kChunkBytes = 4u << 20;
 
-void write_converted(GgufWriter& w, const PlannedTensor& p, ThreadPool& pool) {
-    const TensorView& src = *p.src;
+// src: the planned tensor's source, or one of its stacked matrices (the first_matrix'th of the output).
+void write_converted(GgufWriter& w, const PlannedTensor& p, const TensorView& src, std::int64_t first_matrix, ThreadPool& pool) {
     const auto& out = p.out;
     // A 1-D tensor (a bias) is permuted element by element; otherwise rows of ne[0] elements.
     const bool one_d = out.ne.size() == 1;
@@ -29,8 +29,10 @@ void write_converted(GgufWriter& w, const PlannedTensor& p, ThreadPool& pool) {
     const bool same_type = src.type == out.type;
     if (!same_type && !(can_dequantize(src.type) && can_quantize(out.type)))
         fail("tensor '{}': cannot convert {} to {}", src.name, type_name(src.type), type_name(out.type));
-    const float* importance = p.importance ? p.importance->data() : nullptr;
-    if (importance != nullptr && p.importance->size() != static_cast<std::size_t>(row_len * (rows / rows_per_matrix)))
+    std::int64_t n_matrices = 1;
+    for (std::size_t d = 2; d < out.ne.size(); ++d) n_matrices *= out.ne[d];
+    const float* importance = p.importance ? p.importance->data() + first_matrix * row_len : nullptr;
+    if (importance != nullptr && p.importance->size() != static_cast<std::size_t>(row_len * n_matrices))
         fail("tensor '{}': {} importance values for rows of {}", src.name, p.importance->size(), row_len);
     const std::size_t in_row_bytes = *bytes_for(src.type, static_cast<std::uint64_t>(row_len));
     const std::size_t out_row_bytes = *bytes_for(out.type, static_cast<std::uint64_t>(row_len));
@@ -60,6 +62,13 @@ void write_converted(GgufWriter& w, const PlannedTensor& p, ThreadPool& pool) {
 }
 
 }  // namespace
+
+PlannedTensor planned_copy(const TensorView& src) {
+    PlannedTensor p;
+    p.out = {src.name, src.type, src.ne};
+    p.src = &src;
+    return p;
+}
 
 PlanTotals plan_totals(const std::vector<PlannedTensor>& plan) {
     PlanTotals t;
@@ -110,16 +119,23 @@ void write_gguf_plan(const std::string& path, const GgufMetadata& metadata, cons
             if (bytes.size() != p.out.nbytes())
                 fail("internal error: tensor '{}' was made with {} bytes, expected {}", p.out.name, bytes.size(), p.out.nbytes());
             w.write(bytes);
-        } else if (p.src == nullptr) {
+        } else if (p.src == nullptr && p.stacked.empty()) {
             if (p.generated.size() != p.out.nbytes())
                 fail("internal error: generated tensor '{}' has {} bytes, expected {}", p.out.name,
                      p.generated.size(), p.out.nbytes());
             w.write(p.generated);
-        } else if (p.src->type == p.out.type && p.permute_heads == 0) {
-            for (std::size_t off = 0; off < p.src->data.size(); off += kChunkBytes)
-                w.write(p.src->data.subspan(off, std::min(kChunkBytes, p.src->data.size() - off)));
         } else {
-            write_converted(w, p, pool);
+            std::vector<const TensorView*> parts = p.stacked;
+            if (parts.empty()) parts.push_back(p.src);
+            for (std::size_t i = 0; i < parts.size(); ++i) {
+                const TensorView& src = *parts[i];
+                if (src.type == p.out.type && p.permute_heads == 0) {
+                    for (std::size_t off = 0; off < src.data.size(); off += kChunkBytes)
+                        w.write(src.data.subspan(off, std::min(kChunkBytes, src.data.size() - off)));
+                } else {
+                    write_converted(w, p, src, static_cast<std::int64_t>(i), pool);
+                }
+            }
         }
         progress.advance(p.out.nbytes(), p.out.name);
     }

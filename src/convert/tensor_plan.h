@@ -18,7 +18,7 @@ namespace qforge {
 
 struct PlannedTensor {
     GgufTensorInfo out;
-    const TensorView* src = nullptr;      // read from here ...
+    const TensorView* src = nullptr;      // read from here (or from `stacked`) ...
     std::vector<std::uint8_t> generated;  // ... or these bytes, already in out.type (tensors the converter makes)
     // ... or the bytes this makes when the writer reaches the tensor, so a plan holds one such tensor at a time
     std::function<std::vector<std::uint8_t>()> produce;
@@ -26,7 +26,12 @@ struct PlannedTensor {
     // Per-column importance (imatrix means) for the quantizer: ne[0] values per matrix (ne[0] * ne[2] for
     // stacked expert matrices); null: the reference quantizer.
     std::shared_ptr<const std::vector<float>> importance;
+    // ... the source as matrices to stack one after the other along ne[2] (Hugging Face's experts, one tensor each)
+    std::vector<const TensorView*> stacked;
 };
+
+// A tensor written as it is in its source.
+PlannedTensor planned_copy(const TensorView& src);
 
 struct PlanTotals {
     std::uint64_t parameters = 0;

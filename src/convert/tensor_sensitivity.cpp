@@ -52,6 +52,7 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
       E_(model.hparams().n_embd), V_(model.hparams().n_vocab), batch_(0, T_),
       cache_(KvPool::contiguous(1, model.hparams().n_head_kv * model.hparams().head_dim, T_)), scratch_(model.hparams(), T_, T_, pool.size()) {
     const LlamaHparams& hp = model.hparams();
+    if (hp.n_expert > 0) fail("budget plans: measuring tensors of mixture-of-experts models is not implemented yet");
     const LlamaWeights& w = model.weights();
     rope_ = rope_table(hp, w.rope_freqs, batch_.layout().positions);
     const LinearWeight* out[] = {&model.output()};
@@ -64,7 +65,9 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
     base_logp_.resize(static_cast<std::size_t>(n_samples_ * T_ * V_));
     MatmulObserver observe;
     if (collector != nullptr)
-        observe = [collector](const TensorView& weight, const float* x, std::int64_t n) { collector->observe(weight.name, x, n, weight.ne[0]); };
+        observe = [collector](const TensorView& weight, std::int64_t expert, const float* x, std::int64_t n) {
+            collector->observe(weight.name, expert, expert >= 0 ? weight.ne[2] : 1, x, n, weight.ne[0]);
+        };
     for (std::int64_t i = 0; i < n_samples_; ++i) {
         for (auto tok : samples[static_cast<std::size_t>(i)])
             if (tok < 0 || tok >= V_) fail("sensitivity: token id {} is outside the vocabulary ({})", tok, V_);
@@ -75,7 +78,7 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
         }
         std::memcpy(inputs_.back().data() + static_cast<std::size_t>(i) * te, x_.data(), te * sizeof(float));
         for (std::int64_t t = 0; t < T_; ++t) rms_norm(x_.data() + t * E_, f32(w.output_norm), xn_.data() + t * E_, E_, hp.rms_eps);
-        if (observe) observe(model.output().view(), xn_.data(), T_);
+        if (observe) observe(model.output().view(), -1, xn_.data(), T_);
         float* logp = base_logp_.data() + static_cast<std::size_t>(i * T_ * V_);
         matmul(model.output(), xn_.data(), T_, logp, pool_, head_scratch_);
         pool_.parallel_for(T_, [&](std::int64_t b, std::int64_t e) {

@@ -19,6 +19,7 @@ struct ImatrixComputeOptions {
 struct ImatrixComputeResult {
     Imatrix imatrix;
     PerplexityResult perplexity;
+    std::vector<std::string> partial;  // expert entries left out: some expert saw no row
 };
 
 ImatrixComputeResult compute_imatrix(const LlamaModel& model, const Tokenizer& tokenizer, const std::string& text,

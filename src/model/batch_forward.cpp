@@ -63,7 +63,7 @@ std::int64_t BatchForward::step(KvPool& kv, const BatchInput& in, float* logits)
     const auto n_out = static_cast<std::int64_t>(logit_rows_.size());
     if (n_out == 0) return 0;
     for (std::int64_t i = 0; i < n_out; ++i) rms_norm(x + logit_rows_[static_cast<std::size_t>(i)] * E, f32(w.output_norm), xn + i * E, E, hp_.rms_eps);
-    if (observer_) observer_(model_.output().view(), xn, n_out);
+    if (observer_) observer_(model_.output().view(), -1, xn, n_out);
     matmul(model_.output(), xn, n_out, logits, pool_, output_scratch_);
     return n_out;
 }

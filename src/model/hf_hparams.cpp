@@ -50,6 +50,18 @@ HfHparams read_hf_hparams(const nlohmann::json& c, const std::string& where) {
         fail("{}: num_attention_heads {} is not a multiple of num_key_value_heads {}", where, hp.n_head, hp.n_head_kv);
     if (!hp.head_dim && hp.n_embd % hp.n_head != 0)
         fail("{}: hidden_size {} is not divisible by num_attention_heads {}", where, hp.n_embd, hp.n_head);
+    if (get_int(c, "num_local_experts", where)) hp.n_expert = require_positive(c, "num_local_experts", where);
+    else if (get_int(c, "num_experts", where)) hp.n_expert = require_positive(c, "num_experts", where);
+    if (hp.n_expert > 0) {
+        hp.n_expert_used = require_positive(c, "num_experts_per_tok", where);
+        if (hp.n_expert_used > hp.n_expert)
+            fail("{}: num_experts_per_tok {} exceeds the {} experts", where, hp.n_expert_used, hp.n_expert);
+        if (get_int(c, "moe_intermediate_size", where)) hp.n_ff_exp = require_positive(c, "moe_intermediate_size", where);
+        // layers with a dense block among expert layers (Qwen MoE's mlp_only_layers, decoder_sparse_step > 1)
+        auto dense = c.find("mlp_only_layers");
+        if ((dense != c.end() && dense->is_array() && !dense->empty()) || get_int(c, "decoder_sparse_step", where).value_or(1) != 1)
+            fail("{}: dense layers among the expert layers (mlp_only_layers, decoder_sparse_step) are not supported", where);
+    }
     return hp;
 }
 
@@ -63,6 +75,8 @@ void write_generic_hparams(const nlohmann::json& c, const HfHparams& hp, const s
     if (auto theta = get_number(c, "rope_theta", "config.json")) m.set(arch + ".rope.freq_base", f32(*theta));
     if (auto eps = get_number(c, "rms_norm_eps", "config.json"))
         m.set(arch + ".attention.layer_norm_rms_epsilon", f32(*eps));
+    if (auto n = get_int(c, "num_local_experts", "config.json")) m.set(arch + ".expert_count", u32(*n));
+    if (auto n = get_int(c, "num_experts_per_tok", "config.json")) m.set(arch + ".expert_used_count", u32(*n));
     if (hp.head_dim) {
         m.set(arch + ".attention.key_length", u32(*hp.head_dim));
         m.set(arch + ".attention.value_length", u32(*hp.head_dim));
@@ -70,8 +84,12 @@ void write_generic_hparams(const nlohmann::json& c, const HfHparams& hp, const s
 }
 
 void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFamily& family, GgufMetadata& m) {
-    if (!family.llama_converter_keys) return;
     const std::string a(family.gguf_arch);
+    if (family.qwen_moe_converter_keys) {
+        if (auto n = get_int(c, "num_experts", "config.json")) m.set(a + ".expert_count", u32(*n));
+        if (hp.n_ff_exp) m.set(a + ".expert_feed_forward_length", u32(*hp.n_ff_exp));
+    }
+    if (!family.llama_converter_keys) return;
     m.set(a + ".vocab_size", u32(hp.vocab_size));
     m.set(a + ".rope.dimension_count", u32(hp.head_dim.value_or(hp.n_embd / hp.n_head)));
     auto rs = c.find("rope_scaling");

@@ -18,6 +18,10 @@ struct HfHparams {
     std::int64_t n_layer = 0, n_embd = 0, n_head = 0, n_head_kv = 0, vocab_size = 0;
     std::optional<std::int64_t> n_ff, n_ctx, head_dim;
     bool tied_embeddings = false;
+    // routed experts (0: a dense model): num_local_experts (Mixtral) or num_experts (Qwen MoE), the number each
+    // token uses, and an expert's n_ff where it differs from intermediate_size (moe_intermediate_size)
+    std::int64_t n_expert = 0, n_expert_used = 0;
+    std::optional<std::int64_t> n_ff_exp;
 };
 
 // Reads and checks the fields; `where` names the config file in errors.

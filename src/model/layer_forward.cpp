@@ -45,10 +45,41 @@ LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Sou
     w.wk = linear(l.wk);
     w.wv = linear(l.wv);
     w.wo = linear(l.wo);
-    w.gate = linear(l.gate);
-    w.up = linear(l.up);
-    w.down = linear(l.down);
+    if (l.gate_inp == nullptr) {
+        w.gate = linear(l.gate);
+        w.up = linear(l.up);
+        w.down = linear(l.down);
+        return w;
+    }
+    ExpertWeights& x = w.experts;
+    x.gate_stacked = l.gate_exps;
+    x.up_stacked = l.up_exps;
+    x.down_stacked = l.down_exps;
+    x.router = LinearWeight(*l.gate_inp, pool, LinearWeight::Source::Memory, choice);
+    x.n_expert_used = l.n_expert_used;
+    auto views = std::make_shared<std::vector<TensorView>>();
+    for (const TensorView* stacked : {l.gate_exps, l.up_exps, l.down_exps})
+        for (TensorView& v : expert_slices(*stacked)) views->push_back(std::move(v));
+    const std::size_t n = views->size() / 3;
+    for (std::size_t e = 0; e < n; ++e) {
+        x.gate.emplace_back((*views)[e], pool, source, choice);
+        x.up.emplace_back((*views)[n + e], pool, source, choice);
+        x.down.emplace_back((*views)[2 * n + e], pool, source, choice);
+    }
+    x.views = std::move(views);
     return w;
+}
+
+std::vector<const LinearWeight*> LayerWeights::matrices() const {
+    std::vector<const LinearWeight*> m = {&wq, &wk, &wv, &wo};
+    if (!has_experts()) {
+        for (const LinearWeight* w : {&gate, &up, &down}) m.push_back(w);
+        return m;
+    }
+    m.push_back(&experts.router);
+    for (const auto* list : {&experts.gate, &experts.up, &experts.down})
+        for (const LinearWeight& w : *list) m.push_back(&w);
+    return m;
 }
 
 ForwardScratch::ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, std::int64_t n_ctx, int n_threads)
@@ -64,6 +95,7 @@ ForwardScratch::ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, 
     tmp_.reserve(floats(T * std::max(hp.n_embd, nkv)));
     gate_.reserve(floats(T * hp.n_ff));
     up_.reserve(floats(T * hp.n_ff));
+    if (hp.n_expert > 0) moe_ = MoeScratch(T, hp.n_embd, hp.n_ff_exp, hp.n_expert, hp.n_expert_used);
 }
 
 void embed_tokens(const TensorView& emb, std::span<const std::int32_t> tokens, float* x, std::int64_t n) {
@@ -92,7 +124,7 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
     float *xn = s.xn_.as<float>(), *q = s.q_.as<float>(), *k = s.k_.as<float>(), *v = s.v_.as<float>();
     float *att = s.att_.as<float>(), *tmp = s.tmp_.as<float>(), *gate = s.gate_.as<float>(), *up = s.up_.as<float>();
     auto observe = [&](const LinearWeight& w, const float* in) {
-        if (observer) observer(w.view(), in, T);
+        if (observer) observer(w.view(), -1, in, T);
     };
 
     // attention block
@@ -136,6 +168,11 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
     });
 
     // feed-forward block
+    if (L.has_experts()) {
+        moe_ffn(L.experts, xn, T, tmp, pool, s.moe_, s.matmul_, observer);
+        over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) { add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E); });
+        return;
+    }
     observe(L.gate, xn);
     observe(L.up, xn);
     {

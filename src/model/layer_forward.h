@@ -8,7 +8,7 @@
 //   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases)
 //   q, k = rms_norm(q) * q_norm, rms_norm(k) * k_norm, head by head (families with q/k norms);  rope(q, k);  cache k, v
 //   x += attention(q, cache) Wo
-//   xn = rms_norm(x) * ffn_norm;   x += (silu(xn Wgate) * xn Wup) Wdown
+//   xn = rms_norm(x) * ffn_norm;   x += (silu(xn Wgate) * xn Wup) Wdown,  or the routed experts' sum (moe_forward.h)
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -22,21 +22,23 @@
 #include "model/kv_pool.h"
 #include "model/llama_hparams.h"
 #include "model/llama_weights.h"
+#include "model/matmul_observer.h"
+#include "model/moe_forward.h"
 #include "quant/kernels/linear_weight.h"
 #include "quant/kernels/matmul.h"
 
 namespace qforge {
-
-// Sees the input of every matrix multiplication (n_tokens rows of weight.ne[0] floats) before it runs: the
-// hook calibration (imatrix, GPTQ Hessians, AWQ scales) collects statistics through.
-using MatmulObserver = std::function<void(const TensorView& weight, const float* x, std::int64_t n_tokens)>;
 
 // One layer's weights as the forward pass reads them: the matrices ready for their kernels, the vectors as
 // f32 views.
 struct LayerWeights {
     const TensorView *attn_norm = nullptr, *ffn_norm = nullptr;
     const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr, *q_norm = nullptr, *k_norm = nullptr;
-    LinearWeight wq, wk, wv, wo, gate, up, down;
+    LinearWeight wq, wk, wv, wo, gate, up, down;  // gate, up, down: the dense feed-forward block
+    ExpertWeights experts;                         // none in a dense layer
+    bool has_experts() const { return experts.n_expert() > 0; }
+    // Every matrix of the layer (the experts' one by one, the router included).
+    std::vector<const LinearWeight*> matrices() const;
 };
 // Matrices made ready for their kernels (repacked over the pool where a kernel has a layout of its own;
 // source says whether the views are file mappings whose pages can be dropped). A repacked weight is a copy:
@@ -60,6 +62,7 @@ private:
     AlignedBuffer xn_, q_, k_, v_, att_, tmp_, gate_, up_;
     MatmulScratch matmul_;
     AttentionScratch attention_;
+    MoeScratch moe_;
 };
 
 // Rows of the token embedding (any type it is stored in), n_embd floats per token, into x.

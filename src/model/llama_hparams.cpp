@@ -1,6 +1,7 @@
 #include "model/llama_hparams.h"
 
 #include "core/error.h"
+#include "model/moe_forward.h"
 
 namespace qforge {
 namespace {
@@ -44,6 +45,17 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
         hp.rope_freq_scale = static_cast<float>(1.0 / factor);
     }
     hp.rope_neox = hp.family->rope_neox;
+    hp.n_expert = m.get_int(a + "expert_count").value_or(0);
+    if (hp.n_expert < 0 || hp.n_expert > kMaxExperts)
+        fail("{}: metadata key '{}expert_count' is {} (expected 0 to {})", where, a, hp.n_expert, kMaxExperts);
+    if (hp.n_expert > 0) {
+        hp.n_expert_used = required(m, a + "expert_used_count", where);
+        if (hp.n_expert_used > hp.n_expert)
+            fail("{}: expert_used_count {} exceeds expert_count {}", where, hp.n_expert_used, hp.n_expert);
+        hp.n_ff_exp = m.get_int(a + "expert_feed_forward_length").has_value() ? required(m, a + "expert_feed_forward_length", where) : hp.n_ff;
+    } else {
+        if (hp.family->find(LayerRole::Gate) == nullptr) fail("{}: metadata key '{}expert_count' is missing (architecture '{}' routes to experts)", where, a, *arch);
+    }
     return hp;
 }
 

@@ -17,6 +17,10 @@ struct LlamaHparams {
     float rope_base = 10000.0f;
     float rope_freq_scale = 1.0f;  // 1/factor for linear rope scaling
     bool rope_neox = false;        // rotate (i, i + n_rot/2) pairs instead of adjacent ones (the family's)
+    // routed experts (n_expert 0: a dense model): how many, how many each token uses, an expert's n_ff
+    std::int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
+
+    LayerDims dims() const { return {n_embd, n_head, n_head_kv, head_dim, n_ff, n_expert, n_ff_exp}; }
 };
 
 // n_vocab comes from the tokenizer or token_embd and is passed in. Throws for unsupported architectures.

@@ -26,7 +26,7 @@ std::vector<std::string> LlamaModel::kernel_summary() const {
     std::map<std::string, std::string> by_type;
     auto add = [&](const LinearWeight& w) { by_type.emplace(std::string(type_name(w.view().type)), std::string(w.kernel().layout)); };
     for (const LayerWeights& l : layers_)
-        for (const LinearWeight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) add(*w);
+        for (const LinearWeight* w : l.matrices()) add(*w);
     add(output_);
     std::vector<std::string> out;
     for (const auto& [type, layout] : by_type) out.push_back(fmt::format("{}: {}", type, layout));
@@ -35,8 +35,15 @@ std::vector<std::string> LlamaModel::kernel_summary() const {
 
 std::uint64_t LlamaModel::matrix_bytes() const {
     std::uint64_t b = output_.bytes();
-    for (const LayerWeights& l : layers_)
-        for (const LinearWeight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) b += w->bytes();
+    for (const LayerWeights& l : layers_) {
+        std::uint64_t experts = 0;
+        for (const LinearWeight* w : l.matrices()) {
+            const bool expert = l.has_experts() && w != &l.wq && w != &l.wk && w != &l.wv && w != &l.wo && w != &l.experts.router;
+            (expert ? experts : b) += w->bytes();
+        }
+        // a token reads n_expert_used of the experts
+        if (l.has_experts()) b += experts * static_cast<std::uint64_t>(l.experts.n_expert_used) / static_cast<std::uint64_t>(l.experts.n_expert());
+    }
     return b;
 }
 

@@ -49,6 +49,10 @@ const TensorView*& LlamaLayer::at(LayerRole role) {
         case LayerRole::Gate: return gate;
         case LayerRole::Up: return up;
         case LayerRole::Down: return down;
+        case LayerRole::GateInp: return gate_inp;
+        case LayerRole::GateExps: return gate_exps;
+        case LayerRole::UpExps: return up_exps;
+        case LayerRole::DownExps: return down_exps;
     }
     fail("internal error: layer role {}", static_cast<int>(role));
 }
@@ -58,7 +62,7 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
     Binder b(src, where);
     LlamaWeights w;
     const std::int64_t e = hp.n_embd;
-    const LayerDims dims{hp.n_embd, hp.n_head, hp.n_head_kv, hp.head_dim, hp.n_ff};
+    const LayerDims dims = hp.dims();
     const TensorView* emb = src.find("token_embd.weight");
     if (emb == nullptr) fail("{}: tensor 'token_embd.weight' is missing", where);
     if (!has_vec_dot(emb->type) || emb->ne != std::vector<std::int64_t>{e, hp.n_vocab})
@@ -72,10 +76,15 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
     for (std::int64_t i = 0; i < hp.n_layer; ++i) {
         const std::string p = "blk." + std::to_string(i) + ".";
         LlamaLayer l;
+        l.n_expert_used = hp.n_expert_used;
         for (const LayerTensorSpec& t : hp.family->layer) {
+            if (!t.applies(hp.n_expert)) continue;
             std::vector<std::int64_t> ne = {dim_size(t.ne0, dims)};
             if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, dims));
-            l.at(t.role) = b.get(p + std::string(t.gguf), std::move(ne), t.ne1 != Dim::None, t.optional);
+            if (t.ne2 != Dim::None) ne.push_back(dim_size(t.ne2, dims));
+            // the router stays f32 (as llama.cpp's converters and llama-quantize leave it)
+            const bool matrix = t.ne1 != Dim::None && t.role != LayerRole::GateInp;
+            l.at(t.role) = b.get(p + std::string(t.gguf), std::move(ne), matrix, t.optional);
         }
         w.layers.push_back(l);
     }

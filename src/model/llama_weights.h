@@ -16,6 +16,9 @@ struct LlamaLayer {
     const TensorView *ffn_norm = nullptr, *gate = nullptr, *up = nullptr, *down = nullptr;
     const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr;  // qwen2
     const TensorView *q_norm = nullptr, *k_norm = nullptr;         // qwen3
+    // routed experts: the router (ne = {n_embd, n_expert}) and the experts' matrices stacked along ne[2]
+    const TensorView *gate_inp = nullptr, *gate_exps = nullptr, *up_exps = nullptr, *down_exps = nullptr;
+    std::int64_t n_expert_used = 0;  // experts each token is routed to
     const TensorView*& at(LayerRole role);
     const TensorView* at(LayerRole role) const { return const_cast<LlamaLayer*>(this)->at(role); }
 };

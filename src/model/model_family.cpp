@@ -7,7 +7,7 @@
 namespace qforge {
 namespace {
 
-constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3};
+constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3, &families::kQwen3Moe};
 
 // Hugging Face and GGUF names of the tensors outside the layers, which every registered family shares.
 constexpr std::pair<std::string_view, std::string_view> kGlobal[] = {
@@ -28,6 +28,20 @@ std::optional<std::pair<std::int64_t, std::string_view>> split_layer(std::string
     return std::pair{layer, name.substr(dot + 1)};
 }
 
+// An expert's index in `rest` when it is the spec's per-expert Hugging Face name ("mlp.experts.{}.up_proj.weight").
+std::optional<std::int64_t> match_expert(const LayerTensorSpec& s, std::string_view rest) {
+    const std::size_t brace = s.hf.find("{}");
+    if (brace == std::string_view::npos) return std::nullopt;
+    const std::string_view prefix = s.hf.substr(0, brace), suffix = s.hf.substr(brace + 2);
+    if (rest.size() <= prefix.size() + suffix.size() || !rest.starts_with(prefix) || !rest.ends_with(suffix)) return std::nullopt;
+    const std::string_view digits = rest.substr(prefix.size(), rest.size() - prefix.size() - suffix.size());
+    std::int64_t e = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), e);
+    if (ec != std::errc() || end != digits.data() + digits.size() || e < 0 || (digits.size() > 1 && digits[0] == '0'))
+        return std::nullopt;
+    return e;
+}
+
 }  // namespace
 
 const LayerTensorSpec* ModelFamily::find(LayerRole role) const {
@@ -44,6 +58,8 @@ std::int64_t dim_size(Dim d, const LayerDims& s) {
         case Dim::KvOut: return s.n_head_kv * s.head_dim;
         case Dim::HeadDim: return s.head_dim;
         case Dim::Ff: return s.n_ff;
+        case Dim::Expert: return s.n_expert;
+        case Dim::FfExp: return s.n_ff_exp;
     }
     return 0;
 }
@@ -58,9 +74,15 @@ const ModelFamily* find_family(std::string_view gguf_arch) {
 
 const ModelFamily* find_family_by_hf_class(std::string_view hf_class) {
     for (const ModelFamily* f : kFamilies)
-        for (std::string_view c : f->hf_classes)
-            if (c == hf_class) return f;
+        for (const HfClass& c : f->hf_classes)
+            if (c.name == hf_class) return f;
     return nullptr;
+}
+
+std::string_view hf_model_type(const ModelFamily& family, std::string_view hf_class) {
+    for (const HfClass& c : family.hf_classes)
+        if (c.name == hf_class) return c.model_type;
+    return {};
 }
 
 std::string supported_architectures() {
@@ -72,7 +94,7 @@ std::string supported_architectures() {
 std::string supported_hf_classes() {
     std::string s;
     for (const ModelFamily* f : kFamilies)
-        for (std::string_view c : f->hf_classes) s += (s.empty() ? "" : ", ") + std::string(c);
+        for (const HfClass& c : f->hf_classes) s += (s.empty() ? "" : ", ") + std::string(c.name);
     return s;
 }
 
@@ -90,11 +112,29 @@ std::int64_t qk_permute_heads(const ModelFamily& family, LayerRole role, std::in
 std::optional<std::string> gguf_tensor_name(const ModelFamily& family, const std::string& hf_name) {
     for (const auto& [hf, gguf] : kGlobal)
         if (hf_name == hf) return std::string(gguf);
+    const auto t = parse_hf_layer_tensor(family, hf_name);
+    if (!t) return std::nullopt;
+    return "blk." + std::to_string(t->layer) + "." + std::string(t->spec->gguf);
+}
+
+std::optional<HfLayerTensor> parse_hf_layer_tensor(const ModelFamily& family, std::string_view hf_name) {
     const auto split = split_layer(hf_name, "model.layers.");
     if (!split) return std::nullopt;
-    for (const LayerTensorSpec& s : family.layer)
-        if (s.hf == split->second) return "blk." + std::to_string(split->first) + "." + std::string(s.gguf);
+    for (const LayerTensorSpec& s : family.layer) {
+        if (s.per_expert()) {
+            if (auto e = match_expert(s, split->second)) return HfLayerTensor{split->first, &s, *e};
+        } else if (s.hf == split->second) {
+            return HfLayerTensor{split->first, &s};
+        }
+    }
     return std::nullopt;
+}
+
+std::string hf_expert_tensor_name(const LayerTensorSpec& spec, std::int64_t layer, std::int64_t expert) {
+    const std::size_t brace = spec.hf.find("{}");
+    std::string rest(spec.hf);
+    if (brace != std::string_view::npos) rest.replace(brace, 2, std::to_string(expert));
+    return "model.layers." + std::to_string(layer) + "." + rest;
 }
 
 std::optional<std::string> hf_tensor_name(const ModelFamily& family, const std::string& gguf_name) {
@@ -102,7 +142,7 @@ std::optional<std::string> hf_tensor_name(const ModelFamily& family, const std::
         if (gguf_name == gguf) return std::string(hf);
     const auto t = parse_layer_tensor(family, gguf_name);
     if (!t) return std::nullopt;
-    return "model.layers." + std::to_string(t->layer) + "." + std::string(t->spec->hf);
+    return hf_expert_tensor_name(*t->spec, t->layer, 0);
 }
 
 std::optional<LayerTensorName> parse_layer_tensor(const ModelFamily& family, std::string_view gguf_name) {

@@ -28,8 +28,13 @@ enum class LayerRole : std::uint8_t {
     Gate,
     Up,
     Down,
+    // mixture of experts: the router (one logit per expert) and the experts' matrices stacked along ne[2]
+    GateInp,
+    GateExps,
+    UpExps,
+    DownExps,
 };
-inline constexpr std::size_t kLayerRoles = static_cast<std::size_t>(LayerRole::Down) + 1;
+inline constexpr std::size_t kLayerRoles = static_cast<std::size_t>(LayerRole::DownExps) + 1;
 
 // The sizes a layer tensor's dimensions are given in.
 enum class Dim : std::uint8_t {
@@ -39,11 +44,14 @@ enum class Dim : std::uint8_t {
     KvOut,    // n_head_kv x head_dim
     HeadDim,  // head_dim
     Ff,       // n_ff
+    Expert,   // n_expert
+    FfExp,    // an expert's n_ff (expert_feed_forward_length where the family has one, else n_ff)
 };
 
 // The sizes a family's Dims stand for in one model.
 struct LayerDims {
     std::int64_t n_embd = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0;
+    std::int64_t n_expert = 0, n_ff_exp = 0;
 };
 // Dim::None is 1.
 std::int64_t dim_size(Dim d, const LayerDims& dims);
@@ -52,20 +60,41 @@ std::int64_t dim_size(Dim d, const LayerDims& dims);
 // GPTQ's Hessians) treats them together.
 enum class InputGroup : std::uint8_t { None, AttnIn, AttnOut, FfnIn, FfnMid };
 
+// Which models of a family hold a tensor: all, those with a dense feed-forward block, or those with experts
+// (expert_count > 0).
+enum class FfnKind : std::uint8_t { Any, Dense, Experts };
+
 struct LayerTensorSpec {
     LayerRole role;
     std::string_view gguf;  // after "blk.N.": "attn_q.weight"
-    std::string_view hf;    // after "model.layers.N.": "self_attn.q_proj.weight"
+    // after "model.layers.N.": "self_attn.q_proj.weight"; an expert's matrix, one Hugging Face tensor per expert
+    // that the converter stacks, has "{}" where the expert's index goes: "mlp.experts.{}.up_proj.weight"
+    std::string_view hf;
     Dim ne0, ne1 = Dim::None;
     bool optional = false;
     InputGroup input = InputGroup::None;  // linears only
+    Dim ne2 = Dim::None;                  // Expert for the stacked experts' matrices
+    FfnKind ffn = FfnKind::Any;
+
+    bool per_expert() const { return ne2 != Dim::None; }
+    // Whether a model with n_expert experts (0: dense) holds this tensor.
+    bool applies(std::int64_t n_expert) const {
+        return ffn == FfnKind::Any || (ffn == FfnKind::Experts) == (n_expert > 0);
+    }
+};
+
+// A Hugging Face class a family covers, with the model_type its config.json carries.
+struct HfClass {
+    std::string_view name;        // "MixtralForCausalLM"
+    std::string_view model_type;  // "mixtral"
+    bool experts = false;         // its layers route to experts
 };
 
 struct ModelFamily {
-    std::string_view gguf_arch;                   // general.architecture: "llama"
-    std::span<const std::string_view> hf_classes;  // config.json's architectures[0]: "LlamaForCausalLM"
-    std::string_view hf_model_type;                // config.json's model_type: "llama"
-    std::span<const LayerTensorSpec> layer;        // every tensor a layer may hold
+    std::string_view gguf_arch;             // general.architecture: "llama"
+    std::span<const HfClass> hf_classes;    // config.json's architectures[0]: "LlamaForCausalLM"
+    // every tensor a layer may hold; the experts' matrices in the order the converter writes them
+    std::span<const LayerTensorSpec> layer;
     // llama.cpp stores the Q/K rows of Hugging Face checkpoints permuted for its adjacent-pair RoPE.
     bool permute_qk = false;
     // RoPE rotates pairs (i, i + n_rot/2) rather than adjacent ones (GGUF keeps Hugging Face's row order).
@@ -73,6 +102,9 @@ struct ModelFamily {
     // llama.cpp's LlamaModel keys: {arch}.vocab_size, rope.dimension_count, linear rope scaling, and the
     // rope_freqs tensor of llama3-style rope scaling.
     bool llama_converter_keys = false;
+    // Qwen2MoeModel's keys after general.file_type: expert_count (config.json's num_experts) and
+    // expert_feed_forward_length (moe_intermediate_size).
+    bool qwen_moe_converter_keys = false;
 
     const LayerTensorSpec* find(LayerRole role) const;
 };
@@ -81,6 +113,8 @@ struct ModelFamily {
 std::span<const ModelFamily* const> model_families();
 const ModelFamily* find_family(std::string_view gguf_arch);
 const ModelFamily* find_family_by_hf_class(std::string_view hf_class);
+// The model_type config.json carries for a class of the family.
+std::string_view hf_model_type(const ModelFamily& family, std::string_view hf_class);
 // "llama, qwen2, qwen3" and "LlamaForCausalLM, ...", for error messages.
 std::string supported_architectures();
 std::string supported_hf_classes();
@@ -94,10 +128,20 @@ bool is_ignored_hf_tensor(std::string_view hf_name);
 std::int64_t qk_permute_heads(const ModelFamily& family, LayerRole role, std::int64_t n_head, std::int64_t n_head_kv);
 
 // "blk.3.attn_q.weight" of "model.layers.3.self_attn.q_proj.weight" (and the global tensors: token_embd,
-// output_norm, output); nullopt when the family has no such tensor.
+// output_norm, output; one expert's matrix gives the stacked tensor's name); nullopt when the family has no such
+// tensor.
 std::optional<std::string> gguf_tensor_name(const ModelFamily& family, const std::string& hf_name);
-// The inverse.
+// The inverse (an expert's matrix: expert 0's tensor, of which the converter stacks all).
 std::optional<std::string> hf_tensor_name(const ModelFamily& family, const std::string& gguf_name);
+// The Hugging Face name of expert e's part of a stacked expert tensor in layer l.
+std::string hf_expert_tensor_name(const LayerTensorSpec& spec, std::int64_t layer, std::int64_t expert);
+// A Hugging Face layer tensor: its spec, layer and, for one expert's matrix, the expert (else -1).
+struct HfLayerTensor {
+    std::int64_t layer;
+    const LayerTensorSpec* spec;
+    std::int64_t expert = -1;
+};
+std::optional<HfLayerTensor> parse_hf_layer_tensor(const ModelFamily& family, std::string_view hf_name);
 // The role of a layer tensor's GGUF name ("blk.3.attn_q.weight" -> Wq), and its layer index.
 struct LayerTensorName {
     std::int64_t layer;

@@ -23,10 +23,10 @@ struct Planned {
 // Uniform in [-1, 1) from one raw 32-bit word (std's distributions differ between libraries).
 float unit(std::mt19937& rng) { return static_cast<float>(static_cast<double>(rng()) / 2147483648.0 - 1.0); }
 
-nlohmann::json config_of(const ModelFamily& f, const SyntheticShape& s, TensorType dtype) {
+nlohmann::json config_of(const ModelFamily& f, const HfClass& cls, const SyntheticShape& s, TensorType dtype) {
     nlohmann::json c;
-    c["architectures"] = {std::string(f.hf_classes.front())};
-    c["model_type"] = std::string(f.hf_model_type);
+    c["architectures"] = {std::string(cls.name)};
+    c["model_type"] = std::string(cls.model_type);
     c["hidden_size"] = s.n_embd;
     c["intermediate_size"] = s.n_ff;
     c["num_hidden_layers"] = s.n_layer;
@@ -42,6 +42,18 @@ nlohmann::json config_of(const ModelFamily& f, const SyntheticShape& s, TensorTy
     c["bos_token_id"] = 1;
     c["eos_token_id"] = 2;
     c["torch_dtype"] = dtype == TensorType::F32 ? "float32" : dtype == TensorType::F16 ? "float16" : "bfloat16";
+    if (s.n_expert > 0) {
+        c["num_experts_per_tok"] = s.n_expert_used;
+        if (f.qwen_moe_converter_keys) {  // Qwen3MoeConfig
+            c["num_experts"] = s.n_expert;
+            c["moe_intermediate_size"] = s.n_ff_exp > 0 ? s.n_ff_exp : s.n_ff;
+            c["norm_topk_prob"] = true;
+            c["decoder_sparse_step"] = 1;
+            c["mlp_only_layers"] = nlohmann::json::array();
+        } else {  // MixtralConfig
+            c["num_local_experts"] = s.n_expert;
+        }
+    }
     return c;
 }
 
@@ -56,8 +68,21 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
     if (s.n_head % s.n_head_kv != 0) fail("synthetic checkpoint: {} heads do not share {} kv heads evenly", s.n_head, s.n_head_kv);
     if (s.head_dim <= 0 && s.n_embd % s.n_head != 0)
         fail("synthetic checkpoint: n_embd {} is not a multiple of {} heads (give head_dim)", s.n_embd, s.n_head);
+    const HfClass* cls = nullptr;
+    for (const HfClass& c : f.hf_classes)
+        if (cls == nullptr && (o.hf_class.empty() ? c.experts == (s.n_expert > 0) : c.name == o.hf_class)) cls = &c;
+    if (cls == nullptr) fail("synthetic checkpoint: '{}' is not a class of the {} family", o.hf_class, f.gguf_arch);
+    bool has_experts = false, has_dense = false;
+    for (const LayerTensorSpec& t : f.layer) {
+        has_experts |= t.ffn == FfnKind::Experts;
+        has_dense |= t.ffn == FfnKind::Dense;
+    }
+    if (s.n_expert > 0 && (!has_experts || s.n_expert_used <= 0 || s.n_expert_used > s.n_expert))
+        fail("synthetic checkpoint: {} experts ({} used) in the {} family", s.n_expert, s.n_expert_used, f.gguf_arch);
+    if (s.n_expert == 0 && !has_dense) fail("synthetic checkpoint: the {} family's layers have experts (give their number)", f.gguf_arch);
 
-    const LayerDims dims{s.n_embd, s.n_head, s.n_head_kv, s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head, s.n_ff};
+    const LayerDims dims{s.n_embd,  s.n_head,   s.n_head_kv, s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head,
+                         s.n_ff,    s.n_expert, s.n_ff_exp > 0 ? s.n_ff_exp : s.n_ff};
     std::vector<Planned> tensors;
     auto add = [&](std::string name, std::vector<std::int64_t> ne, bool norm, float gain = 1.0f) {
         tensors.push_back({SafetensorsEntry{std::move(name), o.dtype, std::move(ne)}, norm, gain});
@@ -67,18 +92,22 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
     if (!s.tied_embeddings) add("lm_head.weight", {s.n_embd, s.n_vocab}, false, 4.0f);
     for (std::int64_t l = 0; l < s.n_layer; ++l)
         for (const LayerTensorSpec& t : f.layer) {
-            if (t.optional) continue;
+            if (t.optional || !t.applies(s.n_expert)) continue;
             std::vector<std::int64_t> ne = {dim_size(t.ne0, dims)};
             if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, dims));
             const bool norm = t.role == LayerRole::AttnNorm || t.role == LayerRole::FfnNorm || t.role == LayerRole::QNorm ||
                               t.role == LayerRole::KNorm;
-            add("model.layers." + std::to_string(l) + "." + std::string(t.hf), std::move(ne), norm);
+            // the router's logits 4x as large too: decisive routing, as trained routers have, so that the float
+            // rounding of one implementation or another (an f16 KV cache) rarely changes which experts a token uses
+            const float gain = t.role == LayerRole::GateInp ? 4.0f : 1.0f;
+            for (std::int64_t e = 0; e < (t.per_expert() ? s.n_expert : 1); ++e)  // Hugging Face keeps one tensor per expert
+                add(hf_expert_tensor_name(t, l, e), ne, norm, gain);
         }
     // safetensors files list their tensors by name
     std::sort(tensors.begin(), tensors.end(), [](const Planned& a, const Planned& b) { return a.entry.name < b.entry.name; });
 
     HfDirectoryWriter dir(out_dir);
-    dir.write_json("config.json", config_of(f, s, o.dtype));
+    dir.write_json("config.json", config_of(f, *cls, s, o.dtype));
     bool tokenizer = false;
     for (const char* name : {"tokenizer.model", "tokenizer.json", "tokenizer_config.json"}) {
         const fs::path src = fs::path(o.tokenizer_dir) / name;

@@ -16,12 +16,16 @@ struct SyntheticShape {
     std::int64_t head_dim = 0;  // 0: n_embd / n_head (written to config.json only when set)
     std::int64_t n_ctx = 1024;
     bool tied_embeddings = false;
+    // routed experts (0: dense): how many, how many a token uses, an expert's n_ff (0: n_ff; written as
+    // moe_intermediate_size in families that have it)
+    std::int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
 };
 
 struct SyntheticCheckpointOptions {
     TensorType dtype = TensorType::F32;  // F32, F16 or BF16
     std::uint32_t seed = 1;
     std::string tokenizer_dir;  // tokenizer.model / tokenizer.json and tokenizer_config.json come from here
+    std::string hf_class;       // one of the family's classes (empty: its first, of those with experts when n_expert > 0)
 };
 
 // Writes the directory (whole or not at all); throws on a shape the family cannot have.

@@ -12,7 +12,7 @@
 // llama.cpp's, and c392e509 cannot load a qwen3 file): the f32 file with general.architecture and the qwen3.*
 // keys renamed to llama (its mix rules single out only falcon and 70B llama), then
 //   llama-quantize q3-as-llama.gguf q3-MIX.gguf MIX 2
-// and the digest of tensor_digest() below computed from that file (gguf-py: name, ggml type id, sha256 of the
+// and the digest of test::tensor_digest() computed from that file (gguf-py: name, ggml type id, sha256 of the
 // data, by name).
 #include <gtest/gtest.h>
 
@@ -26,6 +26,7 @@
 #include "qforge/qforge.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
+#include "support/tensor_digest.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -56,19 +57,6 @@ std::string write_qwen3(const TempDir& dir) {
     o.tokenizer_dir = fixture("models/pydoc6m");
     write_synthetic_checkpoint(*find_family("qwen3"), s, o, out);
     return out;
-}
-
-// sha256 of "NAME TYPE_ID SHA256(DATA)\n" for every tensor in name order: the tensors' types and bytes, whatever
-// order the file lists them in and whatever its metadata says.
-std::string tensor_digest(const std::string& gguf) {
-    const GgufFile f(gguf);
-    std::vector<const TensorView*> ts;
-    for (const TensorView& t : f.tensors()) ts.push_back(&t);
-    std::sort(ts.begin(), ts.end(), [](const TensorView* a, const TensorView* b) { return a->name < b->name; });
-    std::string lines;
-    for (const TensorView* t : ts)
-        lines += t->name + " " + std::to_string(static_cast<int>(t->type)) + " " + test::sha256_bytes(t->data) + "\n";
-    return test::sha256_bytes({reinterpret_cast<const std::uint8_t*>(lines.data()), lines.size()});
 }
 
 std::string convert(const std::string& src, const std::string& out, TensorType outtype) {
@@ -116,7 +104,7 @@ TEST(Qwen3Family, MixesQuantizeAsLlamaQuantize) {
         q.type = mix;
         q.progress = false;
         quantize(q);
-        EXPECT_EQ(tensor_digest(q.output), digest) << mix;
+        EXPECT_EQ(test::tensor_digest(q.output), digest) << mix;
     }
 }
 

@@ -110,10 +110,10 @@ TEST(ImatrixCollector, SumsSquaresOfBlockWeightInputsOnly) {
     ImatrixCollector c;
     std::vector<float> x(16 * 4);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 4) - 1.5f;  // columns -1.5 -0.5 0.5 1.5
-    c.observe("blk.0.attn_q.weight", x.data(), 16, 4);
-    c.observe("blk.0.attn_q.weight", x.data(), 8, 4);   // fewer than 16 rows: skipped, as llama-imatrix does
-    c.observe("output.weight", x.data(), 16, 4);        // not a block weight
-    c.observe("token_embd.weight", x.data(), 16, 4);
+    c.observe("blk.0.attn_q.weight", -1, 1, x.data(), 16, 4);
+    c.observe("blk.0.attn_q.weight", -1, 1, x.data(), 8, 4);  // fewer than 16 rows: skipped, as llama-imatrix does
+    c.observe("output.weight", -1, 1, x.data(), 16, 4);       // not a block weight
+    c.observe("token_embd.weight", -1, 1, x.data(), 16, 4);
     const Imatrix m = c.result({"calib.txt"}, 1, 16);
     ASSERT_EQ(m.entries.size(), 1u);
     const ImatrixEntry& e = m.entries[0];
@@ -121,9 +121,35 @@ TEST(ImatrixCollector, SumsSquaresOfBlockWeightInputsOnly) {
     EXPECT_EQ(e.counts, std::vector<float>{16.0f});
     EXPECT_EQ(e.means(), (std::vector<float>{2.25f, 0.25f, 0.25f, 2.25f}));
     ImatrixCollector with_output({.process_output = true});
-    with_output.observe("output.weight", x.data(), 16, 4);
+    with_output.observe("output.weight", -1, 1, x.data(), 16, 4);
     EXPECT_EQ(with_output.n_entries(), 1u);
-    EXPECT_THROW(c.observe("blk.0.attn_q.weight", x.data(), 16, 2), Error);  // inconsistent width
+    EXPECT_THROW(c.observe("blk.0.attn_q.weight", -1, 1, x.data(), 16, 2), Error);  // inconsistent width
+}
+
+TEST(ImatrixCollector, ExpertsCountedOnePerExpertAndLeftOutWhenOneSawNothing) {
+    ImatrixCollector c;
+    std::vector<float> x(3 * 4);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 4) - 1.5f;
+    // two products of a 3-expert tensor: every expert is observed, in order; any number of rows counts
+    for (int call = 0; call < 2; ++call) {
+        c.observe("blk.0.ffn_up_exps.weight", 0, 3, x.data(), 3, 4);
+        c.observe("blk.0.ffn_up_exps.weight", 1, 3, x.data(), call == 0 ? 1 : 0, 4);
+        c.observe("blk.0.ffn_up_exps.weight", 2, 3, x.data(), 2, 4);
+        c.observe("blk.0.ffn_down_exps.weight", 0, 3, x.data(), 1, 4);
+        c.observe("blk.0.ffn_down_exps.weight", 1, 3, x.data(), 0, 4);  // an expert no token chose
+        c.observe("blk.0.ffn_down_exps.weight", 2, 3, x.data(), 1, 4);
+    }
+    const Imatrix m = c.result({"calib.txt"}, 2, 16);
+    ASSERT_EQ(m.entries.size(), 1u);  // ffn_down_exps has partial data: left out, as llama-imatrix leaves it out
+    EXPECT_EQ(c.partial(), std::vector<std::string>{"blk.0.ffn_down_exps.weight"});
+    const ImatrixEntry& e = m.entries[0];
+    EXPECT_EQ(e.name, "blk.0.ffn_up_exps.weight");
+    EXPECT_EQ(e.ncall, 2);
+    EXPECT_EQ(e.counts, (std::vector<float>{6.0f, 1.0f, 4.0f}));
+    ASSERT_EQ(e.sums.size(), 12u);
+    EXPECT_EQ(e.sums[4 + 0], 2.25f);  // expert 1: one row
+    EXPECT_EQ(e.means()[8 + 3], 2.25f);
+    EXPECT_THROW(c.observe("blk.0.ffn_up_exps.weight", 3, 3, x.data(), 1, 4), Error);  // no such expert
 }
 
 }  // namespace

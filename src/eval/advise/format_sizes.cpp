@@ -50,7 +50,7 @@ FormatSize gguf_format_size(const ModelShape& s, const std::string& mix) {
     std::vector<TensorView> views;
     views.reserve(s.tensors.size());
     for (const auto& t : s.tensors) views.push_back({t.name, t.type, t.ne, {}});
-    for (const auto& v : views) base.tensors.push_back({{v.name, v.type, v.ne}, &v, {}, 0});
+    for (const auto& v : views) base.tensors.push_back(planned_copy(v));
     QuantizeOptions o;
     o.type = mix;
     o.allow_requantize = true;

@@ -7,5 +7,6 @@ namespace qforge::families {
 extern const ModelFamily kLlama;
 extern const ModelFamily kQwen2;
 extern const ModelFamily kQwen3;
+extern const ModelFamily kQwen3Moe;
 
 }  // namespace qforge::families

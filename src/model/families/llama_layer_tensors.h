@@ -17,9 +17,28 @@ inline constexpr LayerTensorSpec kQNorm{LayerRole::QNorm, "attn_q_norm.weight", 
 inline constexpr LayerTensorSpec kKNorm{LayerRole::KNorm, "attn_k_norm.weight", "self_attn.k_norm.weight", Dim::HeadDim};
 inline constexpr LayerTensorSpec kWo{LayerRole::Wo, "attn_output.weight", "self_attn.o_proj.weight", Dim::QOut, Dim::Embd, false, InputGroup::AttnOut};
 inline constexpr LayerTensorSpec kFfnNorm{LayerRole::FfnNorm, "ffn_norm.weight", "post_attention_layernorm.weight", Dim::Embd};
-inline constexpr LayerTensorSpec kGate{LayerRole::Gate, "ffn_gate.weight", "mlp.gate_proj.weight", Dim::Embd, Dim::Ff, false, InputGroup::FfnIn};
-inline constexpr LayerTensorSpec kUp{LayerRole::Up, "ffn_up.weight", "mlp.up_proj.weight", Dim::Embd, Dim::Ff, false, InputGroup::FfnIn};
-inline constexpr LayerTensorSpec kDown{LayerRole::Down, "ffn_down.weight", "mlp.down_proj.weight", Dim::Ff, Dim::Embd, false, InputGroup::FfnMid};
+// the dense feed-forward block (absent where the model has experts)
+inline constexpr LayerTensorSpec kGate{LayerRole::Gate, "ffn_gate.weight", "mlp.gate_proj.weight", Dim::Embd, Dim::Ff, false, InputGroup::FfnIn,
+                                       Dim::None, FfnKind::Dense};
+inline constexpr LayerTensorSpec kUp{LayerRole::Up, "ffn_up.weight", "mlp.up_proj.weight", Dim::Embd, Dim::Ff, false, InputGroup::FfnIn,
+                                     Dim::None, FfnKind::Dense};
+inline constexpr LayerTensorSpec kDown{LayerRole::Down, "ffn_down.weight", "mlp.down_proj.weight", Dim::Ff, Dim::Embd, false, InputGroup::FfnMid,
+                                       Dim::None, FfnKind::Dense};
+
+// Routed experts: the router's logits (kept in f32 by the converters and llama-quantize) and each expert's
+// SwiGLU matrices, which Hugging Face stores one tensor per expert (hf: the name with "{}" for the expert).
+constexpr LayerTensorSpec router(std::string_view hf) {
+    return {LayerRole::GateInp, "ffn_gate_inp.weight", hf, Dim::Embd, Dim::Expert, false, InputGroup::FfnIn, Dim::None, FfnKind::Experts};
+}
+constexpr LayerTensorSpec gate_exps(std::string_view hf) {
+    return {LayerRole::GateExps, "ffn_gate_exps.weight", hf, Dim::Embd, Dim::FfExp, false, InputGroup::FfnIn, Dim::Expert, FfnKind::Experts};
+}
+constexpr LayerTensorSpec up_exps(std::string_view hf) {
+    return {LayerRole::UpExps, "ffn_up_exps.weight", hf, Dim::Embd, Dim::FfExp, false, InputGroup::FfnIn, Dim::Expert, FfnKind::Experts};
+}
+constexpr LayerTensorSpec down_exps(std::string_view hf) {
+    return {LayerRole::DownExps, "ffn_down_exps.weight", hf, Dim::FfExp, Dim::Embd, false, InputGroup::FfnMid, Dim::Expert, FfnKind::Experts};
+}
 
 // A tensor only some checkpoints of the family hold.
 constexpr LayerTensorSpec optional(LayerTensorSpec s) {

@@ -4,10 +4,10 @@
 
 namespace qforge::families {
 namespace {
-constexpr std::string_view kClasses[] = {"Qwen2ForCausalLM"};
+constexpr HfClass kClasses[] = {{"Qwen2ForCausalLM", "qwen2"}};
 constexpr LayerTensorSpec kLayer[] = {kAttnNorm, kWq, kWk, kWv, kBq, kBk, kBv, kWo, kFfnNorm, kGate, kUp, kDown};
 }  // namespace
 
-const ModelFamily kQwen2{.gguf_arch = "qwen2", .hf_classes = kClasses, .hf_model_type = "qwen2", .layer = kLayer, .rope_neox = true};
+const ModelFamily kQwen2{.gguf_arch = "qwen2", .hf_classes = kClasses, .layer = kLayer, .rope_neox = true};
 
 }  // namespace qforge::families

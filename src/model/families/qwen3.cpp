@@ -7,10 +7,10 @@
 
 namespace qforge::families {
 namespace {
-constexpr std::string_view kClasses[] = {"Qwen3ForCausalLM"};
+constexpr HfClass kClasses[] = {{"Qwen3ForCausalLM", "qwen3"}};
 constexpr LayerTensorSpec kLayer[] = {kAttnNorm, kWq, kWk, kWv, kQNorm, kKNorm, kWo, kFfnNorm, kGate, kUp, kDown};
 }  // namespace
 
-const ModelFamily kQwen3{.gguf_arch = "qwen3", .hf_classes = kClasses, .hf_model_type = "qwen3", .layer = kLayer, .rope_neox = true};
+const ModelFamily kQwen3{.gguf_arch = "qwen3", .hf_classes = kClasses, .layer = kLayer, .rope_neox = true};
 
 }  // namespace qforge::families
