@@ -142,6 +142,9 @@ void add_quantize_command(CLI::App& app) {
         if (req->method == "awq")
             fmt::print(stderr, "quantize: {} tensors rounded after AWQ, {} scaling groups folded in ({} samples)\n",
                        r.calibrated_tensors, r.awq_scaled_groups, r.calib_samples);
+        if (r.calibrated_experts + r.experts_without_tokens > 0)
+            fmt::print(stderr, "quantize: {} experts calibrated on the tokens routed to them, {} with no calibration token (rounded to nearest)\n",
+                       r.calibrated_experts, r.experts_without_tokens);
     });
 }
 

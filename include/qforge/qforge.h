@@ -105,8 +105,11 @@ struct QuantizeResult {
     std::uint64_t bytes_before = 0, bytes_after = 0;
     double bpw_before = 0.0, bpw_after = 0.0;
     int fallbacks = 0;                  // tensors whose rows did not fit the mix's type (llama.cpp's fallbacks)
-    int gptq_tensors = 0;               // tensors GPTQ wrote (--method gptq)
-    int calibrated_tensors = 0;         // tensors rounded after calibration (AWQ, or types GPTQ cannot take)
+    int gptq_tensors = 0;               // matrices GPTQ wrote (--method gptq; each expert's counts)
+    int calibrated_tensors = 0;         // matrices rounded after calibration (AWQ, or types GPTQ cannot take)
+    // mixture of experts: experts calibrated on the tokens routed to them, and those no calibration token was
+    // routed to (rounded to nearest with the imatrix's importance where one is given)
+    std::int64_t calibrated_experts = 0, experts_without_tokens = 0;
     int awq_scaled_groups = 0;          // AWQ scaling groups folded in
     std::int64_t calib_samples = 0;     // samples the calibration ran
     std::vector<double> layer_seconds;  // calibration time per layer

@@ -79,6 +79,8 @@ void copy_calibration_report(const CalibratedGgufSummary& c, std::size_t samples
     r.gptq_tensors = c.gptq_tensors;
     r.calibrated_tensors = c.rounded_tensors;
     r.awq_scaled_groups = c.sequential.scaled_groups;
+    r.calibrated_experts = c.sequential.calibrated_experts;
+    r.experts_without_tokens = c.sequential.experts_without_tokens;
     r.calib_samples = static_cast<std::int64_t>(samples);
     r.layer_seconds = c.sequential.layer_seconds;
     r.calib_activation_bytes = c.sequential.activation_bytes;

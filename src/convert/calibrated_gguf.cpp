@@ -4,6 +4,8 @@
 #include <optional>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "quant/codecs/codec_table.h"
 #include "quant/methods/block_grid.h"
@@ -32,8 +34,9 @@ std::vector<float> diagonal(const std::vector<double>& h, std::int64_t n) {
     return d;
 }
 
+// (the experts' matrices stacked in 3 dimensions too)
 bool is_linear(const PlannedTensor& p) {
-    return p.out.ne.size() == 2 && (p.out.name.starts_with("blk.") || p.out.name == "output.weight");
+    return (p.out.ne.size() == 2 || p.out.ne.size() == 3) && (p.out.name.starts_with("blk.") || p.out.name == "output.weight");
 }
 
 // AutoGPTQ and AutoAWQ leave lm_head in float; so does the INTn grid here.
@@ -108,7 +111,12 @@ IntCheckpointSize int_checkpoint_size(const QuantizePlan& q, const IntGridOption
 
 CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, const std::vector<std::vector<std::int32_t>>& samples,
                                      const CalibratedGgufOptions& o, ThreadPool& pool) {
-    if (o.int_grid) check_int_grid(q, *o.int_grid);
+    if (o.int_grid) {
+        for (const PlannedTensor& p : q.plan.tensors)
+            if (p.out.ne.size() == 3)
+                fail("calibration: tensor '{}' holds experts; GPTQ/AWQ checkpoints of mixture-of-experts models are not written yet", p.out.name);
+        check_int_grid(q, *o.int_grid);
+    }
     if (o.method == "rtn" && o.int_grid) return int_grid_rtn(q, *o.int_grid, o);
     if (o.method != "gptq" && o.method != "awq") fail("calibration: method '{}' (gptq or awq)", o.method);
     if (model == nullptr) fail("calibration: {} needs the model to run", o.method);
@@ -167,12 +175,20 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
         }
         return *factor;
     };
-    hooks.quantize = [&](const std::string& name, const std::vector<float>& w, std::int64_t rows, std::int64_t cols,
+    hooks.quantize = [&](const std::string& name, std::int64_t expert, const std::vector<float>& w, std::int64_t rows, std::int64_t cols,
                          const std::vector<double>& h, std::uint64_t hessian_id) -> std::vector<float> {
         PlannedTensor& p = planned(name);
         const TensorType type = p.out.type;
-        const std::vector<float> diag = diagonal(h, cols);
-        const float* importance = p.importance && o.method == "gptq" ? p.importance->data() : diag.data();
+        const std::int64_t n_matrices = p.out.ne.size() == 3 ? p.out.ne[2] : 1;
+        if (expert >= n_matrices || (expert < 0 && n_matrices > 1))
+            fail("internal error: calibration: expert {} of tensor '{}' ({})", expert, name, shape_string(p.out.ne));
+        const std::vector<float> diag = h.empty() ? std::vector<float>{} : diagonal(h, cols);
+        // the imatrix's means of this matrix (an expert's own), else the Hessian's diagonal
+        const float* planned_importance = p.importance ? p.importance->data() + std::max<std::int64_t>(expert, 0) * cols : nullptr;
+        const float* importance = planned_importance && (o.method == "gptq" || h.empty()) ? planned_importance
+                                  : diag.empty()                                          ? nullptr
+                                                                                          : diag.data();
+        std::vector<std::uint8_t> bytes;
         if (o.int_grid) {
             GptqResult r;
             try {
@@ -186,10 +202,10 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
                 fail("{}: {}", name, e.what());
             }
             if (o.on_int_layer) o.on_int_layer(name, r, rows, cols);
-            p.generated = encode_rows(type, r.dequantized.data(), rows, cols, nullptr);
+            bytes = encode_rows(type, r.dequantized.data(), rows, cols, nullptr);
             if (o.method == "gptq") ++summary.gptq_tensors;
             else ++summary.rounded_tensors;
-        } else if (o.method == "gptq" && BlockGrid::supports(type)) {
+        } else if (o.method == "gptq" && BlockGrid::supports(type) && !h.empty()) {
             GptqOptions g;
             g.gguf_type = type;
             g.damp = o.damp;
@@ -200,17 +216,28 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
             try {
                 r = gptq_quantize(w.data(), rows, cols, factor_for(h, hessian_id, cols, g), g);
             } catch (const Error& e) {
-                fail("{}: {}", name, e.what());
+                fail("{}: {}", expert < 0 ? name : fmt::format("{} (expert {})", name, expert), e.what());
             }
-            p.generated = std::move(r.blocks);
+            bytes = std::move(r.blocks);
             ++summary.gptq_tensors;
         } else {
-            p.generated = encode_rows(type, w.data(), rows, cols, traits(type).quantized ? importance : nullptr);
+            bytes = encode_rows(type, w.data(), rows, cols, traits(type).quantized ? importance : nullptr);
             if (traits(type).quantized) ++summary.rounded_tensors;
         }
-        p.src = nullptr;
-        p.importance.reset();
-        return decode_rows(type, p.generated, rows, cols);
+        std::vector<float> values = decode_rows(type, bytes, rows, cols);
+        if (expert < 0) {
+            p.generated = std::move(bytes);
+        } else {  // the stacked tensor fills expert by expert
+            if (p.generated.size() != p.out.nbytes()) p.generated.assign(p.out.nbytes(), 0);
+            if (bytes.size() * static_cast<std::size_t>(n_matrices) != p.generated.size())
+                fail("internal error: calibration: expert {} of '{}' has {} bytes", expert, name, bytes.size());
+            std::copy(bytes.begin(), bytes.end(), p.generated.begin() + static_cast<std::ptrdiff_t>(bytes.size() * static_cast<std::size_t>(expert)));
+        }
+        if (expert < 0 || expert == n_matrices - 1) {
+            p.src = nullptr;
+            p.importance.reset();
+        }
+        return values;
     };
     hooks.replace = [&](const std::string& name, const std::vector<float>& values) {
         PlannedTensor& p = planned(name);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "model/layer_forward.h"
+#include "model/moe_forward.h"
 #include "model/ops.h"
 #include "quant/codecs/codec_table.h"
 #include "quant/methods/gptq.h"
@@ -74,26 +75,35 @@ struct InputStats {
 };
 
 struct LayerTensors {
-    FloatTensor attn_norm, wq, wk, wv, wo, ffn_norm, gate, up, down;
-    std::unique_ptr<FloatTensor> bq, bk, bv, q_norm, k_norm;  // where the family (or the checkpoint) has them
+    FloatTensor attn_norm, wq, wk, wv, wo, ffn_norm;
+    // the dense block's, or the experts' (router; matrices stacked along ne[2]); the family's optional ones
+    std::unique_ptr<FloatTensor> gate, up, down, gate_inp, gate_exps, up_exps, down_exps;
+    std::unique_ptr<FloatTensor> bq, bk, bv, q_norm, k_norm;
     LlamaLayer view{};
 
     explicit LayerTensors(const LlamaLayer& src) {
         for (auto [dst, s] : {std::pair{&attn_norm, src.attn_norm}, {&wq, src.wq}, {&wk, src.wk}, {&wv, src.wv}, {&wo, src.wo},
-                              {&ffn_norm, src.ffn_norm}, {&gate, src.gate}, {&up, src.up}, {&down, src.down}})
+                              {&ffn_norm, src.ffn_norm}})
             dst->load(s);
-        for (auto [dst, s] : {std::pair{&bq, src.bq}, {&bk, src.bk}, {&bv, src.bv}, {&q_norm, src.q_norm}, {&k_norm, src.k_norm}})
+        for (auto [dst, s] : {std::pair{&gate, src.gate}, {&up, src.up}, {&down, src.down}, {&gate_inp, src.gate_inp},
+                              {&gate_exps, src.gate_exps}, {&up_exps, src.up_exps}, {&down_exps, src.down_exps}, {&bq, src.bq},
+                              {&bk, src.bk}, {&bv, src.bv}, {&q_norm, src.q_norm}, {&k_norm, src.k_norm}})
             if (s != nullptr) {
                 *dst = std::make_unique<FloatTensor>();
                 (*dst)->load(s);
             }
         auto opt = [](const std::unique_ptr<FloatTensor>& t) { return t ? &t->view : nullptr; };
-        view = LlamaLayer{&attn_norm.view, &wq.view, &wk.view, &wv.view, &wo.view, &ffn_norm.view, &gate.view, &up.view, &down.view,
-                          opt(bq), opt(bk), opt(bv), opt(q_norm), opt(k_norm)};
+        view = LlamaLayer{&attn_norm.view, &wq.view,     &wk.view,       &wv.view,      &wo.view,      &ffn_norm.view,
+                          opt(gate),       opt(up),      opt(down),      opt(bq),       opt(bk),       opt(bv),
+                          opt(q_norm),     opt(k_norm),  opt(gate_inp),  opt(gate_exps), opt(up_exps), opt(down_exps),
+                          src.n_expert_used};
     }
+    bool has_experts() const { return gate_exps != nullptr; }
     std::uint64_t bytes() const {
         std::uint64_t b = 0;
-        for (const FloatTensor* t : {&attn_norm, &wq, &wk, &wv, &wo, &ffn_norm, &gate, &up, &down}) b += t->values.size() * sizeof(float);
+        for (const FloatTensor* t : {&attn_norm, &wq, &wk, &wv, &wo, &ffn_norm}) b += t->values.size() * sizeof(float);
+        for (const auto* t : {&gate, &up, &down, &gate_inp, &gate_exps, &up_exps, &down_exps})
+            if (*t) b += (*t)->values.size() * sizeof(float);
         return b;
     }
 };
@@ -148,10 +158,28 @@ public:
         if (hessian_id != last_hessian_) report_.quantize_flops += 4.0 / 3.0 * n * n * n;
         last_hessian_ = hessian_id;
         report_.quantize_flops += static_cast<double>(t.rows()) * n * n;
-        const std::vector<float> q = hooks_.quantize(t.name, t.values, t.rows(), t.cols(), h, hessian_id);
+        const std::vector<float> q = hooks_.quantize(t.name, -1, t.values, t.rows(), t.cols(), h, hessian_id);
         if (q.empty()) return;
         if (q.size() != t.values.size()) fail("calibration: '{}' quantized to {} values, not {}", t.name, q.size(), t.values.size());
         std::copy(q.begin(), q.end(), t.values.begin());  // in place: the layer's view points at this buffer
+    }
+
+    // Expert e's matrix of a stacked tensor (h empty: no token was routed to it).
+    void quantize_expert(FloatTensor& t, std::int64_t e, const std::vector<double>& h, std::uint64_t hessian_id) {
+        const Stopwatch watch(report_.quantize_seconds);
+        const std::int64_t rows = t.ne[1], cols = t.ne[0];
+        const auto first = t.values.begin() + static_cast<std::ptrdiff_t>(e * rows * cols);
+        const std::vector<float> w(first, first + static_cast<std::ptrdiff_t>(rows * cols));
+        if (!h.empty()) {
+            const double n = static_cast<double>(cols);
+            if (hessian_id != last_hessian_) report_.quantize_flops += 4.0 / 3.0 * n * n * n;
+            last_hessian_ = hessian_id;
+            report_.quantize_flops += static_cast<double>(rows) * n * n;
+        }
+        const std::vector<float> q = hooks_.quantize(t.name, e, w, rows, cols, h, hessian_id);
+        if (q.empty()) return;
+        if (q.size() != w.size()) fail("calibration: '{}' expert {} quantized to {} values, not {}", t.name, e, q.size(), w.size());
+        std::copy(q.begin(), q.end(), first);
     }
 
 private:
@@ -162,6 +190,48 @@ private:
     std::uint64_t last_hessian_ = ~std::uint64_t{0};
 };
 
+// The experts of one layer, one at a time, on the tokens the router sends them (ffn_x: the block's inputs of
+// every sample, n_rows rows of n_embd).
+void calibrate_experts(LayerTensors& t, const std::vector<float>& ffn_x, std::int64_t n_rows, std::int64_t layer, LayerCalibrator& calibrator,
+                       SequentialReport& report, ThreadPool& pool) {
+    const std::int64_t E = t.gate_exps->ne[0], F = t.gate_exps->ne[1], X = t.gate_exps->ne[2], K = t.view.n_expert_used;
+    std::vector<float> logits(static_cast<std::size_t>(n_rows * X)), weights(static_cast<std::size_t>(n_rows * K));
+    std::vector<std::int32_t> selected(static_cast<std::size_t>(n_rows * K));
+    matmul(t.gate_inp->view, ffn_x.data(), n_rows, logits.data(), pool);
+    route_tokens(logits.data(), n_rows, X, K, selected.data(), weights.data());
+    logits = {};
+    std::vector<std::vector<std::int64_t>> routed(static_cast<std::size_t>(X));
+    for (std::int64_t r = 0; r < n_rows; ++r)
+        for (std::int64_t j = 0; j < K; ++j) routed[static_cast<std::size_t>(selected[static_cast<std::size_t>(r * K + j)])].push_back(r);
+    const std::vector<TensorView> gate = expert_slices(t.gate_exps->view), up = expert_slices(t.up_exps->view);
+    double& stat_s = report.statistics_seconds;
+    for (std::int64_t e = 0; e < X; ++e) {
+        const auto& rows = routed[static_cast<std::size_t>(e)];
+        const std::int64_t n = static_cast<std::int64_t>(rows.size());
+        // ids apart from the attention's (4 per layer): each expert's two Hessians
+        const std::uint64_t id = (std::uint64_t{1} << 40) + 2 * static_cast<std::uint64_t>(layer * X + e);
+        if (n == 0) {
+            for (FloatTensor* w : {t.gate_exps.get(), t.up_exps.get(), t.down_exps.get()}) calibrator.quantize_expert(*w, e, {}, id);
+            ++report.experts_without_tokens;
+            continue;
+        }
+        std::vector<float> xe(static_cast<std::size_t>(n * E)), g(static_cast<std::size_t>(n * F)), u(g.size());
+        for (std::int64_t i = 0; i < n; ++i)
+            std::copy_n(ffn_x.data() + rows[static_cast<std::size_t>(i)] * E, E, xe.data() + i * E);
+        InputStats in(E, pool, stat_s), mid(F, pool, stat_s);
+        in.add(xe.data(), n);
+        matmul(gate[static_cast<std::size_t>(e)], xe.data(), n, g.data(), pool);
+        matmul(up[static_cast<std::size_t>(e)], xe.data(), n, u.data(), pool);
+        swiglu(g.data(), u.data(), g.data(), n * F);
+        mid.add(g.data(), n);
+        const std::vector<double> h_in = in.hessian.take(), h_mid = mid.hessian.take();
+        report.hessian_bytes = std::max<std::uint64_t>(report.hessian_bytes, 2 * sizeof(double) * (h_in.size() + h_mid.size()));
+        for (FloatTensor* w : {t.gate_exps.get(), t.up_exps.get()}) calibrator.quantize_expert(*w, e, h_in, id);
+        calibrator.quantize_expert(*t.down_exps, e, h_mid, id + 1);
+        ++report.calibrated_experts;
+    }
+}
+
 }  // namespace
 
 SequentialReport run_sequential_calibration(const LlamaModel& model, const std::vector<std::vector<std::int32_t>>& samples,
@@ -169,8 +239,6 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     if (samples.empty()) fail("calibration: no samples");
     set_dense_threads(pool.size());  // the solvers' matrix products use as many threads as the rest
     const LlamaHparams& hp = model.hparams();
-    if (hp.n_expert > 0)
-        fail("calibration: GPTQ/AWQ of mixture-of-experts models ({} experts per layer) is not implemented yet", hp.n_expert);
     const auto& weights = model.weights();
     const std::int64_t T = static_cast<std::int64_t>(samples.front().size()), E = hp.n_embd;
     for (const auto& s : samples)
@@ -179,7 +247,8 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     // every sample's hidden states: the one layer's inputs held at a time
     std::vector<float> x(samples.size() * static_cast<std::size_t>(T * E));
     for (std::size_t i = 0; i < samples.size(); ++i) embed_tokens(*weights.tok_embd, samples[i], x.data() + i * static_cast<std::size_t>(T * E), E);
-    report.activation_bytes = x.size() * sizeof(float);
+    // (and as much again for the expert blocks' inputs, in a model with experts)
+    report.activation_bytes = x.size() * sizeof(float) * (hp.n_expert > 0 ? 2 : 1);
     const SingleSequenceBatch batch(0, T);
     const std::vector<float> rope = rope_table(hp, weights.rope_freqs, batch.layout().positions);
     KvPool cache = KvPool::contiguous(1, hp.n_head_kv * hp.head_dim, T);
@@ -194,20 +263,26 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
         // t's floats as they are now, for the pass that collects statistics (a copy in the kernels' layout)
         std::optional<LayerWeights> layer(bind_layer(t.view, &pool, LinearWeight::Source::Memory, KernelChoice::Fastest));
         std::uint64_t copies = 0;  // bytes of the kernels' own copies of the layer (none for F32, read in place)
-        for (const LinearWeight* w : {&layer->wq, &layer->wk, &layer->wv, &layer->wo, &layer->gate, &layer->up, &layer->down})
+        for (const LinearWeight* w : layer->matrices())
             if (w->repacked()) copies += w->bytes();
         double& stat_s = report.statistics_seconds;
-        InputStats attn_in(E, pool, stat_s), attn_out(t.wo.cols(), pool, stat_s), ffn_in(E, pool, stat_s), ffn_mid(t.down.cols(), pool, stat_s);
+        const bool experts = t.has_experts();
+        const std::int64_t ff = experts ? 1 : t.down->cols();  // (an expert block's statistics are gathered per expert)
+        InputStats attn_in(E, pool, stat_s), attn_out(t.wo.cols(), pool, stat_s), ffn_in(experts ? 1 : E, pool, stat_s), ffn_mid(ff, pool, stat_s);
+        std::vector<float> ffn_x(experts ? samples.size() * static_cast<std::size_t>(T * E) : 0);  // the expert block's inputs
+        std::size_t sample = 0;
         const MatmulObserver observe = [&](const TensorView& w, std::int64_t, const float* in, std::int64_t n) {
             if (&w == &t.wq.view) attn_in.add(in, n);
             else if (&w == &t.wo.view) attn_out.add(in, n);
-            else if (&w == &t.gate.view) ffn_in.add(in, n);
-            else if (&w == &t.down.view) ffn_mid.add(in, n);
+            else if (experts && &w == &t.gate_inp->view) std::copy_n(in, n * E, ffn_x.data() + sample * static_cast<std::size_t>(T * E));
+            else if (!experts && &w == &t.gate->view) ffn_in.add(in, n);
+            else if (!experts && &w == &t.down->view) ffn_mid.add(in, n);
         };
         {
             const double stat_before = report.statistics_seconds;
             const auto t0 = std::chrono::steady_clock::now();
             for (std::size_t i = 0; i < samples.size(); ++i) {
+                sample = i;
                 std::memcpy(scratch.data(), x.data() + i * static_cast<std::size_t>(T * E), scratch.size() * sizeof(float));
                 forward_layer(hp, *layer, cache, 0, batch.layout(), rope.data(), scratch.data(), pool, forward_scratch, observe);
             }
@@ -237,25 +312,33 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
                         hooks.replace(t.bv->name, t.bv->values);
                     }
                 });
-            calibrator.scale_group({&t.gate, &t.up}, ffn_in, h_ffn_in, [&](const std::vector<float>& s) {
-                divide(t.ffn_norm.values, s);
-                hooks.replace(t.ffn_norm.name, t.ffn_norm.values);
-            });
-            calibrator.scale_group({&t.down}, ffn_mid, h_ffn_mid, [&](const std::vector<float>& s) { divide_rows(t.up, s); });
+            if (!experts) {
+                calibrator.scale_group({t.gate.get(), t.up.get()}, ffn_in, h_ffn_in, [&](const std::vector<float>& s) {
+                    divide(t.ffn_norm.values, s);
+                    hooks.replace(t.ffn_norm.name, t.ffn_norm.values);
+                });
+                calibrator.scale_group({t.down.get()}, ffn_mid, h_ffn_mid, [&](const std::vector<float>& s) { divide_rows(*t.up, s); });
+            }
             if (o.awq_clip) {
                 // q and k are left unclipped, as AutoAWQ does: attention scores are sensitive to their extremes
                 calibrator.clip(t.wv, h_attn_in);
                 calibrator.clip(t.wo, h_attn_out);
-                calibrator.clip(t.gate, h_ffn_in);
-                calibrator.clip(t.up, h_ffn_in);
-                calibrator.clip(t.down, h_ffn_mid);
+                if (!experts) {
+                    calibrator.clip(*t.gate, h_ffn_in);
+                    calibrator.clip(*t.up, h_ffn_in);
+                    calibrator.clip(*t.down, h_ffn_mid);
+                }
             }
         }
         const std::uint64_t id = 4 * static_cast<std::uint64_t>(l);
         for (FloatTensor* w : {&t.wq, &t.wk, &t.wv}) calibrator.quantize(*w, h_attn_in, id);
         calibrator.quantize(t.wo, h_attn_out, id + 1);
-        for (FloatTensor* w : {&t.gate, &t.up}) calibrator.quantize(*w, h_ffn_in, id + 2);
-        calibrator.quantize(t.down, h_ffn_mid, id + 3);
+        if (experts) {
+            calibrate_experts(t, ffn_x, static_cast<std::int64_t>(samples.size()) * T, l, calibrator, report, pool);
+        } else {
+            for (FloatTensor* w : {t.gate.get(), t.up.get()}) calibrator.quantize(*w, h_ffn_in, id + 2);
+            calibrator.quantize(*t.down, h_ffn_mid, id + 3);
+        }
 
         // the quantized layer's outputs are the next layer's inputs
         {

@@ -6,6 +6,11 @@
 // GPTQ, or a grid's round-to-nearest); then the samples run through the quantized layer, and those outputs are
 // the next layer's inputs. So every layer is calibrated on what the already-quantized layers before it
 // produce, and memory holds one layer: its float weights, its Hessians and the samples' hidden states.
+// In a layer with experts, the samples' inputs to the expert block are kept, every token is routed as the
+// forward pass routes it, and the experts are taken one at a time: each one's Hessians come from the tokens
+// routed to it (its up/gate inputs, and its down inputs computed with its float gate and up), so one expert's
+// Hessians are held at a time. AWQ's scaling is not searched for experts yet (they get their Hessian's
+// importance-weighted rounding).
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,8 +30,9 @@ struct SequentialHooks {
     // Quantizes one weight (rows x cols, after AWQ's scaling and clipping) given its inputs' Hessian, and
     // returns the values the quantized weight computes with (empty: the weight stays as it is). hessian_id is
     // the same for the weights of a layer that read the same inputs (q, k, v; gate, up) and differs otherwise,
-    // so a hook can factor each Hessian once.
-    std::function<std::vector<float>(const std::string& name, const std::vector<float>& w, std::int64_t rows,
+    // so a hook can factor each Hessian once. For an expert's matrix of a stacked tensor, expert is its index
+    // (else -1); an expert no calibration token was routed to comes with an empty Hessian (round to nearest).
+    std::function<std::vector<float>(const std::string& name, std::int64_t expert, const std::vector<float>& w, std::int64_t rows,
                                      std::int64_t cols, const std::vector<double>& hessian, std::uint64_t hessian_id)>
         quantize;
     // A float tensor AWQ changed (a norm weight, or the rows and bias of the linear before a scaled one).
@@ -51,6 +57,9 @@ struct SequentialReport {
     int scaled_groups = 0;           // AWQ scaling groups whose search beat no scaling
     std::int64_t clipped_groups = 0; // row groups AWQ clipped
     std::uint64_t activation_bytes = 0, hessian_bytes = 0, layer_weight_bytes = 0;  // the most held at once
+    // mixture of experts: experts calibrated on the tokens routed to them, and those no token was routed to
+    // (rounded to nearest, as GPTQModel's fail-safe does)
+    std::int64_t calibrated_experts = 0, experts_without_tokens = 0;
 };
 
 // samples: token sequences of equal length (the first token BOS, as perplexity chunks).

@@ -260,6 +260,82 @@ TEST(MixtralFamily, ImatrixPerExpertAsLlamaImatrix) {
     }
 }
 
+// GPTQ and AWQ into Q4_K_M against llama.cpp's way (round to nearest with an importance matrix from the same
+// text), mean KLD against the F32 model on 40 chunks of held-out text; each expert calibrated on the tokens routed
+// to it. Measured when written: Mixtral imatrix 0.041779, GPTQ 0.033988 (0.81x), AWQ 0.040598 (0.97x);
+// Qwen3-MoE imatrix 0.085799, GPTQ 0.061617 (0.72x), AWQ 0.081587 (0.95x). (AWQ searches no scales for the experts
+// yet: they get the importance-weighted rounding of their own Hessian's diagonal.)
+void expect_calibration_beats_imatrix(const MoeCase& c) {
+    const TempDir dir;
+    const std::string f32 = convert(dir, c, TensorType::F32);
+    const std::string calib = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
+    ImatrixRequest im;
+    im.model = f32;
+    im.text = calib;
+    im.dataset = "pydoc-valid.txt";
+    im.output = dir.file("moe.imatrix");
+    im.n_ctx = 128;
+    im.n_chunks = 32;
+    imatrix(im);
+    PerplexityRequest base;
+    base.model = f32;
+    base.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
+    base.n_ctx = 128;
+    base.n_chunks = 40;
+    base.kl_divergence_base = dir.file("base.kld");
+    perplexity(base);
+    auto kld_of = [&](const std::string& method) {
+        QuantizeRequest q;
+        q.input = f32;
+        q.output = dir.file("moe-" + method + ".gguf");
+        q.type = "Q4_K_M";
+        q.progress = false;
+        if (method == "imatrix") {
+            q.imatrix = im.output;
+        } else {
+            q.method = method;
+            q.calib = fixture("text/pydoc-valid.txt");
+            q.calib_samples = 32;
+            q.calib_ctx = 128;
+        }
+        quantize(q);
+        KlDivergenceRequest k;
+        k.model = q.output;
+        k.base_file = base.kl_divergence_base;
+        return kl_divergence(k).mean_kld;
+    };
+    const double llama = kld_of("imatrix"), gptq = kld_of("gptq"), awq = kld_of("awq");
+    std::printf("%s Q4_K_M mean KLD, 40 chunks: imatrix %.6f, GPTQ %.6f, AWQ %.6f\n", c.arch, llama, gptq, awq);
+    EXPECT_LT(gptq, 0.85 * llama);
+    EXPECT_LT(awq, llama);
+}
+
+TEST(MoeFigure, MixtralGptqAndAwqQ4KMCloserToF32ThanImatrix) { expect_calibration_beats_imatrix(kMixtral); }
+TEST(MoeFigure, Qwen3MoeGptqAndAwqQ4KMCloserToF32ThanImatrix) { expect_calibration_beats_imatrix(kQwen3Moe); }
+
+// An expert no calibration token reaches (layer 2 has one over 4 samples, as llama-imatrix's partial entry
+// shows above) is rounded to nearest; the others are GPTQ's, and the file runs.
+TEST(MixtralFamily, GptqRoundsExpertsNoTokenReached) {
+    const TempDir dir;
+    QuantizeRequest q;
+    q.input = convert(dir, kMixtral, TensorType::F32);
+    q.output = dir.file("mx-gptq.gguf");
+    q.type = "Q4_K_M";
+    q.progress = false;
+    q.method = "gptq";
+    q.calib = fixture("text/pydoc-valid.txt");
+    q.calib_samples = 4;
+    q.calib_ctx = 128;
+    const QuantizeResult r = quantize(q);
+    EXPECT_EQ(r.calibrated_experts + r.experts_without_tokens, 4 * 8);
+    EXPECT_GE(r.experts_without_tokens, 1);
+    EXPECT_EQ(r.gptq_tensors, 4 * 4 + 3 * r.calibrated_experts + 1);  // q k v o of 4 layers, the experts, output
+    EXPECT_EQ(r.calibrated_tensors, 3 * r.experts_without_tokens);
+    const GgufFile f(q.output);
+    EXPECT_EQ(f.find("blk.2.ffn_down_exps.weight")->type, TensorType::Q6_K);
+    EXPECT_GT(perplexity_of(q.output, 2), 1.0);
+}
+
 // A checkpoint whose experts do not add up is refused with the tensor or field named, and no file is left.
 TEST(MixtralFamily, ExpertsThatDoNotAddUpAreRefused) {
     const TempDir dir;
