@@ -9,8 +9,8 @@
 // In a layer with experts, the samples' inputs to the expert block are kept, every token is routed as the
 // forward pass routes it, and the experts are taken one at a time: each one's Hessians come from the tokens
 // routed to it (its up/gate inputs, and its down inputs computed with its float gate and up), so one expert's
-// Hessians are held at a time. AWQ's scaling is not searched for experts yet (they get their Hessian's
-// importance-weighted rounding).
+// Hessians are held at a time. AWQ scales the experts' gate and up as one group on every token's statistics
+// (folded into the norm and the router's columns) and clips each expert on its own tokens.
 #include <cstdint>
 #include <functional>
 #include <string>

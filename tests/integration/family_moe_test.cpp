@@ -262,9 +262,9 @@ TEST(MixtralFamily, ImatrixPerExpertAsLlamaImatrix) {
 
 // GPTQ and AWQ into Q4_K_M against llama.cpp's way (round to nearest with an importance matrix from the same
 // text), mean KLD against the F32 model on 40 chunks of held-out text; each expert calibrated on the tokens routed
-// to it. Measured when written: Mixtral imatrix 0.041779, GPTQ 0.033988 (0.81x), AWQ 0.040598 (0.97x);
-// Qwen3-MoE imatrix 0.085799, GPTQ 0.061617 (0.72x), AWQ 0.081587 (0.95x). (AWQ searches no scales for the experts
-// yet: they get the importance-weighted rounding of their own Hessian's diagonal.)
+// to it. Measured when written: Mixtral imatrix 0.041779, GPTQ 0.033988 (0.81x), AWQ 0.039805 (0.95x);
+// Qwen3-MoE imatrix 0.085799, GPTQ 0.061617 (0.72x), AWQ 0.081730 (0.95x). (AWQ: the experts' gate and up scaled
+// as one group, each expert clipped on its own tokens; sequential_calibration.cpp says what was tried.)
 void expect_calibration_beats_imatrix(const MoeCase& c) {
     const TempDir dir;
     const std::string f32 = convert(dir, c, TensorType::F32);
