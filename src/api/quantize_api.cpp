@@ -145,8 +145,8 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     IntGridOptions grid{qc.bits, qc.group_size, qc.symmetric, qc.desc_act, qc.method == QuantMethod::Gptq && !qc.symmetric ? 1 : 0};
     CalibratedGgufOptions co = calibration_options(request, grid);
     std::map<std::string, IntLayer> layers;
-    co.on_int_layer = [&](const std::string& name, const GptqResult& r, std::int64_t rows, std::int64_t cols) {
-        layers[name] = int_layer_from_result(r, rows, cols, qc.bits, qc.group_size);
+    co.on_int_layer = [&](const std::string& name, std::int64_t expert, const GptqResult& r, std::int64_t rows, std::int64_t cols) {
+        layers[int_layer_key(name, expert)] = int_layer_from_result(r, rows, cols, qc.bits, qc.group_size);
     };
     std::unique_ptr<ThreadPool> pool = std::make_unique<ThreadPool>(request.threads);
     std::unique_ptr<LlamaModel> model;

@@ -39,8 +39,13 @@ bool is_linear(const PlannedTensor& p) {
     return (p.out.ne.size() == 2 || p.out.ne.size() == 3) && (p.out.name.starts_with("blk.") || p.out.name == "output.weight");
 }
 
-// AutoGPTQ and AutoAWQ leave lm_head in float; so does the INTn grid here.
-bool on_int_grid(const PlannedTensor& p) { return p.out.ne.size() == 2 && p.out.name.starts_with("blk."); }
+// AutoGPTQ and AutoAWQ leave lm_head and an expert router in float; so does the INTn grid here. The experts'
+// stacked matrices are on it, expert by expert.
+bool on_int_grid(const PlannedTensor& p) {
+    if (!p.out.name.starts_with("blk.")) return false;
+    return (p.out.ne.size() == 2 && !p.out.name.ends_with(".ffn_gate_inp.weight")) || p.out.ne.size() == 3;
+}
+std::int64_t matrices_of(const PlannedTensor& p) { return p.out.ne.size() == 3 ? p.out.ne[2] : 1; }
 
 GptqOptions int_grid_options(const IntGridOptions& g) {
     GptqOptions o;
@@ -57,16 +62,23 @@ CalibratedGgufSummary int_grid_rtn(QuantizePlan& q, const IntGridOptions& g, con
     CalibratedGgufSummary summary;
     for (PlannedTensor& p : q.plan.tensors) {
         if (!on_int_grid(p) || p.src == nullptr) continue;
-        const std::int64_t cols = p.out.ne[0], rows = p.out.ne[1];
-        std::vector<float> w = decode_rows(p.src->type, std::vector<std::uint8_t>(p.src->data.begin(), p.src->data.end()), rows, cols);
-        GptqResult r;
-        try {
-            r = rtn_quantize(w.data(), rows, cols, int_grid_options(g));
-        } catch (const Error& e) {
-            fail("{}: {}", p.out.name, e.what());
+        const std::int64_t cols = p.out.ne[0], rows = p.out.ne[1], n_matrices = matrices_of(p);
+        const std::size_t matrix_bytes = p.src->data.size() / static_cast<std::size_t>(n_matrices);
+        std::vector<std::uint8_t> generated;
+        for (std::int64_t m = 0; m < n_matrices; ++m) {
+            const auto first = p.src->data.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(m) * matrix_bytes);
+            std::vector<float> w = decode_rows(p.src->type, std::vector<std::uint8_t>(first, first + static_cast<std::ptrdiff_t>(matrix_bytes)), rows, cols);
+            GptqResult r;
+            try {
+                r = rtn_quantize(w.data(), rows, cols, int_grid_options(g));
+            } catch (const Error& e) {
+                fail("{}: {}", p.out.name, e.what());
+            }
+            if (o.on_int_layer) o.on_int_layer(p.out.name, n_matrices > 1 ? m : -1, r, rows, cols);
+            const std::vector<std::uint8_t> bytes = encode_rows(p.out.type, r.dequantized.data(), rows, cols, nullptr);
+            generated.insert(generated.end(), bytes.begin(), bytes.end());
         }
-        if (o.on_int_layer) o.on_int_layer(p.out.name, r, rows, cols);
-        p.generated = encode_rows(p.out.type, r.dequantized.data(), rows, cols, nullptr);
+        p.generated = std::move(generated);
         p.src = nullptr;
         ++summary.rounded_tensors;
     }
@@ -98,25 +110,20 @@ IntCheckpointSize int_checkpoint_size(const QuantizePlan& q, const IntGridOption
             size.bytes += 2 * n;
             continue;
         }
-        const auto cols = static_cast<std::uint64_t>(p.out.ne[0]), rows = static_cast<std::uint64_t>(p.out.ne[1]);
+        const auto cols = static_cast<std::uint64_t>(p.out.ne[0]), rows = n / cols;  // (every expert's rows)
         const std::uint64_t groups = g.group_size == -1 ? 1 : cols / static_cast<std::uint64_t>(g.group_size);
         const auto bits = static_cast<std::uint64_t>(g.bits);
         size.bytes += (rows * cols * bits + 7) / 8     // qweight
                       + (groups * rows * bits + 7) / 8 // qzeros
                       + groups * rows * 2              // scales (fp16)
-                      + cols * 4;                      // g_idx
+                      + cols * 4 * static_cast<std::uint64_t>(matrices_of(p));  // g_idx
     }
     return size;
 }
 
 CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, const std::vector<std::vector<std::int32_t>>& samples,
                                      const CalibratedGgufOptions& o, ThreadPool& pool) {
-    if (o.int_grid) {
-        for (const PlannedTensor& p : q.plan.tensors)
-            if (p.out.ne.size() == 3)
-                fail("calibration: tensor '{}' holds experts; GPTQ/AWQ checkpoints of mixture-of-experts models are not written yet", p.out.name);
-        check_int_grid(q, *o.int_grid);
-    }
+    if (o.int_grid) check_int_grid(q, *o.int_grid);
     if (o.method == "rtn" && o.int_grid) return int_grid_rtn(q, *o.int_grid, o);
     if (o.method != "gptq" && o.method != "awq") fail("calibration: method '{}' (gptq or awq)", o.method);
     if (model == nullptr) fail("calibration: {} needs the model to run", o.method);
@@ -201,7 +208,7 @@ CalibratedGgufSummary calibrate_plan(QuantizePlan& q, const LlamaModel* model, c
             } catch (const Error& e) {
                 fail("{}: {}", name, e.what());
             }
-            if (o.on_int_layer) o.on_int_layer(name, r, rows, cols);
+            if (o.on_int_layer) o.on_int_layer(name, expert, r, rows, cols);
             bytes = encode_rows(type, r.dequantized.data(), rows, cols, nullptr);
             if (o.method == "gptq") ++summary.gptq_tensors;
             else ++summary.rounded_tensors;

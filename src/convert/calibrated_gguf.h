@@ -37,8 +37,10 @@ struct CalibratedGgufOptions {
     bool awq_clip = true;
     bool include_output = true;
     bool progress = true;
-    // INTn grids: each linear weight's levels, scales and zero points as it is quantized (for checkpoints)
-    std::function<void(const std::string& name, const GptqResult& result, std::int64_t rows, std::int64_t cols)> on_int_layer;
+    // INTn grids: each linear weight's levels, scales and zero points as it is quantized (for checkpoints);
+    // expert: the matrix's expert in a stacked tensor, else -1
+    std::function<void(const std::string& name, std::int64_t expert, const GptqResult& result, std::int64_t rows, std::int64_t cols)>
+        on_int_layer;
 };
 
 struct CalibratedGgufSummary {

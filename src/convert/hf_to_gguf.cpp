@@ -64,62 +64,105 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     std::uint64_t source_params = 0;  // as llama.cpp's size label counts them: each stacked expert tensor once
     // Experts' matrices, one Hugging Face tensor per expert, gathered per layer and stacked into one tensor each
     // when the layer's last one has been read (where llama.cpp's converters write them).
-    std::map<std::int64_t, std::map<const LayerTensorSpec*, std::vector<const TensorView*>>> experts;
+    // (a float tensor each, or a GPTQ/AWQ module each: its prefix and shape)
+    struct ExpertPart {
+        const TensorView* tensor = nullptr;
+        std::string prefix;
+        LinearShape shape{};
+        bool present() const { return tensor != nullptr || !prefix.empty(); }
+        std::vector<std::int64_t> ne() const { return tensor ? tensor->ne : std::vector<std::int64_t>{shape.in, shape.out}; }
+    };
+    std::map<std::int64_t, std::map<const LayerTensorSpec*, std::vector<ExpertPart>>> experts;
     std::map<std::int64_t, std::int64_t> experts_seen;
     std::int64_t expert_specs = 0;
     for (const LayerTensorSpec& s : family.layer) expert_specs += s.per_expert() ? 1 : 0;
-    auto add_expert = [&](const HfLayerTensor& e, const TensorView& t) {
+    const std::optional<QuantizationConfig> quant = read_quantization_config(ck.config(), ck.dir());
+    std::optional<TensorType> quantized_file_type;  // the one type every quantized layer mapped onto, if any
+    bool mixed_quantized_types = false;
+    // The GGUF type of a quantized module's grid (the output type where no GGUF type holds it).
+    auto quantized_type = [&](const LinearShape& shape, const std::string& gguf_name) {
+        const IntGrid grid{quant->bits, quant->group_size == -1 ? static_cast<int>(shape.in) : quant->group_size, quant->symmetric,
+                           quant->desc_act};
+        const auto mapped = options.dequantize_all ? std::nullopt : gguf_type_for_grid(grid, shape.in);
+        const TensorType type = mapped.value_or(options.outtype);
+        if (mapped) {
+            mixed_quantized_types |= quantized_file_type && *quantized_file_type != *mapped;
+            quantized_file_type = mapped;
+        } else {
+            mixed_quantized_types = true;
+        }
+        plan.imported.push_back({gguf_name, quant->describe(), type, mapped ? mapping_kind(type) : "dequantized"});
+        return type;
+    };
+    auto add_expert = [&](const HfLayerTensor& e, ExpertPart part, const std::string& what) {
         if (hp.n_expert == 0)
-            fail("{}: tensor '{}' is an expert's, but config.json gives no expert count (num_local_experts / num_experts)", ck.dir(), t.name);
-        if (e.expert >= hp.n_expert) fail("{}: tensor '{}' is of expert {}, but config.json gives {} experts", ck.dir(), t.name, e.expert, hp.n_expert);
-        if (e.layer >= hp.n_layer) fail("{}: tensor '{}' is in layer {}, but config.json gives {} layers", ck.dir(), t.name, e.layer, hp.n_layer);
+            fail("{}: tensor '{}' is an expert's, but config.json gives no expert count (num_local_experts / num_experts)", ck.dir(), what);
+        if (e.expert >= hp.n_expert) fail("{}: tensor '{}' is of expert {}, but config.json gives {} experts", ck.dir(), what, e.expert, hp.n_expert);
+        if (e.layer >= hp.n_layer) fail("{}: tensor '{}' is in layer {}, but config.json gives {} layers", ck.dir(), what, e.layer, hp.n_layer);
         auto& parts = experts[e.layer][e.spec];
-        parts.resize(static_cast<std::size_t>(hp.n_expert), nullptr);
-        if (parts[static_cast<std::size_t>(e.expert)] != nullptr) fail("{}: tensor '{}' appears twice", ck.dir(), t.name);
-        if (t.ne.size() != 2) fail("{}: tensor '{}' has {} dimensions (expected a matrix)", ck.dir(), t.name, t.ne.size());
-        if (!is_float_type(t.type)) fail("{}: tensor '{}' has dtype {}; expected a float tensor", ck.dir(), t.name, type_name(t.type));
-        parts[static_cast<std::size_t>(e.expert)] = &t;
+        parts.resize(static_cast<std::size_t>(hp.n_expert));
+        if (parts[static_cast<std::size_t>(e.expert)].present()) fail("{}: tensor '{}' appears twice", ck.dir(), what);
+        if (part.tensor != nullptr) {
+            const TensorView& t = *part.tensor;
+            if (t.ne.size() != 2) fail("{}: tensor '{}' has {} dimensions (expected a matrix)", ck.dir(), t.name, t.ne.size());
+            if (!is_float_type(t.type)) fail("{}: tensor '{}' has dtype {}; expected a float tensor", ck.dir(), t.name, type_name(t.type));
+        }
+        parts[static_cast<std::size_t>(e.expert)] = std::move(part);
         if (++experts_seen[e.layer] < hp.n_expert * expert_specs) return;
         for (const LayerTensorSpec& s : family.layer) {
             if (!s.per_expert()) continue;
             const auto& stack = experts[e.layer][&s];
             if (stack.empty()) fail("{}: layer {} has no '{}' tensors", ck.dir(), e.layer, hf_expert_tensor_name(s, e.layer, 0));
-            for (const TensorView* x : stack)
-                if (x->ne != stack.front()->ne || x->type != stack.front()->type)
-                    fail("{}: tensor '{}' has shape {} and dtype {}, unlike '{}' ({}, {})", ck.dir(), x->name, shape_string(x->ne),
-                         type_name(x->type), stack.front()->name, shape_string(stack.front()->ne), type_name(stack.front()->type));
+            const ExpertPart& first = stack.front();
+            for (const ExpertPart& x : stack)
+                if (x.ne() != first.ne() || (x.tensor == nullptr) != (first.tensor == nullptr) || (x.tensor && x.tensor->type != first.tensor->type))
+                    fail("{}: '{}' has shape {}{}, unlike '{}' ({}{})", ck.dir(), x.tensor ? x.tensor->name : x.prefix, shape_string(x.ne()),
+                         x.tensor ? ", " + std::string(type_name(x.tensor->type)) : std::string(" (quantized)"),
+                         first.tensor ? first.tensor->name : first.prefix, shape_string(first.ne()),
+                         first.tensor ? ", " + std::string(type_name(first.tensor->type)) : std::string(" (quantized)"));
             const std::string name = "blk." + std::to_string(e.layer) + "." + std::string(s.gguf);
+            const std::vector<std::int64_t> ne = first.ne();
             PlannedTensor p;
-            p.stacked = stack;
-            p.out = {name, output_type_for(name, 3, options.outtype), {stack.front()->ne[0], stack.front()->ne[1], hp.n_expert}};
-            source_params += static_cast<std::uint64_t>(stack.front()->n_elements());
+            if (first.tensor != nullptr) {
+                for (const ExpertPart& x : stack) p.stacked.push_back(x.tensor);
+                p.out = {name, output_type_for(name, 3, options.outtype), {ne[0], ne[1], hp.n_expert}};
+            } else {
+                TensorType type = TensorType::F32;
+                for (const ExpertPart& x : stack) type = quantized_type(x.shape, name);
+                p.out = {name, type, {ne[0], ne[1], hp.n_expert}};
+                std::vector<std::string> prefixes;
+                for (const ExpertPart& x : stack) prefixes.push_back(x.prefix);
+                p.produce = [&ck, config = *quant, prefixes, type, name] {
+                    std::vector<std::uint8_t> bytes;
+                    for (const std::string& prefix : prefixes) {
+                        const std::vector<std::uint8_t> b = int_layer_to_gguf(read_quantized_linear(ck, prefix, config, ck.dir()), type,
+                                                                              ck.dir() + ": " + name + " (" + prefix + ")");
+                        bytes.insert(bytes.end(), b.begin(), b.end());
+                    }
+                    return bytes;
+                };
+            }
+            source_params += static_cast<std::uint64_t>(ne[0] * ne[1]);
             plan.tensors.push_back(std::move(p));
         }
         experts.erase(e.layer);
     };
-    const std::optional<QuantizationConfig> quant = read_quantization_config(ck.config(), ck.dir());
-    std::optional<TensorType> quantized_file_type;  // the one type every quantized layer mapped onto, if any
-    bool mixed_quantized_types = false;
     for (const auto& t : ck.tensors()) {
         if (is_ignored_hf_tensor(t.name)) continue;
         if (quant && is_quantized_linear_part(t.name)) {
             if (!t.name.ends_with(".qweight")) continue;  // qzeros, scales, g_idx come with their qweight
             const std::string prefix = t.name.substr(0, t.name.size() - 8);
             auto name = gguf_tensor_name(family, prefix + ".weight");
-            if (auto e = parse_hf_layer_tensor(family, prefix + ".weight"); e && e->spec->per_expert())
-                fail("{}: quantized expert layer '{}': quantized mixture-of-experts checkpoints cannot be converted yet", ck.dir(), prefix);
             if (!name) fail("{}: quantized layer '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), prefix, arch);
             const LinearShape shape = quantized_linear_shape(ck, prefix, *quant, ck.dir());
-            const IntGrid grid{quant->bits, quant->group_size == -1 ? static_cast<int>(shape.in) : quant->group_size,
-                               quant->symmetric, quant->desc_act};
-            const auto mapped = options.dequantize_all ? std::nullopt : gguf_type_for_grid(grid, shape.in);
-            const TensorType type = mapped.value_or(options.outtype);
-            if (mapped) {
-                mixed_quantized_types |= quantized_file_type && *quantized_file_type != *mapped;
-                quantized_file_type = mapped;
-            } else {
-                mixed_quantized_types = true;
+            if (auto e = parse_hf_layer_tensor(family, prefix + ".weight"); e && e->spec->per_expert()) {
+                ExpertPart part;
+                part.prefix = prefix;
+                part.shape = shape;
+                add_expert(*e, std::move(part), prefix);
+                continue;
             }
+            const TensorType type = quantized_type(shape, *name);
             const std::int64_t heads = permuted_heads(family, *name, hp);
             PlannedTensor p;
             p.out = {*name, type, {shape.in, shape.out}};
@@ -128,13 +171,14 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
                 if (heads > 0) layer = permute_int_layer_rows(layer, heads, false);
                 return int_layer_to_gguf(layer, type, ck.dir() + ": " + gguf_name);
             };
-            plan.imported.push_back({*name, quant->describe(), type, mapped ? mapping_kind(type) : "dequantized"});
             source_params += static_cast<std::uint64_t>(shape.in * shape.out);
             plan.tensors.push_back(std::move(p));
             continue;
         }
         if (auto e = parse_hf_layer_tensor(family, t.name); e && e->spec->per_expert()) {
-            add_expert(*e, t);
+            ExpertPart part;
+            part.tensor = &t;
+            add_expert(*e, std::move(part), t.name);
             continue;
         }
         auto name = gguf_tensor_name(family, t.name);
@@ -154,7 +198,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     for (const auto& [layer, specs] : experts)
         for (const auto& [spec, parts] : specs)
             for (std::size_t x = 0; x < parts.size(); ++x)
-                if (parts[x] == nullptr)
+                if (!parts[x].present())
                     fail("{}: tensor '{}' is missing", ck.dir(), hf_expert_tensor_name(*spec, layer, static_cast<std::int64_t>(x)));
     for (const auto& [layer, specs] : experts)  // a spec none of whose tensors appeared
         fail("{}: layer {} lacks some of its experts' tensors", ck.dir(), layer);

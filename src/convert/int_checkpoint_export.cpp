@@ -38,28 +38,31 @@ Output tensor(const std::string& name, TensorType type, std::vector<std::int64_t
     return o;
 }
 
-// A float tensor of the plan as F16, Q/K rows in the Hugging Face order again.
-Output float_tensor(const PlannedTensor& p, const std::string& hf_name, std::int64_t heads) {
+// Where a planned tensor's values are now: its source, or what calibration generated.
+TensorType current_type(const PlannedTensor& p) { return p.src != nullptr ? p.src->type : p.out.type; }
+const std::uint8_t* current_bytes(const PlannedTensor& p) { return p.src != nullptr ? p.src->data.data() : p.generated.data(); }
+
+// Values of `type` at `bytes`, shaped ne, as F16 under hf_name, Q/K rows in the Hugging Face order again.
+Output float_tensor(TensorType type, const std::uint8_t* bytes, const std::vector<std::int64_t>& ne, const std::string& hf_name,
+                    std::int64_t heads) {
     const std::int64_t n = [&] {
         std::int64_t k = 1;
-        for (auto d : p.out.ne) k *= d;
+        for (auto d : ne) k *= d;
         return k;
     }();
     std::vector<float> f(static_cast<std::size_t>(n));
-    const TensorType type = p.src != nullptr ? p.src->type : p.out.type;
-    const std::uint8_t* bytes = p.src != nullptr ? p.src->data.data() : p.generated.data();
-    const std::int64_t row = p.out.ne[0], rows = n / row;
+    const std::int64_t row = ne[0], rows = n / row;
     for (std::int64_t r = 0; r < rows; ++r) dequantize_row(type, bytes + static_cast<std::size_t>(r) * *bytes_for(type, static_cast<std::uint64_t>(row)), f.data() + r * row, row);
     std::vector<std::uint16_t> h(f.size());
     convert_from_f32(TensorType::F16, f.data(), h.data(), f.size());
     if (heads > 0) {
-        const bool one_d = p.out.ne.size() == 1;
+        const bool one_d = ne.size() == 1;
         std::vector<std::uint16_t> u(h.size());
         unpermute_rope_rows(reinterpret_cast<const std::uint8_t*>(h.data()), reinterpret_cast<std::uint8_t*>(u.data()),
                             one_d ? n : rows, (one_d ? 1 : static_cast<std::size_t>(row)) * 2, heads);
         h.swap(u);
     }
-    return tensor(hf_name, TensorType::F16, p.out.ne, h);
+    return tensor(hf_name, TensorType::F16, ne, h);
 }
 
 void add_quantized(std::vector<Output>& out, const std::string& prefix, const IntLayer& l, const QuantizationConfig& c) {
@@ -104,6 +107,10 @@ IntLayer int_layer_from_result(const GptqResult& r, std::int64_t rows, std::int6
     return l;
 }
 
+std::string int_layer_key(const std::string& gguf_name, std::int64_t expert) {
+    return expert < 0 ? gguf_name : gguf_name + "#" + std::to_string(expert);
+}
+
 IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
                                           const HfCheckpoint& source, const QuantizationConfig& config,
                                           std::uint64_t max_shard_bytes) {
@@ -112,8 +119,6 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
     const auto cls = source.config().contains("architectures") ? source.config()["architectures"][0].get<std::string>() : "";
     const ModelFamily* family = find_family_by_hf_class(cls);
     if (family == nullptr) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
-    if (hp.n_expert > 0)
-        fail("{}: GPTQ/AWQ checkpoints of mixture-of-experts models ({} experts) are not written yet", config_path, hp.n_expert);
     HfDirectoryWriter writer(dir);
 
     std::vector<Output> outputs;
@@ -123,10 +128,30 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
         const auto hf = hf_tensor_name(*family, p.out.name);
         if (!hf) fail("{}: tensor '{}' has no Hugging Face name", dir, p.out.name);
         const auto role = parse_layer_tensor(*family, p.out.name);
+        if (role && role->spec->per_expert()) {  // one module per expert
+            const std::size_t matrix_bytes = p.out.nbytes() / static_cast<std::size_t>(p.out.ne[2]);
+            for (std::int64_t e = 0; e < p.out.ne[2]; ++e) {
+                const std::string name = hf_expert_tensor_name(*role->spec, role->layer, e);
+                const auto it = layers.find(int_layer_key(p.out.name, e));
+                if (it == layers.end()) {
+                    outputs.push_back(float_tensor(current_type(p), current_bytes(p) + static_cast<std::size_t>(e) * matrix_bytes,
+                                                   {p.out.ne[0], p.out.ne[1]}, name, 0));
+                    continue;
+                }
+                const std::string prefix = name.substr(0, name.size() - std::string(".weight").size());
+                try {
+                    add_quantized(outputs, prefix, it->second, config);
+                } catch (const Error& err) {
+                    fail("{}: '{}': {}", dir, prefix, err.what());
+                }
+                ++summary.quantized_layers;
+            }
+            continue;
+        }
         const std::int64_t heads = role ? qk_permute_heads(*family, role->spec->role, hp.n_head, hp.n_head_kv) : 0;
         const auto it = layers.find(p.out.name);
         if (it == layers.end()) {
-            outputs.push_back(float_tensor(p, *hf, heads));
+            outputs.push_back(float_tensor(current_type(p), current_bytes(p), p.out.ne, *hf, heads));
             continue;
         }
         const std::string prefix = hf->substr(0, hf->size() - std::string(".weight").size());

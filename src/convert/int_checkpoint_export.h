@@ -19,13 +19,19 @@ namespace qforge {
 // GPTQ's result for one weight (rows = outputs) as the checkpoint's unpacked form.
 IntLayer int_layer_from_result(const GptqResult& result, std::int64_t rows, std::int64_t columns, int bits, int group_size);
 
+// The key of a quantized weight in write_int_checkpoint's `layers`: its GGUF name, and for one expert's matrix
+// of a stacked tensor "NAME#EXPERT".
+std::string int_layer_key(const std::string& gguf_name, std::int64_t expert);
+
 struct IntCheckpointSummary {
     std::size_t tensors = 0, quantized_layers = 0, shards = 0;
     std::uint64_t bytes = 0;  // tensor data in model.safetensors
 };
 
-// plan: the model's tensors by GGUF name (floats, in llama.cpp's layout); layers: the quantized ones by GGUF
-// name. The directory appears only when complete.
+// plan: the model's tensors by GGUF name (floats, in llama.cpp's layout); layers: the quantized ones by
+// int_layer_key. A stacked expert tensor is written as one module per expert, under the family's Hugging Face
+// names (Mixtral's block_sparse_moe.experts.E.w1, Qwen3-MoE's mlp.experts.E.gate_proj); the router stays in
+// float. The directory appears only when complete.
 // max_shard_bytes: above it, the tensors go into model-0000i-of-0000N.safetensors shards (whole tensors, in
 // order) with model.safetensors.index.json, as transformers' save_pretrained does; 0: one file.
 IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,

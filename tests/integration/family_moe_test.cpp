@@ -35,6 +35,9 @@
 #include <fstream>
 
 #include "convert/convert.h"
+#include "core/float_convert.h"
+#include "formats/hf/hf_checkpoint.h"
+#include "quant/codecs/codec_table.h"
 #include "core/error.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/imatrix/imatrix_data.h"
@@ -334,6 +337,76 @@ TEST(MixtralFamily, GptqRoundsExpertsNoTokenReached) {
     const GgufFile f(q.output);
     EXPECT_EQ(f.find("blk.2.ffn_down_exps.weight")->type, TensorType::Q6_K);
     EXPECT_GT(perplexity_of(q.output, 2), 1.0);
+}
+
+std::vector<float> values_of(const GgufFile& f, const std::string& name) {
+    const TensorView& t = *f.find(name);
+    const std::int64_t cols = t.ne[0], rows = t.n_rows();
+    std::vector<float> out(static_cast<std::size_t>(rows * cols));
+    const std::size_t row_bytes = t.data.size() / static_cast<std::size_t>(rows);
+    for (std::int64_t r = 0; r < rows; ++r) dequantize_row(t.type, t.data.data() + r * row_bytes, out.data() + r * cols, cols);
+    return out;
+}
+
+// GPTQ/AWQ checkpoints of expert models: one module per expert under the family's Hugging Face names, the router
+// in float; `convert` stacks them again, and the imported experts equal the same grid stored dequantized in an
+// F32 GGUF (`--bits` with TYPE F32), bit for bit.
+TEST(MoeCheckpoint, ExpertsWrittenPerModuleAndImportedStacked) {
+    struct Case {
+        const MoeCase* model;
+        const char *format, *method, *expert_module, *router;
+    };
+    for (const Case c : {Case{&kMixtral, "gptq", "gptq", "model.layers.1.block_sparse_moe.experts.7.w2.qweight", "model.layers.1.block_sparse_moe.gate.weight"},
+                         Case{&kQwen3Moe, "awq", "awq", "model.layers.1.mlp.experts.15.down_proj.qweight", "model.layers.1.mlp.gate.weight"},
+                         Case{&kMixtral, "gptq", "rtn", "model.layers.3.block_sparse_moe.experts.0.w1.qweight", "model.layers.3.block_sparse_moe.gate.weight"}}) {
+        SCOPED_TRACE(std::string(c.model->arch) + " " + c.method);
+        const TempDir dir;
+        QuantizeRequest q;
+        q.input = write_checkpoint(dir, *c.model);
+        q.progress = false;
+        q.method = c.method;
+        q.bits = 4;
+        q.group_size = 128;
+        if (std::string(c.method) != "rtn") {
+            q.calib = fixture("text/pydoc-valid.txt");
+            q.calib_samples = 8;
+            q.calib_ctx = 128;
+        }
+        q.format = c.format;
+        q.output = dir.file("ck");
+        const QuantizeResult written = quantize(q);
+        EXPECT_EQ(written.quantized, static_cast<std::size_t>(4 * (4 + 3 * c.model->n_expert)));  // q k v o and every expert's 3, per layer
+        q.format = "gguf";
+        q.type = "F32";
+        q.output = dir.file("grid.gguf");
+        quantize(q);
+
+        const HfCheckpoint ck(dir.file("ck"));
+        bool module = false, router = false;
+        for (const TensorView& t : ck.tensors()) {
+            module |= t.name == c.expert_module;
+            router |= t.name == c.router && t.type == TensorType::F16;
+        }
+        EXPECT_TRUE(module) << c.expert_module;
+        EXPECT_TRUE(router) << c.router;
+        ConvertRequest cr;
+        cr.source = dir.file("ck");
+        cr.output = dir.file("imported.gguf");
+        cr.outtype = "f32";
+        cr.progress = false;
+        convert(cr);
+        const GgufFile imported(cr.output), grid(dir.file("grid.gguf"));
+        for (const TensorView& t : grid.tensors()) {
+            ASSERT_NE(imported.find(t.name), nullptr) << t.name;
+            EXPECT_EQ(imported.find(t.name)->ne, t.ne) << t.name;
+            const std::vector<float> a = values_of(imported, t.name), b = values_of(grid, t.name);
+            const bool quantized = t.name.starts_with("blk.") && t.ne.size() >= 2 && !t.name.ends_with("ffn_gate_inp.weight");
+            for (std::size_t i = 0; i < b.size(); ++i) {
+                if (quantized) ASSERT_EQ(a[i], b[i]) << t.name << " value " << i;
+                else ASSERT_EQ(a[i], fp16_to_fp32(fp32_to_fp16(b[i]))) << t.name << " value " << i;  // written in F16
+            }
+        }
+    }
 }
 
 // A checkpoint whose experts do not add up is refused with the tensor or field named, and no file is left.
