@@ -33,8 +33,9 @@ std::int64_t common_length(const std::vector<std::vector<std::int32_t>>& samples
 std::int64_t replace_in_layer(const LlamaWeights& w, const TensorView& replacement, LlamaLayer& out) {
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
         LlamaLayer layer = w.layers[l];
-        for (const TensorView** m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down}) {
-            if ((*m)->name != replacement.name) continue;
+        for (const TensorView** m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down, &layer.gate_exps,
+                                     &layer.up_exps, &layer.down_exps}) {
+            if (*m == nullptr || (*m)->name != replacement.name) continue;
             if ((*m)->ne != replacement.ne) fail("sensitivity: '{}' replaced by a tensor of another shape", replacement.name);
             *m = &replacement;
             out = layer;
@@ -52,7 +53,6 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
       E_(model.hparams().n_embd), V_(model.hparams().n_vocab), batch_(0, T_),
       cache_(KvPool::contiguous(1, model.hparams().n_head_kv * model.hparams().head_dim, T_)), scratch_(model.hparams(), T_, T_, pool.size()) {
     const LlamaHparams& hp = model.hparams();
-    if (hp.n_expert > 0) fail("budget plans: measuring tensors of mixture-of-experts models is not implemented yet");
     const LlamaWeights& w = model.weights();
     rope_ = rope_table(hp, w.rope_freqs, batch_.layout().positions);
     const LinearWeight* out[] = {&model.output()};
