@@ -33,6 +33,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "convert/convert.h"
 #include "core/float_convert.h"
@@ -40,6 +41,8 @@
 #include "quant/codecs/codec_table.h"
 #include "core/error.h"
 #include "formats/gguf/gguf_file.h"
+#include "formats/gguf/gguf_writer.h"
+#include "model/llama_model.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "model/model_family.h"
 #include "model/synthetic_checkpoint.h"
@@ -458,6 +461,40 @@ TEST(MoeCheckpoint, ExpertsWrittenPerModuleAndImportedStacked) {
             }
         }
     }
+}
+
+// A GGUF whose expert metadata does not fit its tensors is refused when it loads, naming the key or tensor.
+TEST(MoeGguf, ExpertMetadataThatDoesNotFitIsRefused) {
+    const TempDir dir;
+    const std::string mixtral = convert(dir, kMixtral, TensorType::F32), qwen = convert(dir, kQwen3Moe, TensorType::F32);
+    auto rejected = [&](const std::string& src, const std::function<void(GgufMetadata&)>& edit, const std::string& expected) {
+        const GgufFile in(src);
+        GgufMetadata m = in.metadata();
+        edit(m);
+        std::vector<GgufTensorInfo> infos;
+        for (const auto& t : in.tensors()) infos.push_back({t.name, t.type, t.ne});
+        const std::string bad = dir.file("bad.gguf");
+        {
+            GgufWriter w(bad, m, std::move(infos));
+            for (const auto& t : in.tensors()) w.write(t.data);
+            w.finish();
+        }
+        try {
+            LlamaModel model(bad, 1);
+            ADD_FAILURE() << "loaded: " << expected;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+        }
+    };
+    auto u32 = [](std::uint32_t v) { return GgufValue::make<std::uint32_t>(v); };
+    rejected(mixtral, [&](GgufMetadata& m) { m.set("llama.expert_used_count", u32(9)); }, "expert_used_count 9 exceeds expert_count 8");
+    rejected(mixtral, [&](GgufMetadata& m) { m.remove("llama.expert_used_count"); }, "'llama.expert_used_count' is missing");
+    rejected(mixtral, [&](GgufMetadata& m) { m.set("llama.expert_count", u32(4)); },
+             "tensor 'blk.0.ffn_gate_inp.weight' has shape [256, 8] (expected [256, 4])");
+    rejected(mixtral, [&](GgufMetadata& m) { m.remove("llama.expert_count"); }, "tensor 'blk.0.ffn_gate.weight' is missing");
+    rejected(qwen, [&](GgufMetadata& m) { m.remove("qwen3moe.expert_count"); }, "'qwen3moe.expert_count' is missing (architecture 'qwen3moe' routes to experts)");
+    rejected(qwen, [&](GgufMetadata& m) { m.set("qwen3moe.expert_feed_forward_length", u32(256)); },
+             "tensor 'blk.0.ffn_down_exps.weight' has shape [128, 256, 16] (expected [256, 256, 16])");
 }
 
 // A checkpoint whose experts do not add up is refused with the tensor or field named, and no file is left.
