@@ -47,6 +47,7 @@
 #include "model/model_family.h"
 #include "model/synthetic_checkpoint.h"
 #include "qforge/qforge.h"
+#include "support/calibration_figure.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
 #include "support/tensor_digest.h"
@@ -274,46 +275,10 @@ TEST(MixtralFamily, ImatrixPerExpertAsLlamaImatrix) {
 void expect_calibration_beats_imatrix(const MoeCase& c) {
     const TempDir dir;
     const std::string f32 = convert(dir, c, TensorType::F32);
-    const std::string calib = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
-    ImatrixRequest im;
-    im.model = f32;
-    im.text = calib;
-    im.dataset = "pydoc-valid.txt";
-    im.output = dir.file("moe.imatrix");
-    im.n_ctx = 128;
-    im.n_chunks = 32;
-    imatrix(im);
-    PerplexityRequest base;
-    base.model = f32;
-    base.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    base.n_ctx = 128;
-    base.n_chunks = 40;
-    base.kl_divergence_base = dir.file("base.kld");
-    perplexity(base);
-    auto kld_of = [&](const std::string& method) {
-        QuantizeRequest q;
-        q.input = f32;
-        q.output = dir.file("moe-" + method + ".gguf");
-        q.type = "Q4_K_M";
-        q.progress = false;
-        if (method == "imatrix") {
-            q.imatrix = im.output;
-        } else {
-            q.method = method;
-            q.calib = fixture("text/pydoc-valid.txt");
-            q.calib_samples = 32;
-            q.calib_ctx = 128;
-        }
-        quantize(q);
-        KlDivergenceRequest k;
-        k.model = q.output;
-        k.base_file = base.kl_divergence_base;
-        return kl_divergence(k).mean_kld;
-    };
-    const double llama = kld_of("imatrix"), gptq = kld_of("gptq"), awq = kld_of("awq");
-    std::printf("%s Q4_K_M mean KLD, 40 chunks: imatrix %.6f, GPTQ %.6f, AWQ %.6f\n", c.arch, llama, gptq, awq);
-    EXPECT_LT(gptq, 0.85 * llama);
-    EXPECT_LT(awq, llama);
+    const test::Q4KMKlds k = test::q4km_klds(f32, test::figure_base(f32, dir), dir);
+    std::printf("%s Q4_K_M mean KLD, 40 chunks: imatrix %.6f, GPTQ %.6f, AWQ %.6f\n", c.arch, k.imatrix, k.gptq, k.awq);
+    EXPECT_LT(k.gptq, 0.85 * k.imatrix);
+    EXPECT_LT(k.awq, k.imatrix);
 }
 
 TEST(MoeFigure, MixtralGptqAndAwqQ4KMCloserToF32ThanImatrix) { expect_calibration_beats_imatrix(kMixtral); }
@@ -348,32 +313,13 @@ TEST(MixtralFamily, GptqRoundsExpertsNoTokenReached) {
 TEST(MoeFigure, MixtralBudgetPlanBeatsQ4KMInNineTenthsOfItsSize) {
     const TempDir dir;
     const std::string f32 = convert(dir, kMixtral, TensorType::F32);
-    ImatrixRequest im;
-    im.model = f32;
-    im.text = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
-    im.dataset = "pydoc-valid.txt";
-    im.output = dir.file("mx.imatrix");
-    im.n_ctx = 128;
-    im.n_chunks = 32;
-    imatrix(im);
-    PerplexityRequest base;
-    base.model = f32;
-    base.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    base.n_ctx = 128;
-    base.n_chunks = 40;
-    base.kl_divergence_base = dir.file("base.kld");
-    perplexity(base);
-    auto kld = [&](const std::string& model) {
-        KlDivergenceRequest k;
-        k.model = model;
-        k.base_file = base.kl_divergence_base;
-        return kl_divergence(k).mean_kld;
-    };
+    const test::FigureBase base = test::figure_base(f32, dir);
+    auto kld = [&](const std::string& model) { return test::mean_kld(model, base); };
     QuantizeRequest q;
     q.input = f32;
     q.output = dir.file("q4km.gguf");
     q.type = "Q4_K_M";
-    q.imatrix = im.output;
+    q.imatrix = base.imatrix;
     q.progress = false;
     quantize(q);
     const std::uint64_t budget = std::filesystem::file_size(q.output) * 9 / 10;

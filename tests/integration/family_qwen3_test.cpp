@@ -24,6 +24,7 @@
 #include "model/model_family.h"
 #include "model/synthetic_checkpoint.h"
 #include "qforge/qforge.h"
+#include "support/calibration_figure.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
 #include "support/tensor_digest.h"
@@ -127,46 +128,10 @@ TEST(Qwen3Family, GreedyTextIsIkLlamaClis) {
 TEST(Qwen3Figure, GptqAndAwqQ4KMCloserToF32ThanImatrix) {
     const TempDir dir;
     const std::string f32 = convert(write_qwen3(dir), dir.file("q3-f32.gguf"), TensorType::F32);
-    const std::string calib = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
-    ImatrixRequest im;
-    im.model = f32;
-    im.text = calib;
-    im.dataset = "pydoc-valid.txt";
-    im.output = dir.file("q3.imatrix");
-    im.n_ctx = 128;
-    im.n_chunks = 32;
-    imatrix(im);
-    PerplexityRequest base;
-    base.model = f32;
-    base.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    base.n_ctx = 128;
-    base.n_chunks = 40;
-    base.kl_divergence_base = dir.file("base.kld");
-    perplexity(base);
-    auto kld_of = [&](const std::string& method) {
-        QuantizeRequest q;
-        q.input = f32;
-        q.output = dir.file("q3-" + method + ".gguf");
-        q.type = "Q4_K_M";
-        q.progress = false;
-        if (method == "imatrix") {
-            q.imatrix = im.output;
-        } else {
-            q.method = method;
-            q.calib = fixture("text/pydoc-valid.txt");
-            q.calib_samples = 32;
-            q.calib_ctx = 128;
-        }
-        quantize(q);
-        KlDivergenceRequest k;
-        k.model = q.output;
-        k.base_file = base.kl_divergence_base;
-        return kl_divergence(k).mean_kld;
-    };
-    const double llama = kld_of("imatrix"), gptq = kld_of("gptq"), awq = kld_of("awq");
-    std::printf("qwen3 Q4_K_M mean KLD, 40 chunks: imatrix %.6f, GPTQ %.6f, AWQ %.6f\n", llama, gptq, awq);
-    EXPECT_LT(gptq, 0.85 * llama);
-    EXPECT_LT(awq, llama);
+    const test::Q4KMKlds k = test::q4km_klds(f32, test::figure_base(f32, dir), dir);
+    std::printf("qwen3 Q4_K_M mean KLD, 40 chunks: imatrix %.6f, GPTQ %.6f, AWQ %.6f\n", k.imatrix, k.gptq, k.awq);
+    EXPECT_LT(k.gptq, 0.85 * k.imatrix);
+    EXPECT_LT(k.awq, k.imatrix);
 }
 
 }  // namespace
