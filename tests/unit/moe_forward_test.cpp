@@ -91,14 +91,14 @@ void check_experts(TensorType type) {
     for (std::int64_t t = 0; t < T; ++t) {
         const float* x = xn.data() + t * E;
         std::vector<double> p(X);
-        double mx = -1e30, sum = 0.0;
+        double mx = -1e30;
         for (std::int64_t e = 0; e < X; ++e) {
             double d = 0.0;
             for (std::int64_t i = 0; i < E; ++i) d += static_cast<double>(router[static_cast<std::size_t>(e * E + i)]) * x[i];
             p[static_cast<std::size_t>(e)] = d;
             mx = std::max(mx, d);
         }
-        for (double& v : p) sum += (v = std::exp(v - mx));
+        for (double& v : p) v = std::exp(v - mx);  // (the chosen ones are renormalised below)
         std::vector<int> order(X);
         for (int e = 0; e < X; ++e) order[static_cast<std::size_t>(e)] = e;
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[static_cast<std::size_t>(a)] > p[static_cast<std::size_t>(b)]; });
