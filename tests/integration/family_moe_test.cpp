@@ -356,9 +356,10 @@ TEST(MoeCheckpoint, ExpertsWrittenPerModuleAndImportedStacked) {
         const MoeCase* model;
         const char *format, *method, *expert_module, *router;
     };
+    // (AWQ on Mixtral's 8 experts rather than Qwen3-MoE's 16: its joint search is the slow part under the sanitizers)
     for (const Case c : {Case{&kMixtral, "gptq", "gptq", "model.layers.1.block_sparse_moe.experts.7.w2.qweight", "model.layers.1.block_sparse_moe.gate.weight"},
-                         Case{&kQwen3Moe, "awq", "awq", "model.layers.1.mlp.experts.15.down_proj.qweight", "model.layers.1.mlp.gate.weight"},
-                         Case{&kMixtral, "gptq", "rtn", "model.layers.3.block_sparse_moe.experts.0.w1.qweight", "model.layers.3.block_sparse_moe.gate.weight"}}) {
+                         Case{&kMixtral, "awq", "awq", "model.layers.2.block_sparse_moe.experts.3.w3.qweight", "model.layers.2.block_sparse_moe.gate.weight"},
+                         Case{&kQwen3Moe, "gptq", "rtn", "model.layers.1.mlp.experts.15.down_proj.qweight", "model.layers.1.mlp.gate.weight"}}) {
         SCOPED_TRACE(std::string(c.model->arch) + " " + c.method);
         const TempDir dir;
         QuantizeRequest q;
@@ -369,9 +370,10 @@ TEST(MoeCheckpoint, ExpertsWrittenPerModuleAndImportedStacked) {
         q.group_size = 128;
         if (std::string(c.method) != "rtn") {
             q.calib = fixture("text/pydoc-valid.txt");
-            q.calib_samples = 8;
-            q.calib_ctx = 128;
+            q.calib_samples = 4;
+            q.calib_ctx = 64;
         }
+        q.awq_clip = false;  // (the clipping searches are AWQ's slowest part, and no part of the layout)
         q.format = c.format;
         q.output = dir.file("ck");
         const QuantizeResult written = quantize(q);
