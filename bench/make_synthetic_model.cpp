@@ -139,6 +139,12 @@ int main(int argc, char** argv) {
     app.add_option("--n-expert-used", n_expert_used, "Experts each token uses")->check(CLI::Range(1, 4096));
     app.add_option("--n-ff-exp", n_ff_exp, "An expert's feed-forward size (default: --n-ff)")->check(CLI::Range(16, 1 << 20));
     app.add_option("--hf-class", hf_class, "config.json's architecture, one of the family's (default: its first, of those with experts when --n-expert is given)");
+    std::int64_t sliding_window = 0, n_ctx = 0, n_ctx_orig = 0;
+    app.add_option("--sliding-window", sliding_window, "Sliding-window attention over this many positions (hf: config.json's sliding_window)")
+        ->check(CLI::Range(1, 1 << 24));
+    app.add_option("--n-ctx", n_ctx, "Training context (hf: max_position_embeddings; default 1024)")->check(CLI::Range(16, 1 << 24));
+    app.add_option("--n-ctx-orig", n_ctx_orig, "Context before extension (hf, phi3: original_max_position_embeddings, with LongRoPE factors when below --n-ctx)")
+        ->check(CLI::Range(16, 1 << 24));
     CLI11_PARSE(app, argc, argv);
     try {
         Shape s = shape_name.empty() ? shape_for(parse_count(params)) : *named_shape(shape_name);
@@ -158,6 +164,9 @@ int main(int argc, char** argv) {
                 shape.n_expert_used = n_expert_used;
                 shape.n_ff_exp = n_ff_exp;
             }
+            shape.sliding_window = sliding_window;
+            if (n_ctx > 0) shape.n_ctx = n_ctx;
+            shape.n_ctx_orig = n_ctx_orig;
             write_synthetic_checkpoint(*family, shape, {dtype, seed, tokenizer, hf_class}, out);
             fmt::print("wrote {} ({} checkpoint: n_embd {} n_layer {} n_head {} n_head_kv {} n_ff {} vocab {}, {})\n", out, arch,
                        s.n_embd, s.n_layer, s.n_head, s.n_head_kv, s.n_ff, s.n_vocab, type);

@@ -11,6 +11,7 @@
 #include "core/float_convert.h"
 #include "model/hf_hparams.h"
 #include "model/model_family.h"
+#include "quant/codecs/codec_table.h"
 #include "quant/plan/quantizable.h"
 #include "tokenizer/bpe_json_import.h"
 #include "tokenizer/gguf_vocab.h"
@@ -52,7 +53,18 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     const std::string arch(family.gguf_arch);
 
     GgufPlan plan;
-    if (family.llama_converter_keys) {
+    // LongRoPE's factors, written before the checkpoint's tensors (llama.cpp's generate_extra_tensors)
+    const std::optional<LongRope> long_rope = family.converter == ModelFamily::Converter::Phi3 ? phi3_long_rope(ck.config(), hp, config_path) : std::nullopt;
+    if (long_rope) {
+        for (auto [name, factors] : {std::pair{"rope_factors_long.weight", &long_rope->long_factors}, {"rope_factors_short.weight", &long_rope->short_factors}}) {
+            PlannedTensor p;
+            p.out = {name, TensorType::F32, {static_cast<std::int64_t>(factors->size())}};
+            p.generated.resize(factors->size() * sizeof(float));
+            std::memcpy(p.generated.data(), factors->data(), p.generated.size());
+            plan.tensors.push_back(std::move(p));
+        }
+    }
+    if (family.converter == ModelFamily::Converter::Llama) {
         if (auto factors = llama3_rope_factors(ck.config(), hp)) {
             PlannedTensor p;
             p.out = {"rope_freqs.weight", TensorType::F32, {static_cast<std::int64_t>(factors->size())}};
@@ -181,6 +193,8 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             add_expert(*e, std::move(part), t.name);
             continue;
         }
+        // Gemma2Model drops lm_head (Gemma ties its embeddings; AutoAWQ writes a copy)
+        if (family.converter == ModelFamily::Converter::Gemma2 && t.name == "lm_head.weight") continue;
         auto name = gguf_tensor_name(family, t.name);
         if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);
         if (!is_float_type(t.type))
@@ -192,6 +206,17 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
         p.src = &t;
         p.out = {*name, output_type_for(*name, t.ne.size(), options.outtype), t.ne};
         p.permute_heads = permuted_heads(family, *name, hp);
+        if (family.norms_plus_one && t.name.ends_with("norm.weight")) {
+            // (1 + w) stored as llama.cpp's converter computes it: in f16 for an f16 tensor, else in f32
+            p.src = nullptr;
+            p.produce = [&t, type = p.out.type] {
+                std::vector<float> v = dequantize_tensor(t);
+                for (float& x : v) x = t.type == TensorType::F16 ? fp16_to_fp32(fp32_to_fp16(x + 1.0f)) : x + 1.0f;
+                std::vector<std::uint8_t> bytes(*bytes_for(type, v.size()));
+                convert_from_f32(type, v.data(), bytes.data(), v.size());
+                return bytes;
+            };
+        }
         source_params += static_cast<std::uint64_t>(t.n_elements());
         plan.tensors.push_back(std::move(p));
     }
@@ -206,15 +231,17 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
 
     auto& m = plan.metadata;
     m.set("general.architecture", GgufValue::make<std::string>(arch));
+    if (long_rope) m.set(arch + ".rope.scaling.attn_factor", GgufValue::make(long_rope->attn_factor));  // (set with the factors)
     m.set("general.type", GgufValue::make<std::string>("model"));
     m.set("general.name", GgufValue::make<std::string>(model_name_from_path(ck.dir())));
     m.set("general.size_label", GgufValue::make<std::string>((hp.n_expert > 0 ? std::to_string(hp.n_expert) + "x" : "") + size_label(source_params)));
-    write_generic_hparams(ck.config(), hp, arch, m);
+    write_hparams(ck.config(), hp, family, m);
     std::uint32_t file_type = file_type_for(options.outtype);
     if (quantized_file_type && !mixed_quantized_types) file_type = *llama_ftype_for(*quantized_file_type);
     m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type));
     write_arch_hparams(ck.config(), hp, family, m);
     write_vocab_metadata(load_vocab(ck, hp, options), m);
+    if (family.converter == ModelFamily::Converter::Gemma2) m.set("tokenizer.ggml.add_space_prefix", GgufValue::make(false));
     m.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));
     return plan;
 }

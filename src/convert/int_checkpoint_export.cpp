@@ -43,8 +43,9 @@ TensorType current_type(const PlannedTensor& p) { return p.src != nullptr ? p.sr
 const std::uint8_t* current_bytes(const PlannedTensor& p) { return p.src != nullptr ? p.src->data.data() : p.generated.data(); }
 
 // Values of `type` at `bytes`, shaped ne, as F16 under hf_name, Q/K rows in the Hugging Face order again.
+// offset: added to every value (-1 for the norms Gemma's converter stores as 1 + w).
 Output float_tensor(TensorType type, const std::uint8_t* bytes, const std::vector<std::int64_t>& ne, const std::string& hf_name,
-                    std::int64_t heads) {
+                    std::int64_t heads, float offset = 0.0f) {
     const std::int64_t n = [&] {
         std::int64_t k = 1;
         for (auto d : ne) k *= d;
@@ -53,6 +54,8 @@ Output float_tensor(TensorType type, const std::uint8_t* bytes, const std::vecto
     std::vector<float> f(static_cast<std::size_t>(n));
     const std::int64_t row = ne[0], rows = n / row;
     for (std::int64_t r = 0; r < rows; ++r) dequantize_row(type, bytes + static_cast<std::size_t>(r) * *bytes_for(type, static_cast<std::uint64_t>(row)), f.data() + r * row, row);
+    if (offset != 0.0f)
+        for (float& v : f) v += offset;
     std::vector<std::uint16_t> h(f.size());
     convert_from_f32(TensorType::F16, f.data(), h.data(), f.size());
     if (heads > 0) {
@@ -124,7 +127,8 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
     std::vector<Output> outputs;
     IntCheckpointSummary summary;
     for (const PlannedTensor& p : plan.tensors) {
-        if (p.out.name == "rope_freqs.weight") continue;  // computed from config.json by every loader
+        // computed from config.json's rope_scaling by every loader
+        if (p.out.name == "rope_freqs.weight" || p.out.name == "rope_factors_long.weight" || p.out.name == "rope_factors_short.weight") continue;
         const auto hf = hf_tensor_name(*family, p.out.name);
         if (!hf) fail("{}: tensor '{}' has no Hugging Face name", dir, p.out.name);
         const auto role = parse_layer_tensor(*family, p.out.name);
@@ -151,7 +155,9 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
         const std::int64_t heads = role ? qk_permute_heads(*family, role->spec->role, hp.n_head, hp.n_head_kv) : 0;
         const auto it = layers.find(p.out.name);
         if (it == layers.end()) {
-            outputs.push_back(float_tensor(current_type(p), current_bytes(p), p.out.ne, *hf, heads));
+            // Hugging Face keeps Gemma's norms as w of (1 + w)
+            const float offset = family->norms_plus_one && hf->ends_with("norm.weight") ? -1.0f : 0.0f;
+            outputs.push_back(float_tensor(current_type(p), current_bytes(p), p.out.ne, *hf, heads, offset));
             continue;
         }
         const std::string prefix = hf->substr(0, hf->size() - std::string(".weight").size());

@@ -25,16 +25,18 @@ std::string model_name_from_path(const std::string& path) {
 }
 
 std::string size_label(std::uint64_t parameters) {
+    // gguf-py's model_weight_count_rounded_notation (c392e509): scaled past 1e12, 1e9, 1e6, else thousands, with
+    // as many decimals as keep two digits (max(2 - digits of round(scaled), 0), round half to even as Python's)
     double scaled = static_cast<double>(parameters);
     const char* suffix = "";
-    if (parameters >= 1'000'000'000'000ull) { scaled /= 1e12; suffix = "T"; }
-    else if (parameters >= 1'000'000'000ull) { scaled /= 1e9; suffix = "B"; }
-    else if (parameters >= 1'000'000ull) { scaled /= 1e6; suffix = "M"; }
-    else { scaled /= 1e3; suffix = "K"; }
-    const int digits = scaled > 0 ? static_cast<int>(std::floor(std::log10(scaled))) : 0;
-    const int keep = std::max(0, 1 - digits);  // two significant digits ...
-    const double rounded = std::round(scaled * std::pow(10.0, keep)) / std::pow(10.0, keep);
-    return fmt::format("{:.{}f}{}", rounded, std::max(1, keep), suffix);  // ... printed like a Python float ("68.0")
+    if (scaled > 1e12) { scaled *= 1e-12; suffix = "T"; }
+    else if (scaled > 1e9) { scaled *= 1e-9; suffix = "B"; }
+    else if (scaled > 1e6) { scaled *= 1e-6; suffix = "M"; }
+    else { scaled *= 1e-3; suffix = "K"; }
+    const double r = std::nearbyint(scaled);
+    const std::string whole = r == 0.0 ? "" : fmt::format("{:.0f}", r);
+    const int decimals = std::max(2 - static_cast<int>(whole.size()), 0);
+    return fmt::format("{:.{}f}{}", scaled, decimals, suffix);
 }
 
 }  // namespace qforge

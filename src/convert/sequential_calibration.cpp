@@ -74,35 +74,92 @@ struct InputStats {
     double& seconds;
 };
 
+// Rows [row0, row0 + n) of a tensor: a whole linear, or its part of a fused one (Phi-3's v rows of attn_qkv).
+struct Rows {
+    FloatTensor* t;
+    std::int64_t row0, n;
+};
+Rows all_rows(FloatTensor& t) { return {&t, 0, t.rows()}; }
+
 struct LayerTensors {
-    FloatTensor attn_norm, wq, wk, wv, wo, ffn_norm;
-    // the dense block's, or the experts' (router; matrices stacked along ne[2]); the family's optional ones
-    std::unique_ptr<FloatTensor> gate, up, down, gate_inp, gate_exps, up_exps, down_exps;
-    std::unique_ptr<FloatTensor> bq, bk, bv, q_norm, k_norm;
+    FloatTensor attn_norm, wo, ffn_norm;
+    // q, k, v as three tensors or one fused (wqkv); the dense block's gate and up as two or one (gate_up), and
+    // down; or the experts' (router; matrices stacked along ne[2]); the family's optional ones
+    std::unique_ptr<FloatTensor> wq, wk, wv, wqkv, gate, up, gate_up, down, gate_inp, gate_exps, up_exps, down_exps;
+    std::unique_ptr<FloatTensor> bq, bk, bv, q_norm, k_norm, attn_post_norm, ffn_post_norm;
+    std::vector<std::unique_ptr<TensorView>> parts;  // the forward pass's views of the fused tensors' parts
     LlamaLayer view{};
 
-    explicit LayerTensors(const LlamaLayer& src) {
-        for (auto [dst, s] : {std::pair{&attn_norm, src.attn_norm}, {&wq, src.wq}, {&wk, src.wk}, {&wv, src.wv}, {&wo, src.wo},
-                              {&ffn_norm, src.ffn_norm}})
-            dst->load(s);
-        for (auto [dst, s] : {std::pair{&gate, src.gate}, {&up, src.up}, {&down, src.down}, {&gate_inp, src.gate_inp},
+    explicit LayerTensors(const LlamaLayer& src, const LlamaHparams& hp) {
+        for (auto [dst, s] : {std::pair{&attn_norm, src.attn_norm}, {&wo, src.wo}, {&ffn_norm, src.ffn_norm}}) dst->load(s);
+        const bool fused_qkv = src.wqkv != nullptr, fused_ffn = src.gate_up != nullptr;
+        for (auto [dst, s] : {std::pair{&wq, fused_qkv ? nullptr : src.wq}, {&wk, fused_qkv ? nullptr : src.wk}, {&wv, fused_qkv ? nullptr : src.wv},
+                              {&wqkv, src.wqkv}, {&gate, fused_ffn ? nullptr : src.gate}, {&up, fused_ffn ? nullptr : src.up},
+                              {&gate_up, src.gate_up}, {&down, src.down}, {&gate_inp, src.gate_inp},
                               {&gate_exps, src.gate_exps}, {&up_exps, src.up_exps}, {&down_exps, src.down_exps}, {&bq, src.bq},
-                              {&bk, src.bk}, {&bv, src.bv}, {&q_norm, src.q_norm}, {&k_norm, src.k_norm}})
+                              {&bk, src.bk}, {&bv, src.bv}, {&q_norm, src.q_norm}, {&k_norm, src.k_norm},
+                              {&attn_post_norm, src.attn_post_norm}, {&ffn_post_norm, src.ffn_post_norm}})
             if (s != nullptr) {
                 *dst = std::make_unique<FloatTensor>();
                 (*dst)->load(s);
             }
         auto opt = [](const std::unique_ptr<FloatTensor>& t) { return t ? &t->view : nullptr; };
-        view = LlamaLayer{&attn_norm.view, &wq.view,     &wk.view,       &wv.view,      &wo.view,      &ffn_norm.view,
-                          opt(gate),       opt(up),      opt(down),      opt(bq),       opt(bk),       opt(bv),
-                          opt(q_norm),     opt(k_norm),  opt(gate_inp),  opt(gate_exps), opt(up_exps), opt(down_exps),
-                          src.n_expert_used};
+        auto part = [&](Rows r) {
+            parts.push_back(std::make_unique<TensorView>(row_slice(r.t->view, r.row0, r.n)));
+            return parts.back().get();
+        };
+        view.attn_norm = &attn_norm.view;
+        view.wo = &wo.view;
+        view.ffn_norm = &ffn_norm.view;
+        view.wqkv = opt(wqkv);
+        view.gate_up = opt(gate_up);
+        view.wq = fused_qkv ? part(q_rows(hp)) : opt(wq);
+        view.wk = fused_qkv ? part(k_rows(hp)) : opt(wk);
+        view.wv = fused_qkv ? part(v_rows(hp)) : opt(wv);
+        view.gate = fused_ffn ? part({gate_up.get(), 0, hp.n_ff}) : opt(gate);
+        view.up = fused_ffn ? part(up_rows(hp)) : opt(up);
+        view.down = opt(down);
+        view.bq = opt(bq);
+        view.bk = opt(bk);
+        view.bv = opt(bv);
+        view.q_norm = opt(q_norm);
+        view.k_norm = opt(k_norm);
+        view.attn_post_norm = opt(attn_post_norm);
+        view.ffn_post_norm = opt(ffn_post_norm);
+        view.gate_inp = opt(gate_inp);
+        view.gate_exps = opt(gate_exps);
+        view.up_exps = opt(up_exps);
+        view.down_exps = opt(down_exps);
+        view.n_expert_used = src.n_expert_used;
+        view.n_swa = src.n_swa;
     }
     bool has_experts() const { return gate_exps != nullptr; }
+    // The tensors as stored that read the attention's input (q, k, v or the fused one) and the dense block's
+    // (gate, up or the fused one), and the tensor an observer sees first for each input.
+    std::vector<FloatTensor*> attn_in() const {
+        if (wqkv) return {wqkv.get()};
+        return {wq.get(), wk.get(), wv.get()};
+    }
+    std::vector<FloatTensor*> ffn_in() const {
+        if (gate_up) return {gate_up.get()};
+        return {gate.get(), up.get()};
+    }
+    const TensorView* attn_in_view() const { return wqkv ? &wqkv->view : &wq->view; }
+    const TensorView* ffn_in_view() const { return gate_up ? &gate_up->view : gate ? &gate->view : nullptr; }
+    Rows q_rows(const LlamaHparams& hp) const { return wqkv ? Rows{wqkv.get(), 0, hp.n_head * hp.head_dim} : all_rows(*wq); }
+    Rows k_rows(const LlamaHparams& hp) const {
+        const std::int64_t nq = hp.n_head * hp.head_dim, nkv = hp.n_head_kv * hp.head_dim;
+        return wqkv ? Rows{wqkv.get(), nq, nkv} : all_rows(*wk);
+    }
+    Rows v_rows(const LlamaHparams& hp) const {
+        const std::int64_t nq = hp.n_head * hp.head_dim, nkv = hp.n_head_kv * hp.head_dim;
+        return wqkv ? Rows{wqkv.get(), nq + nkv, nkv} : all_rows(*wv);
+    }
+    Rows up_rows(const LlamaHparams& hp) const { return gate_up ? Rows{gate_up.get(), hp.n_ff, hp.n_ff} : all_rows(*up); }
     std::uint64_t bytes() const {
         std::uint64_t b = 0;
-        for (const FloatTensor* t : {&attn_norm, &wq, &wk, &wv, &wo, &ffn_norm}) b += t->values.size() * sizeof(float);
-        for (const auto* t : {&gate, &up, &down, &gate_inp, &gate_exps, &up_exps, &down_exps})
+        for (const FloatTensor* t : {&attn_norm, &wo, &ffn_norm}) b += t->values.size() * sizeof(float);
+        for (const auto* t : {&wq, &wk, &wv, &wqkv, &gate, &up, &gate_up, &down, &gate_inp, &gate_exps, &up_exps, &down_exps})
             if (*t) b += (*t)->values.size() * sizeof(float);
         return b;
     }
@@ -113,9 +170,11 @@ void divide(std::vector<float>& v, const std::vector<float>& s) {
 }
 
 // Rows r of a rows x cols weight divided by s[r]: the linear producing a scaled group's inputs.
-void divide_rows(FloatTensor& t, const std::vector<float>& s) {
-    for (std::int64_t r = 0; r < t.rows(); ++r)
-        for (std::int64_t c = 0; c < t.cols(); ++c) t.values[static_cast<std::size_t>(r * t.cols() + c)] /= s[static_cast<std::size_t>(r)];
+void divide_rows(Rows rows, const std::vector<float>& s) {
+    FloatTensor& t = *rows.t;
+    for (std::int64_t r = 0; r < rows.n; ++r)
+        for (std::int64_t c = 0; c < t.cols(); ++c)
+            t.values[static_cast<std::size_t>((rows.row0 + r) * t.cols() + c)] /= s[static_cast<std::size_t>(r)];
 }
 
 bool is_identity(const std::vector<float>& s) {
@@ -131,6 +190,7 @@ struct Matrix {
     std::int64_t rows, cols;
 };
 Matrix whole(FloatTensor& t) { return {t.name, t.values.data(), t.rows(), t.cols()}; }
+Matrix matrix(Rows r) { return {r.t->name, r.t->values.data() + r.row0 * r.t->cols(), r.n, r.t->cols()}; }
 Matrix expert(FloatTensor& t, std::int64_t e) { return {t.name, t.values.data() + e * t.ne[0] * t.ne[1], t.ne[1], t.ne[0]}; }
 
 class LayerCalibrator {
@@ -162,6 +222,7 @@ public:
     }
 
     void clip(FloatTensor& t, const std::vector<double>& h) { clip(whole(t), h); }
+    void clip(Rows r, const std::vector<double>& h) { clip(matrix(r), h); }
     void clip(const Matrix& t, const std::vector<double>& h) {
         FakeQuantizer q = hooks_.grid(t.name);
         if (!q) return;
@@ -293,11 +354,11 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     SequentialReport report;
     // every sample's hidden states: the one layer's inputs held at a time
     std::vector<float> x(samples.size() * static_cast<std::size_t>(T * E));
-    for (std::size_t i = 0; i < samples.size(); ++i) embed_tokens(*weights.tok_embd, samples[i], x.data() + i * static_cast<std::size_t>(T * E), E);
+    for (std::size_t i = 0; i < samples.size(); ++i) embed_tokens(hp, *weights.tok_embd, samples[i], x.data() + i * static_cast<std::size_t>(T * E));
     // (and as much again for the expert blocks' inputs, in a model with experts)
     report.activation_bytes = x.size() * sizeof(float) * (hp.n_expert > 0 ? 2 : 1);
     const SingleSequenceBatch batch(0, T);
-    const std::vector<float> rope = rope_table(hp, weights.rope_freqs, batch.layout().positions);
+    const std::vector<float> rope = rope_table(hp, weights.rope_factors(T, hp.n_ctx_orig), batch.layout().positions);
     KvPool cache = KvPool::contiguous(1, hp.n_head_kv * hp.head_dim, T);
     ForwardScratch forward_scratch(hp, T, T, pool.size());
     std::vector<float> scratch(static_cast<std::size_t>(T * E));
@@ -306,7 +367,7 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
     Progress progress("calibrating", static_cast<std::uint64_t>(hp.n_layer), o.progress);
     for (std::int64_t l = 0; l < hp.n_layer; ++l) {
         const auto start = std::chrono::steady_clock::now();
-        LayerTensors t(weights.layers[static_cast<std::size_t>(l)]);
+        LayerTensors t(weights.layers[static_cast<std::size_t>(l)], hp);
         // t's floats as they are now, for the pass that collects statistics (a copy in the kernels' layout)
         std::optional<LayerWeights> layer(bind_layer(t.view, &pool, LinearWeight::Source::Memory, KernelChoice::Fastest));
         std::uint64_t copies = 0;  // bytes of the kernels' own copies of the layer (none for F32, read in place)
@@ -319,10 +380,10 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
         std::vector<float> ffn_x(experts ? samples.size() * static_cast<std::size_t>(T * E) : 0);  // the expert block's inputs
         std::size_t sample = 0;
         const MatmulObserver observe = [&](const TensorView& w, std::int64_t, const float* in, std::int64_t n) {
-            if (&w == &t.wq.view) attn_in.add(in, n);
+            if (&w == t.attn_in_view()) attn_in.add(in, n);
             else if (&w == &t.wo.view) attn_out.add(in, n);
             else if (experts && &w == &t.gate_inp->view) std::copy_n(in, n * E, ffn_x.data() + sample * static_cast<std::size_t>(T * E));
-            else if (!experts && &w == &t.gate->view) ffn_in.add(in, n);
+            else if (!experts && &w == t.ffn_in_view()) ffn_in.add(in, n);
             else if (!experts && &w == &t.down->view) ffn_mid.add(in, n);
         };
         {
@@ -347,43 +408,43 @@ SequentialReport run_sequential_calibration(const LlamaModel& model, const std::
 
         if (o.awq) {
             const Stopwatch awq_watch(report.awq_seconds);
-            calibrator.scale_group({&t.wq, &t.wk, &t.wv}, attn_in, h_attn_in, [&](const std::vector<float>& s) {
+            calibrator.scale_group(t.attn_in(), attn_in, h_attn_in, [&](const std::vector<float>& s) {
                 divide(t.attn_norm.values, s);
                 hooks.replace(t.attn_norm.name, t.attn_norm.values);
             });
-            if (t.wv.rows() == t.wo.cols())  // v feeds o channel for channel only without grouped-query attention
+            if (t.v_rows(hp).n == t.wo.cols())  // v feeds o channel for channel only without grouped-query attention
                 calibrator.scale_group({&t.wo}, attn_out, h_attn_out, [&](const std::vector<float>& s) {
-                    divide_rows(t.wv, s);
+                    divide_rows(t.v_rows(hp), s);
                     if (t.bv) {
                         divide(t.bv->values, s);
                         hooks.replace(t.bv->name, t.bv->values);
                     }
                 });
             if (!experts) {
-                calibrator.scale_group({t.gate.get(), t.up.get()}, ffn_in, h_ffn_in, [&](const std::vector<float>& s) {
+                calibrator.scale_group(t.ffn_in(), ffn_in, h_ffn_in, [&](const std::vector<float>& s) {
                     divide(t.ffn_norm.values, s);
                     hooks.replace(t.ffn_norm.name, t.ffn_norm.values);
                 });
-                calibrator.scale_group({t.down.get()}, ffn_mid, h_ffn_mid, [&](const std::vector<float>& s) { divide_rows(*t.up, s); });
+                calibrator.scale_group({t.down.get()}, ffn_mid, h_ffn_mid, [&](const std::vector<float>& s) { divide_rows(t.up_rows(hp), s); });
             }
             if (o.awq_clip) {
-                // q and k are left unclipped, as AutoAWQ does: attention scores are sensitive to their extremes
-                calibrator.clip(t.wv, h_attn_in);
+                // q and k are left unclipped, as AutoAWQ does: attention scores are sensitive to their extremes (a
+                // fused qkv too: its v rows alone are clipped)
+                calibrator.clip(t.v_rows(hp), h_attn_in);
                 calibrator.clip(t.wo, h_attn_out);
                 if (!experts) {
-                    calibrator.clip(*t.gate, h_ffn_in);
-                    calibrator.clip(*t.up, h_ffn_in);
+                    for (FloatTensor* w : t.ffn_in()) calibrator.clip(*w, h_ffn_in);
                     calibrator.clip(*t.down, h_ffn_mid);
                 }
             }
         }
         const std::uint64_t id = 4 * static_cast<std::uint64_t>(l);
-        for (FloatTensor* w : {&t.wq, &t.wk, &t.wv}) calibrator.quantize(*w, h_attn_in, id);
+        for (FloatTensor* w : t.attn_in()) calibrator.quantize(*w, h_attn_in, id);
         calibrator.quantize(t.wo, h_attn_out, id + 1);
         if (experts) {
             calibrate_experts(t, ffn_x, static_cast<std::int64_t>(samples.size()) * T, l, o, hooks, calibrator, report, pool);
         } else {
-            for (FloatTensor* w : {t.gate.get(), t.up.get()}) calibrator.quantize(*w, h_ffn_in, id + 2);
+            for (FloatTensor* w : t.ffn_in()) calibrator.quantize(*w, h_ffn_in, id + 2);
             calibrator.quantize(*t.down, h_ffn_mid, id + 3);
         }
 

@@ -29,10 +29,30 @@ std::int64_t common_length(const std::vector<std::vector<std::int32_t>>& samples
     return static_cast<std::int64_t>(samples.front().size());
 }
 
-// The layer with `name` among its matrices, that matrix swapped for `replacement`; -1 when no layer has it.
-std::int64_t replace_in_layer(const LlamaWeights& w, const TensorView& replacement, LlamaLayer& out) {
+// The layer with `name` among its matrices, that matrix swapped for `replacement`; -1 when no layer has it. A
+// fused tensor (Phi-3's attn_qkv, ffn_up) is swapped whole, its parts' views of the replacement kept in `parts`.
+std::int64_t replace_in_layer(const LlamaHparams& hp, const LlamaWeights& w, const TensorView& replacement, LlamaLayer& out,
+                              std::vector<TensorView>& parts) {
+    const std::int64_t nq = hp.n_head * hp.head_dim, nkv = hp.n_head_kv * hp.head_dim;
     for (std::size_t l = 0; l < w.layers.size(); ++l) {
         LlamaLayer layer = w.layers[l];
+        for (const TensorView** fused : {&layer.wqkv, &layer.gate_up}) {
+            if (*fused == nullptr || (*fused)->name != replacement.name) continue;
+            if ((*fused)->ne != replacement.ne) fail("sensitivity: '{}' replaced by a tensor of another shape", replacement.name);
+            if (fused == &layer.wqkv) {
+                parts = {row_slice(replacement, 0, nq), row_slice(replacement, nq, nkv), row_slice(replacement, nq + nkv, nkv)};
+                layer.wq = &parts[0];
+                layer.wk = &parts[1];
+                layer.wv = &parts[2];
+            } else {
+                parts = {row_slice(replacement, 0, hp.n_ff), row_slice(replacement, hp.n_ff, hp.n_ff)};
+                layer.gate = &parts[0];
+                layer.up = &parts[1];
+            }
+            *fused = &replacement;
+            out = layer;
+            return static_cast<std::int64_t>(l);
+        }
         for (const TensorView** m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.gate, &layer.up, &layer.down, &layer.gate_exps,
                                      &layer.up_exps, &layer.down_exps}) {
             if (*m == nullptr || (*m)->name != replacement.name) continue;
@@ -54,7 +74,7 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
       cache_(KvPool::contiguous(1, model.hparams().n_head_kv * model.hparams().head_dim, T_)), scratch_(model.hparams(), T_, T_, pool.size()) {
     const LlamaHparams& hp = model.hparams();
     const LlamaWeights& w = model.weights();
-    rope_ = rope_table(hp, w.rope_freqs, batch_.layout().positions);
+    rope_ = rope_table(hp, w.rope_factors(T_, hp.n_ctx_orig), batch_.layout().positions);
     const LinearWeight* out[] = {&model.output()};
     head_scratch_.reserve(out, T_);
     const auto te = static_cast<std::size_t>(T_ * E_);
@@ -71,7 +91,7 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
     for (std::int64_t i = 0; i < n_samples_; ++i) {
         for (auto tok : samples[static_cast<std::size_t>(i)])
             if (tok < 0 || tok >= V_) fail("sensitivity: token id {} is outside the vocabulary ({})", tok, V_);
-        embed_tokens(*w.tok_embd, samples[static_cast<std::size_t>(i)], x_.data(), E_);
+        embed_tokens(model.hparams(), *w.tok_embd, samples[static_cast<std::size_t>(i)], x_.data());
         for (std::int64_t l = 0; l < hp.n_layer; ++l) {
             std::memcpy(inputs_[static_cast<std::size_t>(l)].data() + static_cast<std::size_t>(i) * te, x_.data(), te * sizeof(float));
             forward_layer(hp, model.layer(l), cache_, 0, batch_.layout(), rope_.data(), x_.data(), pool_, scratch_, observe);
@@ -81,6 +101,7 @@ TensorSensitivity::TensorSensitivity(const LlamaModel& model, const std::vector<
         if (observe) observe(model.output().view(), -1, xn_.data(), T_);
         float* logp = base_logp_.data() + static_cast<std::size_t>(i * T_ * V_);
         matmul(model.output(), xn_.data(), T_, logp, pool_, head_scratch_);
+        final_soft_cap(hp, logp, T_);
         pool_.parallel_for(T_, [&](std::int64_t b, std::int64_t e) {
             for (std::int64_t t = b; t < e; ++t) log_softmax(logp + t * V_, V_);
         });
@@ -98,6 +119,7 @@ double TensorSensitivity::head_kld(std::size_t sample, const float* x, const Lin
     const LlamaHparams& hp = model_.hparams();
     for (std::int64_t t = 0; t < T_; ++t) rms_norm(x + t * E_, f32(model_.weights().output_norm), xn_.data() + t * E_, E_, hp.rms_eps);
     matmul(output, xn_.data(), T_, logits_.data(), pool_, head_scratch_);
+    final_soft_cap(model_.hparams(), logits_.data(), T_);
     const float* base = base_logp_.data() + sample * static_cast<std::size_t>(T_ * V_);
     std::vector<double> sums(static_cast<std::size_t>(pool_.size()), 0.0);
     pool_.run([&](int thread, int threads) {
@@ -133,7 +155,7 @@ double TensorSensitivity::kl_divergence(const TensorView& replacement) {
         const LinearWeight& output = head ? probe_head : model_.output();
         for (std::int64_t i = 0; i < n_samples_; ++i) {
             if (embedding) {
-                embed_tokens(replacement, samples_[static_cast<std::size_t>(i)], x_.data(), E_);
+                embed_tokens(model_.hparams(), replacement, samples_[static_cast<std::size_t>(i)], x_.data());
                 run_layers(0, x_.data(), nullptr);
                 total += head_kld(static_cast<std::size_t>(i), x_.data(), output);
             } else {
@@ -142,7 +164,8 @@ double TensorSensitivity::kl_divergence(const TensorView& replacement) {
         }
     } else {
         LlamaLayer layer{};
-        const std::int64_t l = replace_in_layer(w, replacement, layer);
+        std::vector<TensorView> parts;
+        const std::int64_t l = replace_in_layer(model_.hparams(), w, replacement, layer, parts);
         if (l < 0) fail("sensitivity: the model has no matrix named '{}'", replacement.name);
         const LayerWeights probe = bind_layer(layer, &pool_, LinearWeight::Source::Memory);
         for (std::int64_t i = 0; i < n_samples_; ++i) {

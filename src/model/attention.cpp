@@ -35,21 +35,22 @@ AttentionScratch::AttentionScratch(const AttentionShape& shape, std::int64_t n_c
 void attention_reference(const AttentionShape& s, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,
                          std::int64_t t0, std::int64_t t1, const float* q, float* out) {
     const std::int64_t hd = s.head_dim, group = s.n_head / s.n_head_kv;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    const float scale = s.score_scale(), qscale = s.query_scale();
     std::vector<float> scores(static_cast<std::size_t>(pos0 + t1 - t0)), qh(static_cast<std::size_t>(hd)), acc(qh.size());
     for (std::int64_t t = t0; t < t1; ++t)
         for (std::int64_t h = 0; h < s.n_head; ++h) {
-            const std::int64_t kvh = h / group, n_kv = pos0 + (t - t0) + 1;
-            for (std::int64_t i = 0; i < hd; ++i) qh[static_cast<std::size_t>(i)] = round_fp16(q[(t * s.n_head + h) * hd + i]);
-            for (std::int64_t j = 0; j < n_kv; ++j) {
+            const std::int64_t kvh = h / group, n_kv = pos0 + (t - t0) + 1, first = s.first_key(n_kv - 1);
+            for (std::int64_t i = 0; i < hd; ++i) qh[static_cast<std::size_t>(i)] = round_fp16(q[(t * s.n_head + h) * hd + i] * qscale);
+            for (std::int64_t j = first; j < n_kv; ++j) {
                 const std::uint16_t* k = kv.k_at(layer, table, j) + kvh * hd;
                 float dot = 0;
                 for (std::int64_t i = 0; i < hd; ++i) dot += qh[static_cast<std::size_t>(i)] * fp16_to_fp32(k[i]);
                 scores[static_cast<std::size_t>(j)] = dot * scale;
             }
-            softmax(scores.data(), n_kv);
+            if (s.softcap > 0.0f) soft_cap(scores.data() + first, n_kv - first, s.softcap);
+            softmax(scores.data() + first, n_kv - first);
             std::fill(acc.begin(), acc.end(), 0.0f);
-            for (std::int64_t j = 0; j < n_kv; ++j) {
+            for (std::int64_t j = first; j < n_kv; ++j) {
                 const float p = round_fp16(scores[static_cast<std::size_t>(j)]);
                 const std::uint16_t* v = kv.v_at(layer, table, j) + kvh * hd;
                 for (std::int64_t i = 0; i < hd; ++i) acc[static_cast<std::size_t>(i)] += p * fp16_to_fp32(v[i]);

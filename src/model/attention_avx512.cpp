@@ -7,6 +7,7 @@
 
 #include "model/attention.h"
 #include "model/exp_avx512.h"
+#include "model/ops.h"
 
 namespace qforge {
 namespace {
@@ -33,6 +34,7 @@ void scores(const float* q, std::int64_t hd, const float* kt, std::int64_t ldk, 
 
 // softmax over s[0, n), zeros on [n, padded); probabilities rounded to fp16.
 void softmax_row(float* s, std::int64_t n, std::int64_t padded) {
+    if (n <= 0) return;
     __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
     std::int64_t j = 0;
     for (; j + 16 <= n; j += 16) m = _mm512_max_ps(m, _mm512_loadu_ps(s + j));
@@ -103,7 +105,9 @@ void attention_avx512_item(const AttentionShape& s, const KvPool& kv, std::int64
                            std::int64_t kvh, std::int64_t t0, std::int64_t t1, const float* q, float* out, float* scratch,
                            std::int64_t scratch_ctx) {
     const std::int64_t hd = s.head_dim, group = s.n_head / s.n_head_kv, rows = (t1 - t0) * group;
-    const std::int64_t n_keys = pos0 + (t1 - t0), ldk = round16(scratch_ctx) + 16;
+    // keys from the first any of the block's tokens sees (its first token's window) to the last token's position
+    const std::int64_t base = s.first_key(pos0);
+    const std::int64_t n_keys = pos0 + (t1 - t0) - base, ldk = round16(scratch_ctx) + 16;
     float* kt = scratch;
     float* v = kt + hd * ldk;
     float* sc = v + ldk * hd;
@@ -111,8 +115,8 @@ void attention_avx512_item(const AttentionShape& s, const KvPool& kv, std::int64
 
     // the keys transposed and the values, as floats, for every position the block's last token sees
     for (std::int64_t j = 0; j < n_keys; ++j) {
-        const std::uint16_t* kj = kv.k_at(layer, table, j) + kvh * hd;
-        const std::uint16_t* vj = kv.v_at(layer, table, j) + kvh * hd;
+        const std::uint16_t* kj = kv.k_at(layer, table, base + j) + kvh * hd;
+        const std::uint16_t* vj = kv.v_at(layer, table, base + j) + kvh * hd;
         for (std::int64_t d = 0; d < hd; d += 16) {
             alignas(64) float tmp[16];
             _mm512_store_ps(tmp, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kj + d))));
@@ -124,22 +128,32 @@ void attention_avx512_item(const AttentionShape& s, const KvPool& kv, std::int64
     for (std::int64_t d = 0; d < hd; ++d)
         for (std::int64_t j = n_keys; j < padded; ++j) kt[d * ldk + j] = 0.0f;
 
-    // query rows: token-major, the group's heads within; rounded to fp16
-    std::int64_t limit[256];  // rows <= 256: usable() bounds the group, items hold at most 64 rows otherwise
+    // query rows: token-major, the group's heads within; scaled where the family scales queries, rounded to fp16
+    const __m512 qscale = _mm512_set1_ps(s.query_scale());
+    // keys [lo, limit) of each row, counted from base; rows <= 256: usable() bounds the group, items hold at most
+    // 64 rows otherwise
+    std::int64_t limit[256], lo[256];
     float* outs[256];
     for (std::int64_t r = 0; r < rows; ++r) {
         const std::int64_t t = t0 + r / group, h = kvh * group + r % group;
         const float* src = q + (t * s.n_head + h) * hd;
-        for (std::int64_t d = 0; d < hd; d += 16) _mm512_storeu_ps(qr + r * hd + d, round_fp16(_mm512_loadu_ps(src + d)));
-        limit[r] = pos0 + (t - t0) + 1;
+        for (std::int64_t d = 0; d < hd; d += 16) _mm512_storeu_ps(qr + r * hd + d, round_fp16(_mm512_mul_ps(_mm512_loadu_ps(src + d), qscale)));
+        limit[r] = pos0 + (t - t0) + 1 - base;
+        lo[r] = s.first_key(pos0 + (t - t0)) - base;
         outs[r] = out + (t * s.n_head + h) * hd;
     }
 
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    const float scale = s.score_scale();
     std::int64_t r = 0;
     for (; r + 4 <= rows; r += 4) scores<4>(qr + r * hd, hd, kt, ldk, round16(limit[r + 3]), scale, sc + r * ldk, ldk);
     for (; r < rows; ++r) scores<1>(qr + r * hd, hd, kt, ldk, round16(limit[r]), scale, sc + r * ldk, ldk);
-    for (r = 0; r < rows; ++r) softmax_row(sc + r * ldk, limit[r], round16(limit[rows - 1]));
+    for (r = 0; r < rows; ++r) {
+        // a window's row: softmax over its own keys, zeros before them (the values' sums then skip nothing)
+        float* row = sc + r * ldk;
+        if (s.softcap > 0.0f) soft_cap(row + lo[r], limit[r] - lo[r], s.softcap);
+        softmax_row(row + lo[r], limit[r] - lo[r], round16(limit[rows - 1]) - lo[r]);
+        std::fill(row, row + lo[r], 0.0f);
+    }
 
     switch (hd / 16) {
         case 1: values_for_rows<1>(sc, ldk, v, limit, rows, outs); break;

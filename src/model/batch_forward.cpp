@@ -53,8 +53,8 @@ std::int64_t BatchForward::step(KvPool& kv, const BatchInput& in, float* logits)
     float* x = x_.as<float>();
     float* xn = xn_.as<float>();
     float* rope = rope_.as<float>();
-    embed_tokens(*w.tok_embd, in.tokens, x, E);
-    rope_table(hp_, w.rope_freqs, in.positions, rope);
+    embed_tokens(hp_, *w.tok_embd, in.tokens, x);
+    rope_table(hp_, w.rope_factors(n_ctx_, hp_.n_ctx_orig), in.positions, rope);
     for (std::int64_t l = 0; l < hp_.n_layer; ++l) forward_layer(hp_, model_.layer(l), kv, l, layout, rope, x, pool_, scratch_, observer_);
 
     logit_rows_.clear();
@@ -65,6 +65,7 @@ std::int64_t BatchForward::step(KvPool& kv, const BatchInput& in, float* logits)
     for (std::int64_t i = 0; i < n_out; ++i) rms_norm(x + logit_rows_[static_cast<std::size_t>(i)] * E, f32(w.output_norm), xn + i * E, E, hp_.rms_eps);
     if (observer_) observer_(model_.output().view(), -1, xn, n_out);
     matmul(model_.output(), xn, n_out, logits, pool_, output_scratch_);
+    final_soft_cap(hp_, logits, n_out);
     return n_out;
 }
 

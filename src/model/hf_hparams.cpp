@@ -1,5 +1,6 @@
 #include "model/hf_hparams.h"
 
+#include <cctype>
 #include <cmath>
 #include <numbers>
 
@@ -33,6 +34,30 @@ std::optional<double> get_number(const nlohmann::json& c, const char* key, const
 GgufValue u32(std::int64_t v) { return GgufValue::make(static_cast<std::uint32_t>(v)); }
 GgufValue f32(double v) { return GgufValue::make(static_cast<float>(v)); }
 
+void write_phi3_hparams(const nlohmann::json& c, const HfHparams& hp, const std::string& a, GgufMetadata& m);
+void write_phi3_sliding_window(const nlohmann::json& c, const std::string& a, GgufMetadata& m);
+
+// Gemma2Model's keys before general.file_type.
+void write_gemma2_hparams(const nlohmann::json& c, const HfHparams& hp, const std::string& a, GgufMetadata& m) {
+    const std::string where = "config.json";
+    auto need = [&](const char* key) {
+        auto v = get_int(c, key, where);
+        if (!v) fail("{}: missing field '{}' (Gemma 2 configs have it)", where, key);
+        return *v;
+    };
+    m.set(a + ".context_length", u32(need("max_position_embeddings")));
+    m.set(a + ".embedding_length", u32(hp.n_embd));
+    m.set(a + ".block_count", u32(hp.n_layer));
+    m.set(a + ".feed_forward_length", u32(need("intermediate_size")));
+    m.set(a + ".attention.head_count", u32(hp.n_head));
+    m.set(a + ".attention.head_count_kv", u32(hp.n_head_kv));
+    const auto eps = get_number(c, "rms_norm_eps", where);
+    if (!eps) fail("{}: missing field 'rms_norm_eps'", where);
+    m.set(a + ".attention.layer_norm_rms_epsilon", f32(*eps));
+    m.set(a + ".attention.key_length", u32(need("head_dim")));
+    m.set(a + ".attention.value_length", u32(need("head_dim")));
+}
+
 }  // namespace
 
 HfHparams read_hf_hparams(const nlohmann::json& c, const std::string& where) {
@@ -65,6 +90,8 @@ HfHparams read_hf_hparams(const nlohmann::json& c, const std::string& where) {
     return hp;
 }
 
+namespace {
+
 void write_generic_hparams(const nlohmann::json& c, const HfHparams& hp, const std::string& arch, GgufMetadata& m) {
     m.set(arch + ".block_count", u32(hp.n_layer));
     if (hp.n_ctx) m.set(arch + ".context_length", u32(*hp.n_ctx));
@@ -83,13 +110,36 @@ void write_generic_hparams(const nlohmann::json& c, const HfHparams& hp, const s
     }
 }
 
+}  // namespace
+
+void write_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFamily& family, GgufMetadata& m) {
+    const std::string a(family.gguf_arch);
+    switch (family.converter) {
+        case ModelFamily::Converter::Phi3: write_phi3_hparams(c, hp, a, m); return;
+        case ModelFamily::Converter::Gemma2: write_gemma2_hparams(c, hp, a, m); return;
+        default: write_generic_hparams(c, hp, a, m); return;
+    }
+}
+
 void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFamily& family, GgufMetadata& m) {
     const std::string a(family.gguf_arch);
-    if (family.qwen_moe_converter_keys) {
+    if (family.converter == ModelFamily::Converter::Phi3) write_phi3_sliding_window(c, a, m);
+    if (family.converter == ModelFamily::Converter::Gemma2) {
+        for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping"}) {
+            const auto v = get_number(c, key, "config.json");
+            if (!v) fail("config.json: missing field '{}' (Gemma 2 configs have it)", key);
+            if (!(*v > 0.0)) fail("config.json: field '{}' is {} (expected a positive cap)", key, *v);
+            m.set(a + "." + key, f32(*v));
+        }
+        const auto w = get_int(c, "sliding_window", "config.json");
+        if (!w || *w <= 0 || *w > (std::int64_t{1} << 31)) fail("config.json: field 'sliding_window' is missing or not a positive window");
+        m.set(a + ".attention.sliding_window", u32(*w));
+    }
+    if (family.converter == ModelFamily::Converter::QwenMoe) {
         if (auto n = get_int(c, "num_experts", "config.json")) m.set(a + ".expert_count", u32(*n));
         if (hp.n_ff_exp) m.set(a + ".expert_feed_forward_length", u32(*hp.n_ff_exp));
     }
-    if (!family.llama_converter_keys) return;
+    if (family.converter != ModelFamily::Converter::Llama) return;
     m.set(a + ".vocab_size", u32(hp.vocab_size));
     m.set(a + ".rope.dimension_count", u32(hp.head_dim.value_or(hp.n_embd / hp.n_head)));
     auto rs = c.find("rope_scaling");
@@ -99,6 +149,80 @@ void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const Mode
         m.set(a + ".rope.scaling.type", GgufValue::make<std::string>("linear"));
         m.set(a + ".rope.scaling.factor", f32((*rs)["factor"].get<double>()));
     }
+    // Mistral 7B v0.1 was trained with a sliding window (4096 of 32768 positions) and transformers applies it.
+    // llama.cpp's converter drops the field and its llama graph attends everywhere; qforge keeps the window as
+    // {arch}.attention.sliding_window (a key llama.cpp's llama loader does not read, so the file still runs
+    // there, attending everywhere as before) and its engine applies it. A window that covers the whole context
+    // changes nothing and is not written, so such files stay identical to llama.cpp's.
+    if (auto w = get_int(c, "sliding_window", "config.json"); w && json_bool(c, "use_sliding_window", "config.json").value_or(true)) {
+        if (*w <= 0 || *w > (std::int64_t{1} << 31)) fail("config.json: field 'sliding_window' is {} (expected a positive window)", *w);
+        if (!hp.n_ctx || *w < *hp.n_ctx) m.set(a + ".attention.sliding_window", u32(*w));
+    }
+}
+
+namespace {
+
+void write_phi3_hparams(const nlohmann::json& c, const HfHparams& hp, const std::string& a, GgufMetadata& m) {
+    const std::string where = "config.json";
+    auto need = [&](const char* key) {
+        auto v = get_int(c, key, where);
+        if (!v) fail("{}: missing field '{}' (Phi-3 configs have it)", where, key);
+        return *v;
+    };
+    m.set(a + ".context_length", u32(need("max_position_embeddings")));
+    m.set(a + ".rope.scaling.original_context_length", u32(need("original_max_position_embeddings")));
+    m.set(a + ".embedding_length", u32(hp.n_embd));
+    m.set(a + ".feed_forward_length", u32(need("intermediate_size")));
+    m.set(a + ".block_count", u32(hp.n_layer));
+    m.set(a + ".attention.head_count", u32(hp.n_head));
+    m.set(a + ".attention.head_count_kv", u32(need("num_key_value_heads")));
+    const auto eps = get_number(c, "rms_norm_eps", where);
+    if (!eps) fail("{}: missing field 'rms_norm_eps'", where);
+    m.set(a + ".attention.layer_norm_rms_epsilon", f32(*eps));
+    m.set(a + ".rope.dimension_count", u32(hp.n_embd / hp.n_head));
+    const auto theta = get_number(c, "rope_theta", where);
+    if (!theta) fail("{}: missing field 'rope_theta'", where);
+    m.set(a + ".rope.freq_base", f32(*theta));
+}
+
+void write_phi3_sliding_window(const nlohmann::json& c, const std::string& a, GgufMetadata& m) {
+    // 0 where config.json has none (Phi-4, which attends everywhere)
+    const auto w = get_int(c, "sliding_window", "config.json").value_or(0);
+    if (w < 0 || w > (std::int64_t{1} << 31)) fail("config.json: field 'sliding_window' is {} (expected a positive window)", w);
+    m.set(a + ".attention.sliding_window", u32(w));
+}
+
+}  // namespace
+
+std::optional<LongRope> phi3_long_rope(const nlohmann::json& c, const HfHparams& hp, const std::string& where) {
+    auto rs = c.find("rope_scaling");
+    if (rs == c.end() || rs->is_null()) return std::nullopt;
+    if (!rs->is_object()) fail("{}: field 'rope_scaling' must be an object", where);
+    const auto max_pos = get_int(c, "max_position_embeddings", where), orig = get_int(c, "original_max_position_embeddings", where);
+    if (!max_pos || !orig || *orig <= 0) fail("{}: rope_scaling needs max_position_embeddings and original_max_position_embeddings", where);
+    const double scale = static_cast<double>(*max_pos) / static_cast<double>(*orig);
+    std::string type;
+    if (auto t = rs->find("type"); t != rs->end() && t->is_string()) type = t->get<std::string>();
+    for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (type.empty()) fail("{}: rope_scaling has no 'type'", where);
+    LongRope r;
+    if (type == "su" || type == "longrope")
+        r.attn_factor = static_cast<float>(scale > 1.0 ? std::sqrt(1.0 + std::log(scale) / std::log(static_cast<double>(*orig))) : 1.0);
+    else if (type == "yarn")
+        r.attn_factor = static_cast<float>(scale > 1.0 ? 0.1 * std::log(scale) + 1.0 : 1.0);
+    else
+        fail("{}: rope_scaling type '{}' is not supported (su, longrope, yarn)", where, type);
+    const std::size_t pairs = static_cast<std::size_t>(hp.n_embd / hp.n_head / 2);
+    for (auto [key, out] : {std::pair{"long_factor", &r.long_factors}, {"short_factor", &r.short_factors}}) {
+        auto f = rs->find(key);
+        if (f == rs->end() || !f->is_array()) fail("{}: rope_scaling has no '{}' list", where, key);
+        for (const auto& v : *f) {
+            if (!v.is_number()) fail("{}: rope_scaling.{} holds a value that is not a number", where, key);
+            out->push_back(static_cast<float>(v.get<double>()));
+        }
+        if (out->size() != pairs) fail("{}: rope_scaling.{} has {} values (expected head size / 2 = {})", where, key, out->size(), pairs);
+    }
+    return r;
 }
 
 std::optional<std::vector<float>> llama3_rope_factors(const nlohmann::json& c, const HfHparams& hp) {

@@ -40,6 +40,11 @@ LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Sou
     w.bv = l.bv;
     w.q_norm = l.q_norm;
     w.k_norm = l.k_norm;
+    w.attn_post_norm = l.attn_post_norm;
+    w.ffn_post_norm = l.ffn_post_norm;
+    w.wqkv = l.wqkv;
+    w.gate_up = l.gate_up;
+    w.n_swa = l.n_swa;
     auto linear = [&](const TensorView* v) { return LinearWeight(*v, pool, source, choice); };
     w.wq = linear(l.wq);
     w.wk = linear(l.wk);
@@ -98,22 +103,32 @@ ForwardScratch::ForwardScratch(const LlamaHparams& hp, std::int64_t max_tokens, 
     if (hp.n_expert > 0) moe_ = MoeScratch(T, hp.n_embd, hp.n_ff_exp, hp.n_expert, hp.n_expert_used);
 }
 
-void embed_tokens(const TensorView& emb, std::span<const std::int32_t> tokens, float* x, std::int64_t n) {
+void embed_tokens(const LlamaHparams& hp, const TensorView& emb, std::span<const std::int32_t> tokens, float* x) {
+    const std::int64_t n = hp.n_embd;
     const std::size_t row_bytes = emb.data.size() / static_cast<std::size_t>(emb.ne[1]);
     for (std::size_t t = 0; t < tokens.size(); ++t)
         dequantize_row(emb.type, emb.data.data() + static_cast<std::size_t>(tokens[t]) * row_bytes, x + static_cast<std::int64_t>(t) * n, n);
+    embed_scale(hp, x, static_cast<std::int64_t>(tokens.size()));
 }
 
 void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions, float* out) {
     const float* freq_factors = rope_freqs != nullptr ? f32(rope_freqs) : nullptr;
-    for (std::size_t t = 0; t < positions.size(); ++t)
-        rope_cache(out + static_cast<std::int64_t>(t) * hp.n_rot, hp.n_rot, positions[t], hp.rope_base, hp.rope_freq_scale, freq_factors);
+    for (std::size_t t = 0; t < positions.size(); ++t) {
+        float* c = out + static_cast<std::int64_t>(t) * hp.n_rot;
+        rope_cache(c, hp.n_rot, positions[t], hp.rope_base, hp.rope_freq_scale, freq_factors);
+        if (hp.rope_attn_factor != 1.0f)  // (ggml scales cos and sin as they are computed)
+            for (std::int64_t i = 0; i < hp.n_rot; ++i) c[i] *= hp.rope_attn_factor;
+    }
 }
 
 std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions) {
     std::vector<float> rope(positions.size() * static_cast<std::size_t>(hp.n_rot));
     rope_table(hp, rope_freqs, positions, rope.data());
     return rope;
+}
+
+void final_soft_cap(const LlamaHparams& hp, float* logits, std::int64_t n_rows) {
+    if (hp.final_softcap > 0.0f) soft_cap(logits, n_rows * hp.n_vocab, hp.final_softcap);
 }
 
 void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, std::int64_t l, const BatchLayout& batch,
@@ -131,9 +146,13 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
     over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
         for (std::int64_t t = t0; t < t1; ++t) rms_norm(x + t * E, f32(L.attn_norm), xn + t * E, E, hp.rms_eps);
     });
-    observe(L.wq, xn);
-    observe(L.wk, xn);
-    observe(L.wv, xn);
+    if (L.wqkv != nullptr) {
+        if (observer) observer(*L.wqkv, -1, xn, T);
+    } else {
+        observe(L.wq, xn);
+        observe(L.wk, xn);
+        observe(L.wv, xn);
+    }
     {
         const LinearWeight* ws[] = {&L.wq, &L.wk, &L.wv};
         float* ys[] = {q, k, v};
@@ -159,10 +178,13 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
             convert_activation_row(ActivationFormat::F16, v + t * nkv, nkv, reinterpret_cast<std::uint8_t*>(kv.v_at(l, table, pos)));
         }
     });
-    attention(AttentionShape{hp.n_head, hp.n_head_kv, hd}, kv, l, batch, q, att, pool, s.attention_);
+    const AttentionShape shape{hp.n_head, hp.n_head_kv, hd, L.n_swa, hp.attn_scale, hp.family->scale_queries, hp.attn_softcap};
+    attention(shape, kv, l, batch, q, att, pool, s.attention_);
     observe(L.wo, att);
     matmul(L.wo, att, T, tmp, pool, s.matmul_);
     over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
+        if (L.attn_post_norm != nullptr)
+            for (std::int64_t t = t0; t < t1; ++t) rms_norm(tmp + t * E, f32(L.attn_post_norm), tmp + t * E, E, hp.rms_eps);
         add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E);
         for (std::int64_t t = t0; t < t1; ++t) rms_norm(x + t * E, f32(L.ffn_norm), xn + t * E, E, hp.rms_eps);
     });
@@ -173,17 +195,29 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
         over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) { add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E); });
         return;
     }
-    observe(L.gate, xn);
-    observe(L.up, xn);
+    if (L.gate_up != nullptr) {
+        if (observer) observer(*L.gate_up, -1, xn, T);
+    } else {
+        observe(L.gate, xn);
+        observe(L.up, xn);
+    }
     {
         const LinearWeight* ws[] = {&L.gate, &L.up};
         float* ys[] = {gate, up};
         matmul(ws, xn, T, ys, pool, s.matmul_);
     }
-    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) { swiglu(gate + t0 * F, up + t0 * F, gate + t0 * F, (t1 - t0) * F); });
+    const bool gelu = hp.family->activation == ModelFamily::Activation::GeluTanh;
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
+        if (gelu) geglu(gate + t0 * F, up + t0 * F, gate + t0 * F, (t1 - t0) * F);
+        else swiglu(gate + t0 * F, up + t0 * F, gate + t0 * F, (t1 - t0) * F);
+    });
     observe(L.down, gate);
     matmul(L.down, gate, T, tmp, pool, s.matmul_);
-    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) { add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E); });
+    over_tokens(pool, T, [&](std::int64_t t0, std::int64_t t1) {
+        if (L.ffn_post_norm != nullptr)
+            for (std::int64_t t = t0; t < t1; ++t) rms_norm(tmp + t * E, f32(L.ffn_post_norm), tmp + t * E, E, hp.rms_eps);
+        add_in_place(x + t0 * E, tmp + t0 * E, (t1 - t0) * E);
+    });
 }
 
 }  // namespace qforge

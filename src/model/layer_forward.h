@@ -5,10 +5,12 @@
 // token's key and value go to its sequence's blocks at its position, and attention looks back over its own
 // sequence only, so a token's result does not depend on what else is in the batch.
 //
-//   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases)
+//   xn = rms_norm(x) * attn_norm;  q, k, v = xn Wq, xn Wk, xn Wv (+ biases; or the row ranges of one fused Wqkv)
 //   q, k = rms_norm(q) * q_norm, rms_norm(k) * k_norm, head by head (families with q/k norms);  rope(q, k);  cache k, v
-//   x += attention(q, cache) Wo
+//   x += attention(q, cache) Wo        (over the layer's sliding window where it has one; Gemma 2: scores
+//                                       soft-capped, and rms_norm(.) * attn_post_norm before the add)
 //   xn = rms_norm(x) * ffn_norm;   x += (silu(xn Wgate) * xn Wup) Wdown,  or the routed experts' sum (moe_forward.h)
+//                                  (Gemma 2: gelu for silu, and rms_norm(.) * ffn_post_norm before the add)
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -34,8 +36,12 @@ namespace qforge {
 struct LayerWeights {
     const TensorView *attn_norm = nullptr, *ffn_norm = nullptr;
     const TensorView *bq = nullptr, *bk = nullptr, *bv = nullptr, *q_norm = nullptr, *k_norm = nullptr;
+    const TensorView *attn_post_norm = nullptr, *ffn_post_norm = nullptr;
     LinearWeight wq, wk, wv, wo, gate, up, down;  // gate, up, down: the dense feed-forward block
+    // fused tensors (Phi-3) whose row ranges wq, wk, wv (gate, up) are: what observers see in their place
+    const TensorView *wqkv = nullptr, *gate_up = nullptr;
     ExpertWeights experts;                         // none in a dense layer
+    std::int64_t n_swa = 0;                        // the sliding window of its attention (0: none)
     bool has_experts() const { return experts.n_expert() > 0; }
     // Every matrix of the layer (the experts' one by one, the router included).
     std::vector<const LinearWeight*> matrices() const;
@@ -65,12 +71,17 @@ private:
     MoeScratch moe_;
 };
 
-// Rows of the token embedding (any type it is stored in), n_embd floats per token, into x.
-void embed_tokens(const TensorView& tok_embd, std::span<const std::int32_t> tokens, float* x, std::int64_t n_embd);
+// Rows of the token embedding (any type it is stored in), n_embd floats per token, into x; scaled where the
+// family scales them (Gemma: by sqrt(n_embd)).
+void embed_tokens(const LlamaHparams& hp, const TensorView& tok_embd, std::span<const std::int32_t> tokens, float* x);
 
-// cos/sin tables of the tokens' positions (n_rot floats each), which every layer shares.
+// cos/sin tables of the tokens' positions (n_rot floats each), which every layer shares; rope_freqs: the
+// frequency factors for the context at hand (LlamaWeights::rope_factors), or null.
 void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions, float* out);
 std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions);
+
+// Gemma 2's soft cap of the logits (n_vocab per row), where the model has one.
+void final_soft_cap(const LlamaHparams& hp, float* logits, std::int64_t n_rows);
 
 // x: one row of n_embd hidden states per token of the batch, updated in place (attention and FFN residuals
 // added); rope: the batch's rope_table. The batch must not exceed the scratch's max_tokens.

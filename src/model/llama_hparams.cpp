@@ -1,5 +1,7 @@
 #include "model/llama_hparams.h"
 
+#include <cmath>
+
 #include "core/error.h"
 #include "model/moe_forward.h"
 
@@ -45,6 +47,33 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
         hp.rope_freq_scale = static_cast<float>(1.0 / factor);
     }
     hp.rope_neox = hp.family->rope_neox;
+    hp.n_ctx_orig = m.get_int(a + "rope.scaling.original_context_length").value_or(hp.n_ctx_train);
+    hp.rope_attn_factor = static_cast<float>(m.get_float(a + "rope.scaling.attn_factor").value_or(1.0));
+    if (!(hp.rope_attn_factor > 0.0f) || !std::isfinite(hp.rope_attn_factor))
+        fail("{}: metadata key '{}rope.scaling.attn_factor' is {} (expected a positive number)", where, a, hp.rope_attn_factor);
+    hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
+    if (hp.family->converter == ModelFamily::Converter::Gemma2) {
+        // llama.cpp scales Gemma 2's queries by the head size, except for the 27B (46 layers): by n_embd / n_head
+        if (hp.n_layer == 46) hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd / hp.n_head));
+        for (auto [key, out] : {std::pair{"attn_logit_softcapping", &hp.attn_softcap}, {"final_logit_softcapping", &hp.final_softcap}}) {
+            const auto v = m.get_float(a + key);
+            if (!v) fail("{}: metadata key '{}{}' is missing", where, a, key);
+            if (!(*v > 0.0) || !std::isfinite(*v)) fail("{}: metadata key '{}{}' is {} (expected a positive cap)", where, a, key, *v);
+            *out = static_cast<float>(*v);
+        }
+    }
+    const auto swa = m.get_int(a + "attention.sliding_window");
+    if (swa && (*swa < 0 || *swa > (std::int64_t{1} << 31)))
+        fail("{}: metadata key '{}attention.sliding_window' is {} (expected 0 to 2^31)", where, a, *swa);
+    hp.n_swa = swa.value_or(0);
+    if (hp.family->converter == ModelFamily::Converter::Phi3 && !swa) {
+        // files from before the key was written: the windows llama.cpp assumes (its PR 8931)
+        if ((hp.n_layer == 32 || hp.n_layer == 40) && hp.n_ctx_train == 4096) hp.n_swa = 2047;
+        else if (hp.n_layer == 32 && hp.n_head_kv == 32 && hp.n_ctx_train == 131072) hp.n_swa = 262144;
+        else if (hp.n_layer == 40 && hp.n_ctx_train == 131072) hp.n_swa = 131072;
+        else fail("{}: metadata key '{}attention.sliding_window' is missing (Phi-3 files carry it; 0 for none)", where, a);
+    }
+    if (hp.family->sliding_layers == ModelFamily::SlidingLayers::Even && !swa) hp.n_swa = 4096;  // llama.cpp's Gemma 2 default
     hp.n_expert = m.get_int(a + "expert_count").value_or(0);
     if (hp.n_expert < 0 || hp.n_expert > kMaxExperts)
         fail("{}: metadata key '{}expert_count' is {} (expected 0 to {})", where, a, hp.n_expert, kMaxExperts);
@@ -54,9 +83,25 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
             fail("{}: expert_used_count {} exceeds expert_count {}", where, hp.n_expert_used, hp.n_expert);
         hp.n_ff_exp = m.get_int(a + "expert_feed_forward_length").has_value() ? required(m, a + "expert_feed_forward_length", where) : hp.n_ff;
     } else {
-        if (hp.family->find(LayerRole::Gate) == nullptr) fail("{}: metadata key '{}expert_count' is missing (architecture '{}' routes to experts)", where, a, *arch);
+        if (hp.family->find(LayerRole::Down) == nullptr) fail("{}: metadata key '{}expert_count' is missing (architecture '{}' routes to experts)", where, a, *arch);
     }
     return hp;
+}
+
+std::int64_t LlamaHparams::layer_window(std::int64_t il) const {
+    if (family == nullptr || n_swa == 0) return 0;
+    switch (family->sliding_layers) {
+        case ModelFamily::SlidingLayers::None: return 0;
+        case ModelFamily::SlidingLayers::All: return n_swa;
+        case ModelFamily::SlidingLayers::Even: return il % 2 == 0 ? n_swa : 0;
+    }
+    return 0;
+}
+
+void embed_scale(const LlamaHparams& hp, float* x, std::int64_t n_tokens) {
+    if (hp.family == nullptr || !hp.family->scale_embeddings) return;
+    const float s = std::sqrt(static_cast<float>(hp.n_embd));
+    for (std::int64_t i = 0; i < n_tokens * hp.n_embd; ++i) x[i] *= s;
 }
 
 }  // namespace qforge

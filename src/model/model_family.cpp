@@ -7,7 +7,7 @@
 namespace qforge {
 namespace {
 
-constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3, &families::kQwen3Moe};
+constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3, &families::kQwen3Moe, &families::kPhi3, &families::kGemma2};
 
 // Hugging Face and GGUF names of the tensors outside the layers, which every registered family shares.
 constexpr std::pair<std::string_view, std::string_view> kGlobal[] = {
@@ -58,6 +58,8 @@ std::int64_t dim_size(Dim d, const LayerDims& s) {
         case Dim::KvOut: return s.n_head_kv * s.head_dim;
         case Dim::HeadDim: return s.head_dim;
         case Dim::Ff: return s.n_ff;
+        case Dim::QkvOut: return (s.n_head + 2 * s.n_head_kv) * s.head_dim;
+        case Dim::FfPair: return 2 * s.n_ff;
         case Dim::Expert: return s.n_expert;
         case Dim::FfExp: return s.n_ff_exp;
     }

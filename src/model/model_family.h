@@ -24,17 +24,23 @@ enum class LayerRole : std::uint8_t {
     QNorm,  // per-head RMSNorm of the queries (before RoPE), head_dim values
     KNorm,
     Wo,
+    AttnPostNorm,  // Gemma 2: norm of the attention block's output before the residual add
     FfnNorm,
     Gate,
     Up,
     Down,
+    FfnPostNorm,  // Gemma 2: norm of the feed-forward block's output before the residual add
     // mixture of experts: the router (one logit per expert) and the experts' matrices stacked along ne[2]
     GateInp,
     GateExps,
     UpExps,
     DownExps,
+    // fused linears, stored as one tensor whose rows are the parts' rows one after the other (Phi-3): q, k, v
+    // (ne[1] = QOut + 2 KvOut) and gate, up (ne[1] = 2 n_ff)
+    Wqkv,
+    GateUp,
 };
-inline constexpr std::size_t kLayerRoles = static_cast<std::size_t>(LayerRole::DownExps) + 1;
+inline constexpr std::size_t kLayerRoles = static_cast<std::size_t>(LayerRole::GateUp) + 1;
 
 // The sizes a layer tensor's dimensions are given in.
 enum class Dim : std::uint8_t {
@@ -46,6 +52,8 @@ enum class Dim : std::uint8_t {
     Ff,       // n_ff
     Expert,   // n_expert
     FfExp,    // an expert's n_ff (expert_feed_forward_length where the family has one, else n_ff)
+    QkvOut,   // QOut + 2 KvOut: q, k and v fused
+    FfPair,   // 2 n_ff: gate and up fused
 };
 
 // The sizes a family's Dims stand for in one model.
@@ -99,12 +107,34 @@ struct ModelFamily {
     bool permute_qk = false;
     // RoPE rotates pairs (i, i + n_rot/2) rather than adjacent ones (GGUF keeps Hugging Face's row order).
     bool rope_neox = false;
-    // llama.cpp's LlamaModel keys: {arch}.vocab_size, rope.dimension_count, linear rope scaling, and the
-    // rope_freqs tensor of llama3-style rope scaling.
-    bool llama_converter_keys = false;
-    // Qwen2MoeModel's keys after general.file_type: expert_count (config.json's num_experts) and
-    // expert_feed_forward_length (moe_intermediate_size).
-    bool qwen_moe_converter_keys = false;
+    // Which of llama.cpp's converter classes writes the family's keys (hf_hparams.h):
+    //   Generic: Model.set_gguf_parameters' keys (Qwen2Model and those based on it);
+    //   Llama: those and LlamaModel's {arch}.vocab_size, rope.dimension_count, linear rope scaling, llama3's
+    //     rope_freqs tensor (and qforge's sliding window: hf_hparams.cpp);
+    //   QwenMoe: those and Qwen2MoeModel's expert_count (config.json's num_experts) and
+    //     expert_feed_forward_length (moe_intermediate_size) after general.file_type;
+    //   Phi3: Phi3MiniModel's own set in its own order (context and original context length first,
+    //     attention.sliding_window after general.file_type), LongRoPE's rope_factors_long/short tensors and
+    //     rope.scaling.attn_factor;
+    //   Gemma2: Gemma2Model's own set (key and value length, the two soft-capping values and the window after
+    //     general.file_type), lm_head dropped, tokenizer.ggml.add_space_prefix false.
+    enum class Converter : std::uint8_t { Generic, Llama, QwenMoe, Phi3, Gemma2 };
+    Converter converter = Converter::Generic;
+    // Gemma: RMSNorm multiplies by (1 + w); llama.cpp's converter stores 1 + w, so the engine reads a plain norm.
+    bool norms_plus_one = false;
+    // Gemma: the token embeddings are scaled by sqrt(n_embd) on the way in.
+    bool scale_embeddings = false;
+    // The feed-forward block's activation: silu(gate) * up (SwiGLU), or gelu(gate) * up with GELU's tanh form
+    // (GeGLU, Gemma).
+    enum class Activation : std::uint8_t { Silu, GeluTanh };
+    Activation activation = Activation::Silu;
+    // llama.cpp's graph scales the queries before their dot products with the keys (Phi-3, Gemma 2), so the
+    // scaled query is what is rounded to f16, rather than scaling the scores after (llama, Qwen).
+    bool scale_queries = false;
+    // Which layers attend over a sliding window of {arch}.attention.sliding_window positions (when the file
+    // sets one): none of them, all of them (Phi-3, Mistral), or the even ones (Gemma 2: 0, 2, 4, ...).
+    enum class SlidingLayers : std::uint8_t { None, All, Even };
+    SlidingLayers sliding_layers = SlidingLayers::None;
 
     const LayerTensorSpec* find(LayerRole role) const;
 };

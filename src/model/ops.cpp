@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "core/float_convert.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
@@ -72,6 +74,39 @@ void softmax(float* x, std::int64_t n) {
     }
     const float inv = static_cast<float>(1.0 / sum);
     for (std::int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+namespace {
+
+// ggml's table: gelu of every f16 value, rounded to f16.
+const std::vector<std::uint16_t>& gelu_table() {
+    static const std::vector<std::uint16_t> table = [] {
+        std::vector<std::uint16_t> t(1 << 16);
+        constexpr float kCoefA = 0.044715f, kSqrt2OverPi = 0.79788456080286535587989211986876f;
+        for (std::uint32_t i = 0; i < t.size(); ++i) {
+            const float x = fp16_to_fp32(static_cast<std::uint16_t>(i));
+            t[i] = fp32_to_fp16(0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x))));
+        }
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
+float gelu_ggml(float x) {
+    if (x <= -10.0f) return 0.0f;
+    if (x >= 10.0f) return x;
+    return fp16_to_fp32(gelu_table()[fp32_to_fp16(x)]);
+}
+
+void geglu(const float* gate, const float* up, float* out, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) out[i] = gelu_ggml(gate[i]) * up[i];
+}
+
+void soft_cap(float* x, std::int64_t n, float cap) {
+    const float inv = 1.0f / cap;
+    for (std::int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i] * inv) * cap;
 }
 
 void swiglu_reference(const float* gate, const float* up, float* out, std::int64_t n) {

@@ -26,6 +26,15 @@ void softmax(float* x, std::int64_t n);
 void swiglu(const float* gate, const float* up, float* out, std::int64_t n);
 void swiglu_reference(const float* gate, const float* up, float* out, std::int64_t n);
 
+// out[i] = gelu(gate[i]) * up[i], GELU's tanh form as ggml's CPU backend computes it for f32: 0 at or below
+// -10, x at or above 10, between them the f16 table of gelu at the input rounded to f16.
+void geglu(const float* gate, const float* up, float* out, std::int64_t n);
+float gelu_ggml(float x);
+
+// x = c * tanh(x / c) over n values (Gemma 2's soft-capping of attention scores and logits), as ggml's scale,
+// tanh, scale.
+void soft_cap(float* x, std::int64_t n, float cap);
+
 // y[i] += x[i]
 void add_in_place(float* y, const float* x, std::int64_t n);
 

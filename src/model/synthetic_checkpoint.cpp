@@ -1,5 +1,6 @@
 #include "model/synthetic_checkpoint.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <vector>
@@ -15,7 +16,8 @@ namespace {
 
 struct Planned {
     SafetensorsEntry entry;
-    bool norm = false;   // a norm's weight: 1 + U(-0.1, 0.1); else a matrix or bias: U(-1, 1) / sqrt(fan-in)
+    bool norm = false;   // a norm's weight: 1 + U(-0.1, 0.1) (U(-0.1, 0.1) where the family stores w of (1 + w));
+                         // else a matrix or bias: U(-1, 1) / sqrt(fan-in)
     float gain = 1.0f;   // the output head's values 4x as large: logits far from uniform, so that any error in
                          // the forward pass shows in the perplexity
 };
@@ -38,13 +40,41 @@ nlohmann::json config_of(const ModelFamily& f, const HfClass& cls, const Synthet
     c["rms_norm_eps"] = 1e-6;
     c["rope_theta"] = 10000.0;
     c["hidden_act"] = "silu";
-    c["tie_word_embeddings"] = s.tied_embeddings;
+    c["tie_word_embeddings"] = s.tied_embeddings || f.converter == ModelFamily::Converter::Gemma2;  // (Gemma ties always)
     c["bos_token_id"] = 1;
     c["eos_token_id"] = 2;
     c["torch_dtype"] = dtype == TensorType::F32 ? "float32" : dtype == TensorType::F16 ? "float16" : "bfloat16";
+    if (s.sliding_window > 0) c["sliding_window"] = s.sliding_window;
+    if (f.converter == ModelFamily::Converter::Gemma2) {  // Gemma2Config
+        c["head_dim"] = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
+        c["query_pre_attn_scalar"] = c["head_dim"];
+        c["attn_logit_softcapping"] = 50.0;
+        c["final_logit_softcapping"] = 30.0;
+        c["hidden_activation"] = "gelu_pytorch_tanh";
+        c["hidden_act"] = "gelu_pytorch_tanh";
+        if (s.sliding_window <= 0) c["sliding_window"] = 4096;
+    }
+    if (f.converter == ModelFamily::Converter::Phi3) {  // Phi3Config
+        const std::int64_t orig = s.n_ctx_orig > 0 ? s.n_ctx_orig : s.n_ctx;
+        c["original_max_position_embeddings"] = orig;
+        if (orig < s.n_ctx) {
+            // LongRoPE's factors, one per rotated pair: short ones near 1, long ones rising to the extension
+            const std::int64_t pairs = (s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head) / 2;
+            const double extension = static_cast<double>(s.n_ctx) / static_cast<double>(orig);
+            nlohmann::json short_f = nlohmann::json::array(), long_f = nlohmann::json::array();
+            for (std::int64_t i = 0; i < pairs; ++i) {
+                const double x = static_cast<double>(i) / static_cast<double>(std::max<std::int64_t>(pairs - 1, 1));
+                short_f.push_back(1.0 + 0.25 * x * x);
+                long_f.push_back(1.0 + (extension - 1.0) * x);
+            }
+            c["rope_scaling"] = {{"type", "longrope"}, {"short_factor", short_f}, {"long_factor", long_f}};
+        } else {
+            c["rope_scaling"] = nullptr;
+        }
+    }
     if (s.n_expert > 0) {
         c["num_experts_per_tok"] = s.n_expert_used;
-        if (f.qwen_moe_converter_keys) {  // Qwen3MoeConfig
+        if (f.converter == ModelFamily::Converter::QwenMoe) {  // Qwen3MoeConfig
             c["num_experts"] = s.n_expert;
             c["moe_intermediate_size"] = s.n_ff_exp > 0 ? s.n_ff_exp : s.n_ff;
             c["norm_topk_prob"] = true;
@@ -87,16 +117,19 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
     auto add = [&](std::string name, std::vector<std::int64_t> ne, bool norm, float gain = 1.0f) {
         tensors.push_back({SafetensorsEntry{std::move(name), o.dtype, std::move(ne)}, norm, gain});
     };
-    add("model.embed_tokens.weight", {s.n_embd, s.n_vocab}, false, s.tied_embeddings ? 4.0f : 1.0f);
+    const bool tied = s.tied_embeddings || f.converter == ModelFamily::Converter::Gemma2;
+    // (a tied head 4x as large, except where the inputs are scaled by sqrt(n_embd): they would outweigh the layers
+    // and the head would echo the last token)
+    add("model.embed_tokens.weight", {s.n_embd, s.n_vocab}, false, tied && !f.scale_embeddings ? 4.0f : 1.0f);
     add("model.norm.weight", {s.n_embd}, true);
-    if (!s.tied_embeddings) add("lm_head.weight", {s.n_embd, s.n_vocab}, false, 4.0f);
+    if (!tied) add("lm_head.weight", {s.n_embd, s.n_vocab}, false, 4.0f);
     for (std::int64_t l = 0; l < s.n_layer; ++l)
         for (const LayerTensorSpec& t : f.layer) {
             if (t.optional || !t.applies(s.n_expert)) continue;
             std::vector<std::int64_t> ne = {dim_size(t.ne0, dims)};
             if (t.ne1 != Dim::None) ne.push_back(dim_size(t.ne1, dims));
             const bool norm = t.role == LayerRole::AttnNorm || t.role == LayerRole::FfnNorm || t.role == LayerRole::QNorm ||
-                              t.role == LayerRole::KNorm;
+                              t.role == LayerRole::KNorm || t.role == LayerRole::AttnPostNorm || t.role == LayerRole::FfnPostNorm;
             // the router's logits 4x as large too: decisive routing, as trained routers have, so that the float
             // rounding of one implementation or another (an f16 KV cache) rarely changes which experts a token uses
             const float gain = t.role == LayerRole::GateInp ? 4.0f : 1.0f;
@@ -127,7 +160,7 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
         std::vector<float> x(static_cast<std::size_t>(row));
         std::vector<std::uint8_t> bytes(t.entry.nbytes() / static_cast<std::size_t>(rows));
         for (std::int64_t r = 0; r < rows; ++r) {
-            for (float& v : x) v = (t.norm ? 1.0f : 0.0f) + scale * unit(rng);
+            for (float& v : x) v = (t.norm && !f.norms_plus_one ? 1.0f : 0.0f) + scale * unit(rng);
             convert_from_f32(o.dtype, x.data(), bytes.data(), x.size());
             out.write(bytes);
         }

@@ -19,6 +19,11 @@ struct SyntheticShape {
     // routed experts (0: dense): how many, how many a token uses, an expert's n_ff (0: n_ff; written as
     // moe_intermediate_size in families that have it)
     std::int64_t n_expert = 0, n_expert_used = 0, n_ff_exp = 0;
+    // sliding-window attention over this many positions (0: none; config.json's sliding_window)
+    std::int64_t sliding_window = 0;
+    // the context the model was trained on before its context was extended (0: n_ctx). Phi-3 writes it as
+    // original_max_position_embeddings, with LongRoPE's short and long factors when it is below n_ctx.
+    std::int64_t n_ctx_orig = 0;
 };
 
 struct SyntheticCheckpointOptions {

@@ -47,6 +47,53 @@ TEST(Attention, MatchesTheReference) {
     check_attention({2, 2, 8}, 5, 9);      // head size the SIMD path does not take
 }
 
+// Sliding windows (Phi-3, Mistral, Gemma's local layers): the SIMD path held to the reference where the window is
+// shorter than the cache, crosses a batch, is one position, or is longer than everything.
+TEST(Attention, SlidingWindowMatchesTheReference) {
+    check_attention({8, 2, 64, 48}, 0, 130);   // a prompt longer than the window
+    check_attention({8, 2, 64, 48}, 100, 1);   // decode far past it
+    check_attention({4, 4, 128, 7}, 17, 20);   // a short window over a batch continuing the cache
+    check_attention({6, 1, 32, 1}, 3, 40);     // a token sees itself only
+    check_attention({8, 2, 64, 1000}, 10, 30); // a window beyond the context: no effect
+    check_attention({2, 2, 8, 5}, 5, 9);       // the reference alone
+}
+
+// With a window of w, a token's result is what it gets from a cache holding only its last w positions: the
+// keys before the window are masked out as llama.cpp's KQ_mask_swa does (p - key >= w).
+TEST(Attention, SlidingWindowSeesOnlyTheLastPositions) {
+    const AttentionShape full{4, 2, 64}, windowed{4, 2, 64, 6};
+    const std::int64_t row = full.n_head_kv * full.head_dim, n = 20, qrow = full.n_head * full.head_dim;
+    std::mt19937 rng(11);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    KvPool cache = KvPool::contiguous(1, row, n);
+    const SingleSequenceBatch batch(0, n);
+    const KvTable table = batch.layout().tables[0];
+    for (std::int64_t p = 0; p < n; ++p)
+        for (std::int64_t i = 0; i < row; ++i) {
+            cache.k_at(0, table, p)[i] = fp32_to_fp16(dist(rng) * 2.0f);
+            cache.v_at(0, table, p)[i] = fp32_to_fp16(dist(rng));
+        }
+    std::vector<float> q(static_cast<std::size_t>(n * qrow)), ref(q.size());
+    for (auto& v : q) v = dist(rng);
+    attention_reference(windowed, cache, 0, table, 0, 0, n, q.data(), ref.data());
+    for (std::int64_t t = 0; t < n; ++t) {
+        // the same keys and values from position first_key(t) on, in a cache of their own
+        const std::int64_t first = windowed.first_key(t), len = t - first + 1;
+        EXPECT_EQ(len, std::min<std::int64_t>(t + 1, 6));
+        KvPool own = KvPool::contiguous(1, row, len);
+        const SingleSequenceBatch b(0, len);
+        const KvTable ot = b.layout().tables[0];
+        for (std::int64_t j = 0; j < len; ++j)
+            for (std::int64_t i = 0; i < row; ++i) {
+                own.k_at(0, ot, j)[i] = cache.k_at(0, table, first + j)[i];
+                own.v_at(0, ot, j)[i] = cache.v_at(0, table, first + j)[i];
+            }
+        std::vector<float> alone(static_cast<std::size_t>(qrow));
+        attention_reference(full, own, 0, ot, len - 1, 0, 1, q.data() + t * qrow, alone.data());
+        for (std::int64_t i = 0; i < qrow; ++i) ASSERT_EQ(ref[static_cast<std::size_t>(t * qrow + i)], alone[static_cast<std::size_t>(i)]) << "token " << t;
+    }
+}
+
 // Three sequences in blocks of 8 positions scattered over one pool, their tokens interleaved in one batch (two
 // decoding, one prefilling): every token's output is, bit for bit, what a batch of its sequence alone gives.
 TEST(Attention, ATokenSeesItsOwnSequenceWhateverElseIsInTheBatch) {

@@ -29,10 +29,14 @@ TEST(ModelFamily, EveryLayerTensorsNamesMapBothWays) {
             // a linear reads a group's input; vectors read none
             EXPECT_EQ(t.ne1 != Dim::None, t.input != InputGroup::None) << f->gguf_arch << " " << t.gguf;
         }
-        for (LayerRole r : {LayerRole::AttnNorm, LayerRole::Wq, LayerRole::Wk, LayerRole::Wv, LayerRole::Wo, LayerRole::FfnNorm})
+        for (LayerRole r : {LayerRole::AttnNorm, LayerRole::Wo, LayerRole::FfnNorm})
             EXPECT_TRUE(roles.contains(r)) << f->gguf_arch << " lacks role " << static_cast<int>(r);
-        // a feed-forward block, dense or routed (or both, by expert_count)
-        const bool dense = roles.contains(LayerRole::Gate) && roles.contains(LayerRole::Up) && roles.contains(LayerRole::Down);
+        // q, k, v as three linears or one fused (Phi-3), not both
+        const bool qkv = roles.contains(LayerRole::Wq) && roles.contains(LayerRole::Wk) && roles.contains(LayerRole::Wv);
+        EXPECT_NE(qkv, roles.contains(LayerRole::Wqkv)) << f->gguf_arch;
+        // a feed-forward block, dense (gate and up apart or fused) or routed (or both, by expert_count)
+        const bool dense = ((roles.contains(LayerRole::Gate) && roles.contains(LayerRole::Up)) != roles.contains(LayerRole::GateUp)) &&
+                           roles.contains(LayerRole::Down);
         const bool routed = roles.contains(LayerRole::GateInp) && roles.contains(LayerRole::GateExps) && roles.contains(LayerRole::UpExps) &&
                             roles.contains(LayerRole::DownExps);
         EXPECT_TRUE(dense || routed) << f->gguf_arch;

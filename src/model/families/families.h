@@ -8,5 +8,7 @@ extern const ModelFamily kLlama;
 extern const ModelFamily kQwen2;
 extern const ModelFamily kQwen3;
 extern const ModelFamily kQwen3Moe;
+extern const ModelFamily kPhi3;
+extern const ModelFamily kGemma2;
 
 }  // namespace qforge::families

@@ -1,4 +1,4 @@
-// llama: Llama 1/2/3.x, Mistral (without sliding-window attention) and Mixtral (Mistral's layers with routed
+// llama: Llama 1/2/3.x, Mistral (with its sliding window where config.json sets one: see hf_hparams.cpp) and Mixtral (Mistral's layers with routed
 // experts: a llama GGUF with expert_count > 0). llama.cpp's converter permutes the Q/K rows of Hugging Face
 // checkpoints for its adjacent-pair RoPE, writes LlamaModel's own keys (vocab_size, rope.dimension_count, rope
 // scaling, llama3's rope_freqs) and stacks Mixtral's experts w1, w2, w3 as ffn_gate_exps, ffn_down_exps,
@@ -21,6 +21,7 @@ const ModelFamily kLlama{.gguf_arch = "llama",
                          .hf_classes = kClasses,
                          .layer = kLayer,
                          .permute_qk = true,
-                         .llama_converter_keys = true};
+                         .converter = ModelFamily::Converter::Llama,
+                         .sliding_layers = ModelFamily::SlidingLayers::All};
 
 }  // namespace qforge::families

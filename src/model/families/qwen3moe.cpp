@@ -18,6 +18,6 @@ constexpr LayerTensorSpec kLayer[] = {kAttnNorm, kWq, kWk, kWv, kQNorm, kKNorm, 
                                       up_exps("mlp.experts.{}.up_proj.weight")};
 }  // namespace
 
-const ModelFamily kQwen3Moe{.gguf_arch = "qwen3moe", .hf_classes = kClasses, .layer = kLayer, .rope_neox = true, .qwen_moe_converter_keys = true};
+const ModelFamily kQwen3Moe{.gguf_arch = "qwen3moe", .hf_classes = kClasses, .layer = kLayer, .rope_neox = true, .converter = ModelFamily::Converter::QwenMoe};
 
 }  // namespace qforge::families
