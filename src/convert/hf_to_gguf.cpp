@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/hf_hparams.h"
+#include "model/llama_weights.h"
 #include "model/model_family.h"
 #include "quant/codecs/codec_table.h"
 #include "quant/plan/quantizable.h"
@@ -53,6 +54,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     const std::string arch(family.gguf_arch);
 
     GgufPlan plan;
+    const Vocab vocab = load_vocab(ck, hp, options);
     // LongRoPE's factors, written before the checkpoint's tensors (llama.cpp's generate_extra_tensors)
     const std::optional<LongRope> long_rope = family.converter == ModelFamily::Converter::Phi3 ? phi3_long_rope(ck.config(), hp, config_path) : std::nullopt;
     if (long_rope) {
@@ -206,6 +208,13 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
         p.src = &t;
         p.out = {*name, output_type_for(*name, t.ne.size(), options.outtype), t.ne};
         p.permute_heads = permuted_heads(family, *name, hp);
+        const auto n_tokens = static_cast<std::int64_t>(vocab.tokens.size());
+        if (family.converter == ModelFamily::Converter::Gemma3 && *name == "token_embd.weight" && t.ne.size() == 2 && t.ne[1] > n_tokens) {
+            // Gemma3Model drops the embedding rows past the vocabulary (the 4B's and larger's padding)
+            plan.views.push_back(std::make_unique<TensorView>(row_slice(t, 0, n_tokens)));
+            p.src = plan.views.back().get();
+            p.out.ne[1] = n_tokens;
+        }
         if (family.norms_plus_one && t.name.ends_with("norm.weight")) {
             // (1 + w) stored as llama.cpp's converter computes it: in f16 for an f16 tensor, else in f32
             p.src = nullptr;
@@ -217,7 +226,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
                 return bytes;
             };
         }
-        source_params += static_cast<std::uint64_t>(t.n_elements());
+        source_params += static_cast<std::uint64_t>(p.src != nullptr ? p.src->n_elements() : t.n_elements());
         plan.tensors.push_back(std::move(p));
     }
     for (const auto& [layer, specs] : experts)
@@ -240,8 +249,9 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     if (quantized_file_type && !mixed_quantized_types) file_type = *llama_ftype_for(*quantized_file_type);
     m.set("general.file_type", GgufValue::make<std::uint32_t>(file_type));
     write_arch_hparams(ck.config(), hp, family, m);
-    write_vocab_metadata(load_vocab(ck, hp, options), m);
-    if (family.converter == ModelFamily::Converter::Gemma2) m.set("tokenizer.ggml.add_space_prefix", GgufValue::make(false));
+    write_vocab_metadata(vocab, m);
+    if (family.converter == ModelFamily::Converter::Gemma2 || family.converter == ModelFamily::Converter::Gemma3)
+        m.set("tokenizer.ggml.add_space_prefix", GgufValue::make(false));
     m.set("general.quantization_version", GgufValue::make<std::uint32_t>(2));
     return plan;
 }

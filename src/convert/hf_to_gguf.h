@@ -24,6 +24,9 @@ struct GgufPlan {
     GgufMetadata metadata;
     std::vector<PlannedTensor> tensors;
     std::vector<ImportedLinear> imported;
+    // views the plan made of the checkpoint's tensors (Gemma 3's embeddings cut to the vocabulary), which its
+    // tensors read
+    std::vector<std::unique_ptr<TensorView>> views;
 };
 
 // The plan references ck's tensor views: ck must outlive it.

@@ -132,6 +132,7 @@ struct LayerTensors {
         view.down_exps = opt(down_exps);
         view.n_expert_used = src.n_expert_used;
         view.n_swa = src.n_swa;
+        view.sliding_rope = src.sliding_rope;
     }
     bool has_experts() const { return gate_exps != nullptr; }
     // The tensors as stored that read the attention's input (q, k, v or the fused one) and the dense block's

@@ -18,7 +18,7 @@ BatchForward::BatchForward(const LlamaModel& model, std::int64_t max_tokens, std
     const std::size_t e = static_cast<std::size_t>(max_tokens_ * hp_.n_embd) * sizeof(float);
     x_.reserve(e);
     xn_.reserve(e);
-    rope_.reserve(static_cast<std::size_t>(max_tokens_ * hp_.n_rot) * sizeof(float));
+    rope_.reserve(rope_table_floats(hp_, max_tokens_) * sizeof(float));
     const LinearWeight* out[] = {&model.output()};
     output_scratch_.reserve(out, max_tokens_);
     runs_.reserve(static_cast<std::size_t>(max_tokens_));

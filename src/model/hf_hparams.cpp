@@ -58,6 +58,41 @@ void write_gemma2_hparams(const nlohmann::json& c, const HfHparams& hp, const st
     m.set(a + ".attention.value_length", u32(need("head_dim")));
 }
 
+// Gemma3Model's keys before general.file_type (its defaults where config.json leaves a field out).
+void write_gemma3_hparams(const nlohmann::json& c, const HfHparams& hp, const std::string& a, GgufMetadata& m) {
+    const std::string where = "config.json";
+    m.set(a + ".context_length", u32(get_int(c, "max_position_embeddings", where).value_or(131072)));
+    m.set(a + ".embedding_length", u32(hp.n_embd));
+    m.set(a + ".block_count", u32(hp.n_layer));
+    const auto ff = get_int(c, "intermediate_size", where);
+    if (!ff) fail("{}: missing field 'intermediate_size'", where);
+    m.set(a + ".feed_forward_length", u32(*ff));
+    m.set(a + ".attention.head_count", u32(hp.n_head));
+    m.set(a + ".attention.layer_norm_rms_epsilon", f32(get_number(c, "rms_norm_eps", where).value_or(1e-6)));
+    m.set(a + ".attention.key_length", u32(get_int(c, "head_dim", where).value_or(256)));
+    m.set(a + ".attention.value_length", u32(get_int(c, "head_dim", where).value_or(256)));
+}
+
+// ... and after it: the global layers' RoPE base, the window, head_count_kv, linear rope scaling (global layers).
+void write_gemma3_arch_hparams(const nlohmann::json& c, const std::string& a, GgufMetadata& m) {
+    const std::string where = "config.json";
+    m.set(a + ".rope.freq_base", f32(get_number(c, "rope_theta", where).value_or(1'000'000.0)));
+    if (get_number(c, "attn_logit_softcapping", where)) fail("{}: Gemma 3 has no attn_logit_softcapping (Gemma 2's field)", where);
+    const auto w = get_int(c, "sliding_window", where);
+    if (!w || *w <= 0 || *w > (std::int64_t{1} << 31)) fail("{}: field 'sliding_window' is missing or not a positive window", where);
+    m.set(a + ".attention.sliding_window", u32(*w));
+    m.set(a + ".attention.head_count_kv", u32(get_int(c, "num_key_value_heads", where).value_or(4)));
+    auto rs = c.find("rope_scaling");
+    if (rs != c.end() && !rs->is_null()) {
+        if (!rs->is_object() || json_string(*rs, "rope_type", "config.json rope_scaling").value_or("") != "linear")
+            fail("{}: rope_scaling must be of rope_type linear (Gemma 3's, for its global layers)", where);
+        const auto factor = get_number(*rs, "factor", "config.json rope_scaling");
+        if (!factor || !(*factor > 0.0)) fail("{}: rope_scaling.factor must be a positive number", where);
+        m.set(a + ".rope.scaling.type", GgufValue::make<std::string>("linear"));
+        m.set(a + ".rope.scaling.factor", f32(*factor));
+    }
+}
+
 }  // namespace
 
 HfHparams read_hf_hparams(const nlohmann::json& c, const std::string& where) {
@@ -117,6 +152,7 @@ void write_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFami
     switch (family.converter) {
         case ModelFamily::Converter::Phi3: write_phi3_hparams(c, hp, a, m); return;
         case ModelFamily::Converter::Gemma2: write_gemma2_hparams(c, hp, a, m); return;
+        case ModelFamily::Converter::Gemma3: write_gemma3_hparams(c, hp, a, m); return;
         default: write_generic_hparams(c, hp, a, m); return;
     }
 }
@@ -124,6 +160,7 @@ void write_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFami
 void write_arch_hparams(const nlohmann::json& c, const HfHparams& hp, const ModelFamily& family, GgufMetadata& m) {
     const std::string a(family.gguf_arch);
     if (family.converter == ModelFamily::Converter::Phi3) write_phi3_sliding_window(c, a, m);
+    if (family.converter == ModelFamily::Converter::Gemma3) write_gemma3_arch_hparams(c, a, m);
     if (family.converter == ModelFamily::Converter::Gemma2) {
         for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping"}) {
             const auto v = get_number(c, key, "config.json");

@@ -45,6 +45,7 @@ LayerWeights bind_layer(const LlamaLayer& l, ThreadPool* pool, LinearWeight::Sou
     w.wqkv = l.wqkv;
     w.gate_up = l.gate_up;
     w.n_swa = l.n_swa;
+    w.sliding_rope = l.sliding_rope;
     auto linear = [&](const TensorView* v) { return LinearWeight(*v, pool, source, choice); };
     w.wq = linear(l.wq);
     w.wk = linear(l.wk);
@@ -111,18 +112,28 @@ void embed_tokens(const LlamaHparams& hp, const TensorView& emb, std::span<const
     embed_scale(hp, x, static_cast<std::int64_t>(tokens.size()));
 }
 
+std::size_t rope_table_floats(const LlamaHparams& hp, std::int64_t n_tokens) {
+    return static_cast<std::size_t>(n_tokens * hp.n_rot * (hp.has_sliding_rope() ? 2 : 1));
+}
+
 void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions, float* out) {
     const float* freq_factors = rope_freqs != nullptr ? f32(rope_freqs) : nullptr;
-    for (std::size_t t = 0; t < positions.size(); ++t) {
-        float* c = out + static_cast<std::int64_t>(t) * hp.n_rot;
-        rope_cache(c, hp.n_rot, positions[t], hp.rope_base, hp.rope_freq_scale, freq_factors);
-        if (hp.rope_attn_factor != 1.0f)  // (ggml scales cos and sin as they are computed)
-            for (std::int64_t i = 0; i < hp.n_rot; ++i) c[i] *= hp.rope_attn_factor;
+    const auto T = static_cast<std::int64_t>(positions.size());
+    for (int table = 0; table < (hp.has_sliding_rope() ? 2 : 1); ++table) {
+        // the second: the sliding layers' base, unscaled (Gemma 3, as llama.cpp's graph)
+        const float base = table == 0 ? hp.rope_base : hp.family->sliding_rope_base;
+        const float freq_scale = table == 0 ? hp.rope_freq_scale : 1.0f;
+        for (std::int64_t t = 0; t < T; ++t) {
+            float* c = out + (table * T + t) * hp.n_rot;
+            rope_cache(c, hp.n_rot, positions[static_cast<std::size_t>(t)], base, freq_scale, table == 0 ? freq_factors : nullptr);
+            if (hp.rope_attn_factor != 1.0f)  // (ggml scales cos and sin as they are computed)
+                for (std::int64_t i = 0; i < hp.n_rot; ++i) c[i] *= hp.rope_attn_factor;
+        }
     }
 }
 
 std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions) {
-    std::vector<float> rope(positions.size() * static_cast<std::size_t>(hp.n_rot));
+    std::vector<float> rope(rope_table_floats(hp, static_cast<std::int64_t>(positions.size())));
     rope_table(hp, rope_freqs, positions, rope.data());
     return rope;
 }
@@ -168,7 +179,7 @@ void forward_layer(const LlamaHparams& hp, const LayerWeights& L, KvPool& kv, st
                 for (std::int64_t h = 0; h < hp.n_head; ++h) rms_norm(q + t * nq + h * hd, f32(L.q_norm), q + t * nq + h * hd, hd, hp.rms_eps);
             if (L.k_norm != nullptr)
                 for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rms_norm(k + t * nkv + h * hd, f32(L.k_norm), k + t * nkv + h * hd, hd, hp.rms_eps);
-            const float* rc = rope + t * hp.n_rot;
+            const float* rc = rope + ((L.sliding_rope ? T : 0) + t) * hp.n_rot;
             for (std::int64_t h = 0; h < hp.n_head; ++h) rope_apply(q + t * nq + h * hd, rc, hp.n_rot, hp.rope_neox);
             for (std::int64_t h = 0; h < hp.n_head_kv; ++h) rope_apply(k + t * nkv + h * hd, rc, hp.n_rot, hp.rope_neox);
             // the cache holds fp16, as llama.cpp's

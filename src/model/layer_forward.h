@@ -42,6 +42,7 @@ struct LayerWeights {
     const TensorView *wqkv = nullptr, *gate_up = nullptr;
     ExpertWeights experts;                         // none in a dense layer
     std::int64_t n_swa = 0;                        // the sliding window of its attention (0: none)
+    bool sliding_rope = false;                     // reads rope_table's second table (Gemma 3's sliding layers)
     bool has_experts() const { return experts.n_expert() > 0; }
     // Every matrix of the layer (the experts' one by one, the router included).
     std::vector<const LinearWeight*> matrices() const;
@@ -76,7 +77,9 @@ private:
 void embed_tokens(const LlamaHparams& hp, const TensorView& tok_embd, std::span<const std::int32_t> tokens, float* x);
 
 // cos/sin tables of the tokens' positions (n_rot floats each), which every layer shares; rope_freqs: the
-// frequency factors for the context at hand (LlamaWeights::rope_factors), or null.
+// frequency factors for the context at hand (LlamaWeights::rope_factors), or null. Where the sliding layers
+// have a RoPE of their own (LlamaHparams::has_sliding_rope), a second table for them follows the first.
+std::size_t rope_table_floats(const LlamaHparams& hp, std::int64_t n_tokens);
 void rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions, float* out);
 std::vector<float> rope_table(const LlamaHparams& hp, const TensorView* rope_freqs, std::span<const std::int32_t> positions);
 

@@ -52,6 +52,8 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
     if (!(hp.rope_attn_factor > 0.0f) || !std::isfinite(hp.rope_attn_factor))
         fail("{}: metadata key '{}rope.scaling.attn_factor' is {} (expected a positive number)", where, a, hp.rope_attn_factor);
     hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(hp.head_dim));
+    if (hp.family->converter == ModelFamily::Converter::Gemma3 && hp.n_layer == 62)  // the 27B, as llama.cpp decides
+        hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd / hp.n_head));
     if (hp.family->converter == ModelFamily::Converter::Gemma2) {
         // llama.cpp scales Gemma 2's queries by the head size, except for the 27B (46 layers): by n_embd / n_head
         if (hp.n_layer == 46) hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd / hp.n_head));
@@ -66,6 +68,8 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
     if (swa && (*swa < 0 || *swa > (std::int64_t{1} << 31)))
         fail("{}: metadata key '{}attention.sliding_window' is {} (expected 0 to 2^31)", where, a, *swa);
     hp.n_swa = swa.value_or(0);
+    if (hp.family->converter == ModelFamily::Converter::Gemma3 && !swa)
+        fail("{}: metadata key '{}attention.sliding_window' is missing (Gemma 3 files carry it)", where, a);
     if (hp.family->converter == ModelFamily::Converter::Phi3 && !swa) {
         // files from before the key was written: the windows llama.cpp assumes (its PR 8931)
         if ((hp.n_layer == 32 || hp.n_layer == 40) && hp.n_ctx_train == 4096) hp.n_swa = 2047;
@@ -88,15 +92,18 @@ LlamaHparams read_llama_hparams(const GgufMetadata& m, std::int64_t n_vocab, con
     return hp;
 }
 
-std::int64_t LlamaHparams::layer_window(std::int64_t il) const {
-    if (family == nullptr || n_swa == 0) return 0;
+bool LlamaHparams::sliding_layer(std::int64_t il) const {
+    if (family == nullptr) return false;
     switch (family->sliding_layers) {
-        case ModelFamily::SlidingLayers::None: return 0;
-        case ModelFamily::SlidingLayers::All: return n_swa;
-        case ModelFamily::SlidingLayers::Even: return il % 2 == 0 ? n_swa : 0;
+        case ModelFamily::SlidingLayers::None: return false;
+        case ModelFamily::SlidingLayers::All: return true;
+        case ModelFamily::SlidingLayers::Even: return il % 2 == 0;
+        case ModelFamily::SlidingLayers::FiveOfSix: return (il + 1) % 6 != 0;
     }
-    return 0;
+    return false;
 }
+
+std::int64_t LlamaHparams::layer_window(std::int64_t il) const { return sliding_layer(il) ? n_swa : 0; }
 
 void embed_scale(const LlamaHparams& hp, float* x, std::int64_t n_tokens) {
     if (hp.family == nullptr || !hp.family->scale_embeddings) return;

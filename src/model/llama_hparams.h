@@ -32,8 +32,13 @@ struct LlamaHparams {
     float attn_softcap = 0.0f, final_softcap = 0.0f;
 
     LayerDims dims() const { return {n_embd, n_head, n_head_kv, head_dim, n_ff, n_expert, n_ff_exp}; }
-    // The window layer il attends over (0: every position).
+    // Whether layer il is one of the family's sliding layers, and the window it attends over (0: every position).
+    bool sliding_layer(std::int64_t il) const;
     std::int64_t layer_window(std::int64_t il) const;
+    // Gemma 3: the sliding layers' RoPE (base, unscaled) differs from the others'; rope_table then holds a second
+    // table, and layer il reads it where this says so.
+    bool has_sliding_rope() const { return family != nullptr && family->sliding_rope_base > 0.0f; }
+    bool layer_sliding_rope(std::int64_t il) const { return has_sliding_rope() && sliding_layer(il); }
 };
 
 // Token embeddings into x (n_embd floats per token), scaled where the family scales them.

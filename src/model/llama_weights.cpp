@@ -106,6 +106,7 @@ LlamaWeights bind_llama_weights(const TensorSource& src, const LlamaHparams& hp,
         LlamaLayer l;
         l.n_expert_used = hp.n_expert_used;
         l.n_swa = hp.layer_window(i);
+        l.sliding_rope = hp.layer_sliding_rope(i);
         for (const LayerTensorSpec& t : hp.family->layer) {
             if (!t.applies(hp.n_expert)) continue;
             std::vector<std::int64_t> ne = {dim_size(t.ne0, dims)};

@@ -24,6 +24,7 @@ struct LlamaLayer {
     const TensorView *wqkv = nullptr, *gate_up = nullptr;
     std::int64_t n_expert_used = 0;  // experts each token is routed to
     std::int64_t n_swa = 0;          // the sliding window this layer attends over (0: every position)
+    bool sliding_rope = false;       // Gemma 3's sliding layers: their own RoPE (rope_table's second table)
     const TensorView*& at(LayerRole role);
     const TensorView* at(LayerRole role) const { return const_cast<LlamaLayer*>(this)->at(role); }
 };

@@ -7,7 +7,7 @@
 namespace qforge {
 namespace {
 
-constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3, &families::kQwen3Moe, &families::kPhi3, &families::kGemma2};
+constexpr const ModelFamily* kFamilies[] = {&families::kLlama, &families::kQwen2, &families::kQwen3, &families::kQwen3Moe, &families::kPhi3, &families::kGemma2, &families::kGemma3};
 
 // Hugging Face and GGUF names of the tensors outside the layers, which every registered family shares.
 constexpr std::pair<std::string_view, std::string_view> kGlobal[] = {

@@ -117,8 +117,10 @@ struct ModelFamily {
     //     attention.sliding_window after general.file_type), LongRoPE's rope_factors_long/short tensors and
     //     rope.scaling.attn_factor;
     //   Gemma2: Gemma2Model's own set (key and value length, the two soft-capping values and the window after
-    //     general.file_type), lm_head dropped, tokenizer.ggml.add_space_prefix false.
-    enum class Converter : std::uint8_t { Generic, Llama, QwenMoe, Phi3, Gemma2 };
+    //     general.file_type), lm_head dropped, tokenizer.ggml.add_space_prefix false;
+    //   Gemma3: Gemma3Model's (llama.cpp of mid-2025: rope.freq_base, the window, head_count_kv and linear rope
+    //     scaling after general.file_type), token_embd cut to the vocabulary, add_space_prefix false.
+    enum class Converter : std::uint8_t { Generic, Llama, QwenMoe, Phi3, Gemma2, Gemma3 };
     Converter converter = Converter::Generic;
     // Gemma: RMSNorm multiplies by (1 + w); llama.cpp's converter stores 1 + w, so the engine reads a plain norm.
     bool norms_plus_one = false;
@@ -132,9 +134,13 @@ struct ModelFamily {
     // scaled query is what is rounded to f16, rather than scaling the scores after (llama, Qwen).
     bool scale_queries = false;
     // Which layers attend over a sliding window of {arch}.attention.sliding_window positions (when the file
-    // sets one): none of them, all of them (Phi-3, Mistral), or the even ones (Gemma 2: 0, 2, 4, ...).
-    enum class SlidingLayers : std::uint8_t { None, All, Even };
+    // sets one): none of them, all of them (Phi-3, Mistral), the even ones (Gemma 2: 0, 2, 4, ...), or five of
+    // every six (Gemma 3: all but 5, 11, 17, ...).
+    enum class SlidingLayers : std::uint8_t { None, All, Even, FiveOfSix };
     SlidingLayers sliding_layers = SlidingLayers::None;
+    // Gemma 3: the sliding layers' RoPE base (llama.cpp fixes it at 10000; no key holds it) and no rope scaling
+    // there; the others use {arch}.rope.freq_base and the file's scaling. 0: one RoPE for every layer.
+    float sliding_rope_base = 0.0f;
 
     const LayerTensorSpec* find(LayerRole role) const;
 };

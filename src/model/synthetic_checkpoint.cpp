@@ -40,11 +40,23 @@ nlohmann::json config_of(const ModelFamily& f, const HfClass& cls, const Synthet
     c["rms_norm_eps"] = 1e-6;
     c["rope_theta"] = 10000.0;
     c["hidden_act"] = "silu";
-    c["tie_word_embeddings"] = s.tied_embeddings || f.converter == ModelFamily::Converter::Gemma2;  // (Gemma ties always)
+    c["tie_word_embeddings"] = s.tied_embeddings || f.norms_plus_one;  // (Gemma ties always)
     c["bos_token_id"] = 1;
     c["eos_token_id"] = 2;
     c["torch_dtype"] = dtype == TensorType::F32 ? "float32" : dtype == TensorType::F16 ? "float16" : "bfloat16";
     if (s.sliding_window > 0) c["sliding_window"] = s.sliding_window;
+    if (f.converter == ModelFamily::Converter::Gemma3) {  // Gemma3TextConfig (the 4B's and larger's linear scaling, x2)
+        c["head_dim"] = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
+        c["query_pre_attn_scalar"] = c["head_dim"];
+        c["rope_theta"] = 1000000.0;
+        c["rope_local_base_freq"] = 10000.0;
+        c["sliding_window_pattern"] = 6;
+        c["rope_scaling"] = {{"factor", 2.0}, {"rope_type", "linear"}};
+        c["attn_logit_softcapping"] = nullptr;
+        c["final_logit_softcapping"] = nullptr;
+        c["hidden_activation"] = "gelu_pytorch_tanh";
+        if (s.sliding_window <= 0) c["sliding_window"] = 512;
+    }
     if (f.converter == ModelFamily::Converter::Gemma2) {  // Gemma2Config
         c["head_dim"] = s.head_dim > 0 ? s.head_dim : s.n_embd / s.n_head;
         c["query_pre_attn_scalar"] = c["head_dim"];
@@ -117,7 +129,7 @@ void write_synthetic_checkpoint(const ModelFamily& f, const SyntheticShape& s, c
     auto add = [&](std::string name, std::vector<std::int64_t> ne, bool norm, float gain = 1.0f) {
         tensors.push_back({SafetensorsEntry{std::move(name), o.dtype, std::move(ne)}, norm, gain});
     };
-    const bool tied = s.tied_embeddings || f.converter == ModelFamily::Converter::Gemma2;
+    const bool tied = s.tied_embeddings || f.norms_plus_one;
     // (a tied head 4x as large, except where the inputs are scaled by sqrt(n_embd): they would outweigh the layers
     // and the head would echo the last token)
     add("model.embed_tokens.weight", {s.n_embd, s.n_vocab}, false, tied && !f.scale_embeddings ? 4.0f : 1.0f);

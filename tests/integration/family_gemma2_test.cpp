@@ -22,6 +22,7 @@
 #include "formats/gguf/gguf_file.h"
 #include "formats/hf/hf_checkpoint.h"
 #include "formats/imatrix/imatrix_data.h"
+#include "model/llama_model.h"
 #include "model/model_family.h"
 #include "model/synthetic_checkpoint.h"
 #include "qforge/qforge.h"
@@ -29,6 +30,7 @@
 #include "support/calibration_figure.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
+#include "support/scheduler_runs.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -230,6 +232,15 @@ TEST(Gemma2Checkpoint, NormsWrittenAsHuggingFaceKeepsThem) {
             ASSERT_EQ(a[i], expected) << t.name << " value " << i;
         }
     }
+}
+
+// Served: 8 greedy requests of 64 tokens (past the window of 48, over KV blocks) give the same tokens and
+// log-probabilities alone and all together in the continuous-batching scheduler.
+TEST(Gemma2Family, ServesBatchedAsAlone) {
+    const TempDir dir;
+    const std::string path = convert(dir, TensorType::F32);
+    const LlamaModel model(path);
+    test::expect_batched_equals_alone(model, Tokenizer::from_gguf(model.file().metadata(), path), 8, 64, 128);
 }
 
 }  // namespace

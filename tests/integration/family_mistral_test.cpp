@@ -18,11 +18,13 @@
 
 #include "convert/convert.h"
 #include "formats/gguf/gguf_file.h"
+#include "model/llama_model.h"
 #include "model/model_family.h"
 #include "model/synthetic_checkpoint.h"
 #include "qforge/qforge.h"
 #include "support/fixtures.h"
 #include "support/tensor_digest.h"
+#include "support/scheduler_runs.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -77,6 +79,15 @@ TEST(MistralFamily, SlidingWindowKeptAndApplied) {
     const std::string covering = convert_mistral(dir, 1024, 1024);
     EXPECT_FALSE(GgufFile(covering).metadata().get_int("llama.attention.sliding_window").has_value());
     EXPECT_NEAR(ppl(covering), 61600.9778, 61600.9778 * 1e-4);  // llama-perplexity on the windowed file, which ignores the key
+}
+
+// Served: 8 greedy requests of 64 tokens (past the window of 48, over KV blocks) give the same tokens and
+// log-probabilities alone and all together in the continuous-batching scheduler.
+TEST(MistralFamily, ServesBatchedAsAlone) {
+    const TempDir dir;
+    const std::string path = convert_mistral(dir, 48);
+    const LlamaModel model(path);
+    test::expect_batched_equals_alone(model, Tokenizer::from_gguf(model.file().metadata(), path), 8, 64, 128);
 }
 
 }  // namespace

@@ -40,6 +40,7 @@
 #include "support/calibration_figure.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
+#include "support/scheduler_runs.h"
 #include "support/temp_dir.h"
 
 namespace qforge {
@@ -333,6 +334,15 @@ TEST(Phi3Family, BadLongRopeAndWindowAreRefused) {
     const TensorView extra{"rope_factors_long.weight", TensorType::F32, {32},
                            {reinterpret_cast<const std::uint8_t*>(factors.data()), factors.size() * sizeof(float)}};
     rejected([&](GgufMetadata&, std::vector<TensorView>& t) { t.push_back(extra); }, "tensor 'rope_factors_short.weight' is missing");
+}
+
+// Served: 8 greedy requests of 64 tokens (past the window of 48, over KV blocks) give the same tokens and
+// log-probabilities alone and all together in the continuous-batching scheduler.
+TEST(Phi3Family, ServesBatchedAsAlone) {
+    const TempDir dir;
+    const std::string path = convert(dir, kPhi3, TensorType::F32);
+    const LlamaModel model(path);
+    test::expect_batched_equals_alone(model, Tokenizer::from_gguf(model.file().metadata(), path), 8, 64, 128);
 }
 
 }  // namespace

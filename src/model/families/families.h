@@ -10,5 +10,6 @@ extern const ModelFamily kQwen3;
 extern const ModelFamily kQwen3Moe;
 extern const ModelFamily kPhi3;
 extern const ModelFamily kGemma2;
+extern const ModelFamily kGemma3;
 
 }  // namespace qforge::families
