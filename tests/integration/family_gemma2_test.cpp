@@ -28,6 +28,7 @@
 #include "qforge/qforge.h"
 #include "quant/codecs/codec_table.h"
 #include "support/calibration_figure.h"
+#include "support/family_checks.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
 #include "support/scheduler_runs.h"
@@ -92,26 +93,14 @@ TEST(Gemma2Family, ConvertsAsLlamaCppsConverter) {
 
 TEST(Gemma2Family, PerplexityMatchesLlamaCpp) {
     const TempDir dir;
-    PerplexityRequest r;
-    r.model = convert(dir, TensorType::F32);
-    r.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    r.n_ctx = 128;
-    r.n_chunks = 40;
-    r.threads = 2;
     constexpr double kLlamaCpp = 4591.7341;  // "Final estimate: PPL = 4591.7341 +/- 54.28681"
-    EXPECT_NEAR(perplexity(r).ppl, kLlamaCpp, kLlamaCpp * 1e-4);
+    EXPECT_NEAR(test::perplexity_of(convert(dir, TensorType::F32), 128, 40), kLlamaCpp, kLlamaCpp * 1e-4);
 }
 
 TEST(Gemma2Family, GreedyTextIsLlamaClis) {
     const TempDir dir;
-    GenerateRequest g;
-    g.model = convert(dir, TensorType::F32);
-    g.prompt = "def parse(";
-    g.n_predict = 24;
-    g.temperature = 0.0f;
-    g.threads = 1;
     // (byte tokens among them: the text is bytes, not all UTF-8)
-    EXPECT_EQ(generate(g).text, "thth\x8b\x8b\x8b\x8b\x8b\x8b\x8b\x8bifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedified");
+    EXPECT_EQ(test::greedy_text(convert(dir, TensorType::F32)), "thth\x8b\x8b\x8b\x8b\x8b\x8b\x8b\x8bifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedifiedified");
 }
 
 TEST(Gemma2Family, MixesQuantizeAsLlamaQuantize) {
@@ -119,38 +108,19 @@ TEST(Gemma2Family, MixesQuantizeAsLlamaQuantize) {
     const std::string f32 = convert(dir, TensorType::F32);
     for (const auto& [mix, sha] : {std::pair{"Q4_K_M", "4be298f4b64f60fedb0da00bfe436aeee993753c87fb7d867295df8ff760c20f"},
                                    std::pair{"Q3_K_M", "573774e65adabea064617cafd4614b4ff3647b402ca148648d92407e9ef6c14f"},
-                                   std::pair{"Q6_K", "26b8517250bc54d0f5178ef091408864a1e236fe6dc920fe3fdfc8392b899c84"}}) {
-        QuantizeRequest q;
-        q.input = f32;
-        q.output = dir.file(std::string("g2-") + mix + ".gguf");
-        q.type = mix;
-        q.progress = false;
-        quantize(q);
-        EXPECT_EQ(test::sha256_file(q.output), sha) << mix;
-    }
+                                   std::pair{"Q6_K", "26b8517250bc54d0f5178ef091408864a1e236fe6dc920fe3fdfc8392b899c84"}})
+        EXPECT_EQ(test::sha256_file(test::quantized(f32, dir.file(std::string("g2-") + mix + ".gguf"), mix)), sha) << mix;
 }
 
 // The 182 entries (7 matrices of 26 layers) in llama-imatrix's order (the sha256 of their names, one per line),
 // 4 calls each, and the sums of means of the first eight.
 TEST(Gemma2Family, ImatrixAsLlamaImatrix) {
-    struct Entry {
-        const char* name;
-        double sum_of_means;
-    };
-    const Entry kLlama[] = {{"blk.25.ffn_down.weight", 11.23325},   {"blk.25.ffn_gate.weight", 259.2923}, {"blk.25.attn_q.weight", 259.3186},
-                            {"blk.24.attn_output.weight", 55.16648}, {"blk.24.attn_k.weight", 256.9397},   {"blk.24.attn_q.weight", 256.9397},
-                            {"blk.23.attn_output.weight", 45.2911},  {"blk.23.attn_v.weight", 255.5327}};
+    const test::ImatrixFigure kLlama[] = {{"blk.25.ffn_down.weight", 4, 11.23325},   {"blk.25.ffn_gate.weight", 4, 259.2923},
+                                          {"blk.25.attn_q.weight", 4, 259.3186},     {"blk.24.attn_output.weight", 4, 55.16648},
+                                          {"blk.24.attn_k.weight", 4, 256.9397},     {"blk.24.attn_q.weight", 4, 256.9397},
+                                          {"blk.23.attn_output.weight", 4, 45.2911}, {"blk.23.attn_v.weight", 4, 255.5327}};
     const TempDir dir;
-    ImatrixRequest r;
-    r.model = convert(dir, TensorType::F32);
-    r.text = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
-    r.dataset = "pydoc-valid.txt";
-    r.output = dir.file("g2.imatrix");
-    r.n_ctx = 128;
-    r.n_chunks = 4;
-    r.threads = 2;
-    imatrix(r);
-    const Imatrix ours = read_imatrix(r.output);
+    const Imatrix ours = test::imatrix_of(convert(dir, TensorType::F32), dir.file("g2.imatrix"), 4);
     ASSERT_EQ(ours.entries.size(), 182u);
     std::string names;
     for (const ImatrixEntry& e : ours.entries) {
@@ -159,13 +129,7 @@ TEST(Gemma2Family, ImatrixAsLlamaImatrix) {
     }
     EXPECT_EQ(test::sha256_bytes({reinterpret_cast<const std::uint8_t*>(names.data()), names.size()}),
               "12b5e6a26ce30c2a64c7b7d47304322ce41211cbc759749123d2dee1f4633941");
-    for (std::size_t i = 0; i < std::size(kLlama); ++i) {
-        const ImatrixEntry& e = ours.entries[i];
-        EXPECT_EQ(e.name, kLlama[i].name);
-        double sum = 0.0;
-        for (float m : e.means()) sum += m;
-        EXPECT_NEAR(sum, kLlama[i].sum_of_means, 1e-5 * kLlama[i].sum_of_means) << e.name;
-    }
+    test::expect_imatrix_entries(ours, kLlama, 1e-5);
 }
 
 // GPTQ and AWQ into Q4_K_M against llama.cpp's way (round to nearest with an importance matrix from the same
@@ -213,25 +177,7 @@ TEST(Gemma2Checkpoint, NormsWrittenAsHuggingFaceKeepsThem) {
                              hf = values(original, "model.layers.5.pre_feedforward_layernorm.weight");
     ASSERT_EQ(written.size(), hf.size());
     for (std::size_t i = 0; i < hf.size(); ++i) ASSERT_NEAR(written[i], hf[i], 1e-3) << i;  // w in f16, not 1 + w
-    ConvertRequest cr;
-    cr.source = dir.file("ck");
-    cr.output = dir.file("imported.gguf");
-    cr.outtype = "f32";
-    cr.progress = false;
-    convert(cr);
-    const GgufFile imported(cr.output), grid(dir.file("grid.gguf"));
-    for (const TensorView& t : grid.tensors()) {
-        ASSERT_NE(imported.find(t.name), nullptr) << t.name;
-        const std::vector<float> a = dequantize_tensor(*imported.find(t.name)), b = dequantize_tensor(t);
-        const bool quantized = t.name.starts_with("blk.") && t.ne.size() == 2;
-        const bool norm = t.name.ends_with("norm.weight");
-        for (std::size_t i = 0; i < b.size(); ++i) {
-            const float expected = quantized ? b[i]
-                                   : norm    ? fp16_to_fp32(fp32_to_fp16(fp16_to_fp32(fp32_to_fp16(b[i] - 1.0f)) + 1.0f))
-                                             : fp16_to_fp32(fp32_to_fp16(b[i]));
-            ASSERT_EQ(a[i], expected) << t.name << " value " << i;
-        }
-    }
+    test::expect_converted_back(dir.file("ck"), dir.file("grid.gguf"), dir.file("imported.gguf"), true);
 }
 
 // Served: 8 greedy requests of 64 tokens (past the window of 48, over KV blocks) give the same tokens and

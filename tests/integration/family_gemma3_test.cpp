@@ -30,6 +30,7 @@
 #include "qforge/qforge.h"
 #include "quant/codecs/codec_table.h"
 #include "support/calibration_figure.h"
+#include "support/family_checks.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
 #include "support/tensor_digest.h"
@@ -72,15 +73,7 @@ std::string convert(const TempDir& dir, TensorType outtype = TensorType::F32) {
     return out;
 }
 
-double ppl(const std::string& model, int chunks) {
-    PerplexityRequest r;
-    r.model = model;
-    r.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    r.n_ctx = 128;
-    r.n_chunks = chunks;
-    r.threads = 2;
-    return perplexity(r).ppl;
-}
+double ppl(const std::string& model, int chunks) { return test::perplexity_of(model, 128, chunks); }
 
 // The keys of mainline's Gemma3Model in its order (general.file_type after value_length; the window, head_count_kv
 // and the global layers' linear scaling after rope.freq_base), every norm stored as 1 + w (q/k norms too).
@@ -122,13 +115,7 @@ TEST(Gemma3Family, PerplexityMatchesIkLlamaCpp) {
 
 TEST(Gemma3Family, GreedyTextIsIkLlamaClis) {
     const TempDir dir;
-    GenerateRequest g;
-    g.model = convert(dir);
-    g.prompt = "def parse(";
-    g.n_predict = 24;
-    g.temperature = 0.0f;
-    g.threads = 1;
-    EXPECT_EQ(generate(g).text, "ssagessagessagessagessagessagessagessagessagessagessagessage You You You You You You You You You You You You");
+    EXPECT_EQ(test::greedy_text(convert(dir)), "ssagessagessagessagessagessagessagessagessagessagessagessage You You You You You You You You You You You You");
 }
 
 TEST(Gemma3Family, MixesQuantizeAsLlamaQuantize) {
@@ -136,15 +123,8 @@ TEST(Gemma3Family, MixesQuantizeAsLlamaQuantize) {
     const std::string f32 = convert(dir);
     for (const auto& [mix, digest] : {std::pair{"Q4_K_M", "fefbe94968042891439dd0d21eeec989e1c2e750d639e40b4bcbb4f0ffe7debe"},
                                       std::pair{"Q3_K_M", "5aee5a919693ecaa1075375ad7ef0262c72fe1612f7249d8be2c746f27bfb195"},
-                                      std::pair{"Q6_K", "fa2f3f7d554801bd8aec695a5b0c41b3aa15826c5e43c8d2910625e7bdef7642"}}) {
-        QuantizeRequest q;
-        q.input = f32;
-        q.output = dir.file(std::string("g3-") + mix + ".gguf");
-        q.type = mix;
-        q.progress = false;
-        quantize(q);
-        EXPECT_EQ(test::tensor_digest(q.output), digest) << mix;
-    }
+                                      std::pair{"Q6_K", "fa2f3f7d554801bd8aec695a5b0c41b3aa15826c5e43c8d2910625e7bdef7642"}})
+        EXPECT_EQ(test::tensor_digest(test::quantized(f32, dir.file(std::string("g3-") + mix + ".gguf"), mix)), digest) << mix;
 }
 
 // The 84 entries (7 matrices of 12 layers) in the order of ik_llama.cpp's llama-imatrix file (the sha256 of their
@@ -153,16 +133,7 @@ TEST(Gemma3Family, MixesQuantizeAsLlamaQuantize) {
 // against c392e509's).
 TEST(Gemma3Family, ImatrixEntriesAsLlamaImatrix) {
     const TempDir dir;
-    ImatrixRequest r;
-    r.model = convert(dir);
-    r.text = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
-    r.dataset = "pydoc-valid.txt";
-    r.output = dir.file("g3.imatrix");
-    r.n_ctx = 128;
-    r.n_chunks = 4;
-    r.threads = 2;
-    imatrix(r);
-    const Imatrix ours = read_imatrix(r.output);
+    const Imatrix ours = test::imatrix_of(convert(dir), dir.file("g3.imatrix"), 4);
     ASSERT_EQ(ours.entries.size(), 84u);
     std::string names;
     for (const ImatrixEntry& e : ours.entries) {
@@ -206,25 +177,7 @@ TEST(Gemma3Checkpoint, NormsWrittenAsHuggingFaceKeepsThem) {
     q.type = "F32";
     q.output = dir.file("grid.gguf");
     quantize(q);
-    ConvertRequest cr;
-    cr.source = dir.file("ck");
-    cr.output = dir.file("imported.gguf");
-    cr.outtype = "f32";
-    cr.progress = false;
-    convert(cr);
-    const GgufFile imported(cr.output), grid(dir.file("grid.gguf"));
-    for (const TensorView& t : grid.tensors()) {
-        ASSERT_NE(imported.find(t.name), nullptr) << t.name;
-        const std::vector<float> a = dequantize_tensor(*imported.find(t.name)), b = dequantize_tensor(t);
-        const bool quantized = t.name.starts_with("blk.") && t.ne.size() == 2;
-        const bool norm = t.name.ends_with("norm.weight");
-        for (std::size_t i = 0; i < b.size(); ++i) {
-            const float expected = quantized ? b[i]
-                                   : norm    ? fp16_to_fp32(fp32_to_fp16(fp16_to_fp32(fp32_to_fp16(b[i] - 1.0f)) + 1.0f))
-                                             : fp16_to_fp32(fp32_to_fp16(b[i]));
-            ASSERT_EQ(a[i], expected) << t.name << " value " << i;
-        }
-    }
+    test::expect_converted_back(dir.file("ck"), dir.file("grid.gguf"), dir.file("imported.gguf"), true);
 }
 
 // Served: 8 greedy requests of 64 tokens (past the window of 48, over KV blocks) give the same tokens and

@@ -22,6 +22,7 @@
 #include "model/model_family.h"
 #include "model/synthetic_checkpoint.h"
 #include "qforge/qforge.h"
+#include "support/family_checks.h"
 #include "support/fixtures.h"
 #include "support/tensor_digest.h"
 #include "support/scheduler_runs.h"
@@ -57,15 +58,7 @@ std::string convert_mistral(const TempDir& dir, std::int64_t window, std::int64_
     return dir.file(name + ".gguf");
 }
 
-double ppl(const std::string& model) {
-    PerplexityRequest r;
-    r.model = model;
-    r.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    r.n_ctx = 128;
-    r.n_chunks = 40;
-    r.threads = 2;
-    return perplexity(r).ppl;
-}
+double ppl(const std::string& model) { return test::perplexity_of(model, 128, 40); }
 
 TEST(MistralFamily, SlidingWindowKeptAndApplied) {
     const TempDir dir;

@@ -48,6 +48,7 @@
 #include "model/synthetic_checkpoint.h"
 #include "qforge/qforge.h"
 #include "support/calibration_figure.h"
+#include "support/family_checks.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
 #include "support/tensor_digest.h"
@@ -99,34 +100,9 @@ std::string convert(const TempDir& dir, const MoeCase& c, TensorType outtype) {
     return out;
 }
 
-double perplexity_of(const std::string& model, int chunks) {
-    PerplexityRequest r;
-    r.model = model;
-    r.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    r.n_ctx = 128;
-    r.n_chunks = chunks;
-    r.threads = 2;
-    return perplexity(r).ppl;
-}
-
-std::string greedy(const std::string& model) {
-    GenerateRequest g;
-    g.model = model;
-    g.prompt = "def parse(";
-    g.n_predict = 24;
-    g.temperature = 0.0f;
-    g.threads = 1;
-    return generate(g).text;
-}
-
+double perplexity_of(const std::string& model, int chunks) { return test::perplexity_of(model, 128, chunks); }
 std::string quantized(const TempDir& dir, const std::string& f32, const std::string& mix) {
-    QuantizeRequest q;
-    q.input = f32;
-    q.output = dir.file("out-" + mix + ".gguf");
-    q.type = mix;
-    q.progress = false;
-    quantize(q);
-    return q.output;
+    return test::quantized(f32, dir.file("out-" + mix + ".gguf"), mix);
 }
 
 TEST(MixtralFamily, ConvertsAsLlamaCppsConverter) {
@@ -163,7 +139,7 @@ TEST(MixtralFamily, MixesQuantizeAsLlamaQuantize) {
 
 TEST(MixtralFamily, GreedyTextIsLlamaClis) {
     const TempDir dir;
-    EXPECT_EQ(greedy(convert(dir, kMixtral, TensorType::F32)),
+    EXPECT_EQ(test::greedy_text(convert(dir, kMixtral, TensorType::F32)),
               "Returns everysers cmdsers cmd semant wouldPar semant\xe2sers would members\xe2\x80\x9dne members members members members "
               "members members members members");
 }
@@ -197,7 +173,7 @@ TEST(Qwen3MoeFamily, MixesQuantizeAsLlamaQuantize) {
 
 TEST(Qwen3MoeFamily, GreedyTextIsIkLlamaClis) {
     const TempDir dir;
-    EXPECT_EQ(greedy(convert(dir, kQwen3Moe, TensorType::F32)),
+    EXPECT_EQ(test::greedy_text(convert(dir, kQwen3Moe, TensorType::F32)),
               "tributtributtributtribut place place place place place placeFF s (' (' (' (' (' (' providCbd providC s");
 }
 
@@ -207,12 +183,7 @@ TEST(Qwen3MoeFamily, GreedyTextIsIkLlamaClis) {
 // (87.50%) - skipping"). Over more chunks a routing choice near a tie flips between the two (an expert's means
 // then move by up to 10 %), so the check stays at 4 chunks, where the sums agree to 2.3e-6.
 TEST(MixtralFamily, ImatrixPerExpertAsLlamaImatrix) {
-    struct Entry {
-        const char* name;
-        std::int64_t ncall;
-        double sum_of_means;
-    };
-    const Entry kLlama[] = {
+    const test::ImatrixFigure kLlama[] = {
         {"blk.3.ffn_gate_exps.weight", 4, 2017.4},
         {"blk.3.ffn_up_exps.weight", 4, 2017.4},
         {"blk.1.ffn_gate_inp.weight", 4, 256.094},
@@ -257,14 +228,7 @@ TEST(MixtralFamily, ImatrixPerExpertAsLlamaImatrix) {
     EXPECT_EQ(report.partial, (std::vector<std::string>{"blk.2.ffn_gate_exps.weight", "blk.2.ffn_up_exps.weight", "blk.2.ffn_down_exps.weight"}));
     const Imatrix ours = read_imatrix(r.output);
     ASSERT_EQ(ours.entries.size(), std::size(kLlama));
-    for (std::size_t i = 0; i < std::size(kLlama); ++i) {
-        const ImatrixEntry& e = ours.entries[i];
-        EXPECT_EQ(e.name, kLlama[i].name) << "entry " << i << " (llama-imatrix's order)";
-        EXPECT_EQ(e.ncall, kLlama[i].ncall) << e.name;
-        double sum = 0.0;
-        for (float m : e.means()) sum += m;
-        EXPECT_NEAR(sum, kLlama[i].sum_of_means, 1e-5 * kLlama[i].sum_of_means) << e.name;
-    }
+    test::expect_imatrix_entries(ours, kLlama, 1e-5);
 }
 
 // GPTQ and AWQ into Q4_K_M against llama.cpp's way (round to nearest with an importance matrix from the same
@@ -339,18 +303,6 @@ TEST(MoeFigure, MixtralBudgetPlanBeatsQ4KMInNineTenthsOfItsSize) {
     }
 }
 
-std::vector<float> values_of(const GgufFile& f, const std::string& name) {
-    const TensorView& t = *f.find(name);
-    const std::int64_t cols = t.ne[0], rows = t.n_rows();
-    std::vector<float> out(static_cast<std::size_t>(rows * cols));
-    const std::size_t row_bytes = t.data.size() / static_cast<std::size_t>(rows);
-    for (std::int64_t r = 0; r < rows; ++r) dequantize_row(t.type, t.data.data() + r * row_bytes, out.data() + r * cols, cols);
-    return out;
-}
-
-// GPTQ/AWQ checkpoints of expert models: one module per expert under the family's Hugging Face names, the router
-// in float; `convert` stacks them again, and the imported experts equal the same grid stored dequantized in an
-// F32 GGUF (`--bits` with TYPE F32), bit for bit.
 TEST(MoeCheckpoint, ExpertsWrittenPerModuleAndImportedStacked) {
     struct Case {
         const MoeCase* model;
@@ -391,23 +343,7 @@ TEST(MoeCheckpoint, ExpertsWrittenPerModuleAndImportedStacked) {
         }
         EXPECT_TRUE(module) << c.expert_module;
         EXPECT_TRUE(router) << c.router;
-        ConvertRequest cr;
-        cr.source = dir.file("ck");
-        cr.output = dir.file("imported.gguf");
-        cr.outtype = "f32";
-        cr.progress = false;
-        convert(cr);
-        const GgufFile imported(cr.output), grid(dir.file("grid.gguf"));
-        for (const TensorView& t : grid.tensors()) {
-            ASSERT_NE(imported.find(t.name), nullptr) << t.name;
-            EXPECT_EQ(imported.find(t.name)->ne, t.ne) << t.name;
-            const std::vector<float> a = values_of(imported, t.name), b = values_of(grid, t.name);
-            const bool quantized = t.name.starts_with("blk.") && t.ne.size() >= 2 && !t.name.ends_with("ffn_gate_inp.weight");
-            for (std::size_t i = 0; i < b.size(); ++i) {
-                if (quantized) ASSERT_EQ(a[i], b[i]) << t.name << " value " << i;
-                else ASSERT_EQ(a[i], fp16_to_fp32(fp32_to_fp16(b[i]))) << t.name << " value " << i;  // written in F16
-            }
-        }
+        test::expect_converted_back(dir.file("ck"), dir.file("grid.gguf"), dir.file("imported.gguf"), false);
     }
 }
 

@@ -38,6 +38,7 @@
 #include "qforge/qforge.h"
 #include "quant/codecs/codec_table.h"
 #include "support/calibration_figure.h"
+#include "support/family_checks.h"
 #include "support/fixtures.h"
 #include "support/sha256.h"
 #include "support/scheduler_runs.h"
@@ -88,15 +89,7 @@ std::string convert(const TempDir& dir, const Phi3Case& c, TensorType outtype) {
     return out;
 }
 
-double perplexity_of(const std::string& model, int n_ctx, int chunks) {
-    PerplexityRequest r;
-    r.model = model;
-    r.text = test::read_file_bytes(fixture("text/pydoc-test.txt"));
-    r.n_ctx = n_ctx;
-    r.n_chunks = chunks;
-    r.threads = 2;
-    return perplexity(r).ppl;
-}
+using test::perplexity_of;
 
 TEST(Phi3Family, ConvertsAsLlamaCppsConverter) {
     const TempDir dir;
@@ -125,13 +118,8 @@ TEST(Phi3Family, PerplexityMatchesLlamaCpp) {
 
 TEST(Phi3Family, GreedyTextIsLlamaClis) {
     const TempDir dir;
-    GenerateRequest g;
-    g.model = convert(dir, kPhi3, TensorType::F32);
-    g.prompt = "def parse(";
-    g.n_predict = 24;
-    g.temperature = 0.0f;
-    g.threads = 1;
-    EXPECT_EQ(generate(g).text, "optparseoptparseoptparse last last last last last lastileileileileileileileileileileileileileileile");
+    EXPECT_EQ(test::greedy_text(convert(dir, kPhi3, TensorType::F32)),
+              "optparseoptparseoptparse last last last last last lastileileileileileileileileileileileileileileile");
 }
 
 TEST(Phi3Family, MixesQuantizeAsLlamaQuantize) {
@@ -140,27 +128,15 @@ TEST(Phi3Family, MixesQuantizeAsLlamaQuantize) {
     // whole files, c392e509's attn_qkv rules included (Q4_K_M: Q5_K; Q3_K_M: Q4_K)
     for (const auto& [mix, sha] : {std::pair{"Q4_K_M", "41ca354b47f82fe52791807ca7bebd9384d0ef3fd16467a99bfa97deff82ed32"},
                                    std::pair{"Q3_K_M", "58ebe395de4dcde430e4e44b15c1b7c1d6fb224d711d37e232c7d20b19465e6e"},
-                                   std::pair{"Q6_K", "e1bf328b3260aca2af70a056a4b7def61cc011e0190c26dd4eaa49d2ef7f0332"}}) {
-        QuantizeRequest q;
-        q.input = f32;
-        q.output = dir.file(std::string("p3-") + mix + ".gguf");
-        q.type = mix;
-        q.progress = false;
-        quantize(q);
-        EXPECT_EQ(test::sha256_file(q.output), sha) << mix;
-    }
+                                   std::pair{"Q6_K", "e1bf328b3260aca2af70a056a4b7def61cc011e0190c26dd4eaa49d2ef7f0332"}})
+        EXPECT_EQ(test::sha256_file(test::quantized(f32, dir.file(std::string("p3-") + mix + ".gguf"), mix)), sha) << mix;
     EXPECT_EQ(GgufFile(dir.file("p3-Q4_K_M.gguf")).find("blk.0.attn_qkv.weight")->type, TensorType::Q5_K);
 }
 
 // A fused tensor is one entry, observed once per product as llama-imatrix does (not once per part): its entries
 // in llama-imatrix's order, call counts and sums of means.
 TEST(Phi3Family, ImatrixAsLlamaImatrix) {
-    struct Entry {
-        const char* name;
-        std::int64_t ncall;
-        double sum_of_means;
-    };
-    const Entry kLlama[] = {
+    const test::ImatrixFigure kLlama[] = {
         {"blk.3.ffn_down.weight", 4, 18.8602},     {"blk.3.ffn_up.weight", 4, 256.545},      {"blk.1.attn_qkv.weight", 4, 254.609},
         {"blk.0.attn_qkv.weight", 4, 261.11},      {"blk.0.attn_output.weight", 4, 6.31829}, {"blk.0.ffn_up.weight", 4, 262.123},
         {"blk.2.attn_qkv.weight", 4, 258.782},     {"blk.0.ffn_down.weight", 4, 18.2491},    {"blk.1.attn_output.weight", 4, 39.1448},
@@ -169,25 +145,9 @@ TEST(Phi3Family, ImatrixAsLlamaImatrix) {
         {"blk.2.ffn_down.weight", 4, 15.7137},
     };
     const TempDir dir;
-    ImatrixRequest r;
-    r.model = convert(dir, kPhi3, TensorType::F32);
-    r.text = test::read_file_bytes(fixture("text/pydoc-valid.txt"));
-    r.dataset = "pydoc-valid.txt";
-    r.output = dir.file("p3.imatrix");
-    r.n_ctx = 128;
-    r.n_chunks = 4;
-    r.threads = 2;
-    imatrix(r);
-    const Imatrix ours = read_imatrix(r.output);
+    const Imatrix ours = test::imatrix_of(convert(dir, kPhi3, TensorType::F32), dir.file("p3.imatrix"), 4);
     ASSERT_EQ(ours.entries.size(), std::size(kLlama));
-    for (std::size_t i = 0; i < std::size(kLlama); ++i) {
-        const ImatrixEntry& e = ours.entries[i];
-        EXPECT_EQ(e.name, kLlama[i].name) << "entry " << i << " (llama-imatrix's order)";
-        EXPECT_EQ(e.ncall, kLlama[i].ncall) << e.name;
-        double sum = 0.0;
-        for (float m : e.means()) sum += m;
-        EXPECT_NEAR(sum, kLlama[i].sum_of_means, 2e-5 * kLlama[i].sum_of_means) << e.name;  // (6 digits recorded)
-    }
+    test::expect_imatrix_entries(ours, kLlama, 2e-5);  // (6 digits recorded)
 }
 
 // GPTQ and AWQ into Q4_K_M against llama.cpp's way (round to nearest with an importance matrix from the same
@@ -203,13 +163,6 @@ TEST(Phi3Figure, GptqAndAwqQ4KMCloserToF32ThanImatrix) {
     std::printf("phi3 Q4_K_M mean KLD, 40 chunks: imatrix %.6f, GPTQ %.6f, AWQ %.6f\n", k.imatrix, k.gptq, k.awq);
     EXPECT_LT(k.gptq, 0.85 * k.imatrix);
     EXPECT_LT(k.awq, k.imatrix);
-}
-
-std::vector<float> values_of(const GgufFile& f, const std::string& name) {
-    const TensorView& t = *f.find(name);
-    std::vector<float> v(static_cast<std::size_t>(t.n_elements()));
-    dequantize_row(t.type, t.data.data(), v.data(), t.n_elements());
-    return v;
 }
 
 // GPTQ and AWQ checkpoints keep Phi-3's fused modules (self_attn.qkv_proj, mlp.gate_up_proj, as AutoGPTQ and
@@ -244,22 +197,7 @@ TEST(Phi3Checkpoint, FusedModulesWrittenAndImported) {
         EXPECT_TRUE(qkv);
         EXPECT_TRUE(gate_up);
         EXPECT_FALSE(factors);
-        ConvertRequest cr;
-        cr.source = dir.file("ck");
-        cr.output = dir.file("imported.gguf");
-        cr.outtype = "f32";
-        cr.progress = false;
-        convert(cr);
-        const GgufFile imported(cr.output), grid(dir.file("grid.gguf"));
-        for (const TensorView& t : grid.tensors()) {
-            ASSERT_NE(imported.find(t.name), nullptr) << t.name;
-            const std::vector<float> a = values_of(imported, t.name), b = values_of(grid, t.name);
-            const bool exact = (t.name.starts_with("blk.") && t.ne.size() == 2) || t.name.starts_with("rope_factors");
-            for (std::size_t i = 0; i < b.size(); ++i) {
-                if (exact) ASSERT_EQ(a[i], b[i]) << t.name << " value " << i;
-                else ASSERT_EQ(a[i], fp16_to_fp32(fp32_to_fp16(b[i]))) << t.name << " value " << i;  // written in F16
-            }
-        }
+        test::expect_converted_back(dir.file("ck"), dir.file("grid.gguf"), dir.file("imported.gguf"), false);
     }
 }
 
