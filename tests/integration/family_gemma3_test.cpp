@@ -44,8 +44,6 @@ using test::fixture;
 using test::TempDir;
 
 std::string write_checkpoint(const TempDir& dir) {
-    const std::string out = dir.file("g3");
-    if (std::filesystem::exists(out)) return out;
     SyntheticShape s;
     s.n_embd = 256;
     s.n_layer = 12;
@@ -55,22 +53,12 @@ std::string write_checkpoint(const TempDir& dir) {
     s.n_ff = 256;
     s.n_vocab = 4096;
     s.sliding_window = 48;
-    SyntheticCheckpointOptions o;
-    o.dtype = TensorType::F32;
-    o.seed = 1;
-    o.tokenizer_dir = fixture("models/pydoc6m");
-    write_synthetic_checkpoint(*find_family("gemma3"), s, o, out);
-    return out;
+    return test::synthetic_checkpoint(dir, "g3", "gemma3", s);
 }
 
 std::string convert(const TempDir& dir, TensorType outtype = TensorType::F32) {
-    const std::string out = dir.file("g3-" + std::string(type_name(outtype)) + ".gguf");
-    if (std::filesystem::exists(out)) return out;
-    ConvertOptions o;
-    o.outtype = outtype;
-    o.progress = false;
-    convert_to_gguf(write_checkpoint(dir), out, o);
-    return out;
+    write_checkpoint(dir);
+    return test::converted(dir, "g3", outtype);
 }
 
 double ppl(const std::string& model, int chunks) { return test::perplexity_of(model, 128, chunks); }

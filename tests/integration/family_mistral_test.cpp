@@ -45,17 +45,8 @@ std::string convert_mistral(const TempDir& dir, std::int64_t window, std::int64_
     s.n_vocab = 4096;
     s.n_ctx = n_ctx;
     s.sliding_window = window;
-    SyntheticCheckpointOptions o;
-    o.dtype = TensorType::F32;
-    o.seed = 1;
-    o.tokenizer_dir = fixture("models/pydoc6m");
-    o.hf_class = "MistralForCausalLM";
-    write_synthetic_checkpoint(*find_family("llama"), s, o, dir.file(name));
-    ConvertOptions c;
-    c.outtype = TensorType::F32;
-    c.progress = false;
-    convert_to_gguf(dir.file(name), dir.file(name + ".gguf"), c);
-    return dir.file(name + ".gguf");
+    test::synthetic_checkpoint(dir, name, "llama", s, 1, "MistralForCausalLM");
+    return test::converted(dir, name, TensorType::F32);
 }
 
 double ppl(const std::string& model) { return test::perplexity_of(model, 128, 40); }

@@ -59,8 +59,6 @@ constexpr Phi3Case kPhi3{"p3", 4, 2, 512, 48, 256, 64, 1};
 constexpr Phi3Case kPhi4Like{"p4", 2, 4, 384, 0, 1024, 0, 3};
 
 std::string write_checkpoint(const TempDir& dir, const Phi3Case& c) {
-    const std::string out = dir.file(c.dir);
-    if (std::filesystem::exists(out)) return out;
     SyntheticShape s;
     s.n_embd = 256;
     s.n_layer = c.n_layer;
@@ -71,22 +69,12 @@ std::string write_checkpoint(const TempDir& dir, const Phi3Case& c) {
     s.sliding_window = c.sliding_window;
     s.n_ctx = c.n_ctx;
     s.n_ctx_orig = c.n_ctx_orig;
-    SyntheticCheckpointOptions o;
-    o.dtype = TensorType::F32;
-    o.seed = c.seed;
-    o.tokenizer_dir = fixture("models/pydoc6m");
-    write_synthetic_checkpoint(*find_family("phi3"), s, o, out);
-    return out;
+    return test::synthetic_checkpoint(dir, c.dir, "phi3", s, c.seed);
 }
 
 std::string convert(const TempDir& dir, const Phi3Case& c, TensorType outtype) {
-    const std::string out = dir.file(std::string(c.dir) + "-" + std::string(type_name(outtype)) + ".gguf");
-    if (std::filesystem::exists(out)) return out;
-    ConvertOptions o;
-    o.outtype = outtype;
-    o.progress = false;
-    convert_to_gguf(write_checkpoint(dir, c), out, o);
-    return out;
+    write_checkpoint(dir, c);
+    return test::converted(dir, c.dir, outtype);
 }
 
 using test::perplexity_of;

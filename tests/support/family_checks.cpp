@@ -2,13 +2,40 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "convert/convert.h"
 #include "core/float_convert.h"
 #include "formats/gguf/gguf_file.h"
+#include "model/model_family.h"
 #include "qforge/qforge.h"
 #include "quant/codecs/codec_table.h"
 #include "support/fixtures.h"
 
 namespace qforge::test {
+
+std::string synthetic_checkpoint(const TempDir& dir, const std::string& name, const std::string& arch, const SyntheticShape& shape,
+                                 std::uint32_t seed, const std::string& hf_class) {
+    const std::string out = dir.file(name);
+    if (std::filesystem::exists(out)) return out;
+    SyntheticCheckpointOptions o;
+    o.dtype = TensorType::F32;
+    o.seed = seed;
+    o.tokenizer_dir = fixture("models/pydoc6m");
+    o.hf_class = hf_class;
+    write_synthetic_checkpoint(*find_family(arch), shape, o, out);
+    return out;
+}
+
+std::string converted(const TempDir& dir, const std::string& name, TensorType outtype) {
+    const std::string out = dir.file(name + "-" + std::string(type_name(outtype)) + ".gguf");
+    if (std::filesystem::exists(out)) return out;
+    ConvertOptions o;
+    o.outtype = outtype;
+    o.progress = false;
+    convert_to_gguf(dir.file(name), out, o);
+    return out;
+}
 
 double perplexity_of(const std::string& model, int n_ctx, int chunks) {
     PerplexityRequest r;

@@ -8,8 +8,17 @@
 #include <string>
 
 #include "formats/imatrix/imatrix_data.h"
+#include "model/synthetic_checkpoint.h"
+#include "support/temp_dir.h"
 
 namespace qforge::test {
+
+// A random-weight f32 checkpoint of the family (model/synthetic_checkpoint.h, pydoc6m's tokenizer) in dir/name,
+// written on the first call (later calls find it); the checkpoint's directory name gives general.name.
+std::string synthetic_checkpoint(const TempDir& dir, const std::string& name, const std::string& arch, const SyntheticShape& shape,
+                                 std::uint32_t seed = 1, const std::string& hf_class = "");
+// dir/name converted to GGUF at dir/name-TYPE.gguf, once.
+std::string converted(const TempDir& dir, const std::string& name, TensorType outtype);
 
 double perplexity_of(const std::string& model, int n_ctx, int chunks);
 std::string greedy_text(const std::string& model);
