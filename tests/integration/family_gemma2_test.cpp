@@ -137,22 +137,7 @@ TEST(Gemma2Figure, GptqAndAwqQ4KMCloserToF32ThanImatrix) {
 // the quantized layers bit for bit, the norms as 1 + (the f16 of w) in f16.
 TEST(Gemma2Checkpoint, NormsWrittenAsHuggingFaceKeepsThem) {
     const TempDir dir;
-    QuantizeRequest q;
-    q.input = write_checkpoint(dir);
-    q.progress = false;
-    q.method = "gptq";
-    q.bits = 4;
-    q.group_size = 128;
-    q.calib = fixture("text/pydoc-valid.txt");
-    q.calib_samples = 4;
-    q.calib_ctx = 64;
-    q.format = "gptq";
-    q.output = dir.file("ck");
-    EXPECT_EQ(quantize(q).quantized, 26u * 7u);
-    q.format = "gguf";
-    q.type = "F32";
-    q.output = dir.file("grid.gguf");
-    quantize(q);
+    EXPECT_EQ(test::checkpoint_and_grid(write_checkpoint(dir), dir, "gptq"), 26u * 7u);
     const HfCheckpoint ck(dir.file("ck")), original(write_checkpoint(dir));
     for (const TensorView& t : ck.tensors()) EXPECT_NE(t.name, "lm_head.weight");
     auto values = [](const HfCheckpoint& c, const std::string& name) {

@@ -148,23 +148,7 @@ TEST(Gemma3Figure, GptqAndAwqQ4KMCloserToF32ThanImatrix) {
 // values: the quantized layers bit for bit, the norms as 1 + (the f16 of w) in f16.
 TEST(Gemma3Checkpoint, NormsWrittenAsHuggingFaceKeepsThem) {
     const TempDir dir;
-    QuantizeRequest q;
-    q.input = write_checkpoint(dir);
-    q.progress = false;
-    q.method = "awq";
-    q.bits = 4;
-    q.group_size = 128;
-    q.calib = fixture("text/pydoc-valid.txt");
-    q.calib_samples = 4;
-    q.calib_ctx = 64;
-    q.awq_clip = false;
-    q.format = "awq";
-    q.output = dir.file("ck");
-    EXPECT_EQ(quantize(q).quantized, 12u * 7u);
-    q.format = "gguf";
-    q.type = "F32";
-    q.output = dir.file("grid.gguf");
-    quantize(q);
+    EXPECT_EQ(test::checkpoint_and_grid(write_checkpoint(dir), dir, "awq", false), 12u * 7u);
     test::expect_converted_back(dir.file("ck"), dir.file("grid.gguf"), dir.file("imported.gguf"), true);
 }
 

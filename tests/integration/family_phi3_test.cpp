@@ -159,22 +159,7 @@ TEST(Phi3Checkpoint, FusedModulesWrittenAndImported) {
     for (const char* method : {"gptq", "awq"}) {
         SCOPED_TRACE(method);
         const TempDir dir;
-        QuantizeRequest q;
-        q.input = write_checkpoint(dir, kPhi3);
-        q.progress = false;
-        q.method = method;
-        q.bits = 4;
-        q.group_size = 128;
-        q.calib = fixture("text/pydoc-valid.txt");
-        q.calib_samples = 4;
-        q.calib_ctx = 64;
-        q.format = method;
-        q.output = dir.file("ck");
-        EXPECT_EQ(quantize(q).quantized, 4u * 4u);  // qkv, o, gate_up, down per layer
-        q.format = "gguf";
-        q.type = "F32";
-        q.output = dir.file("grid.gguf");
-        quantize(q);
+        EXPECT_EQ(test::checkpoint_and_grid(write_checkpoint(dir, kPhi3), dir, method), 4u * 4u);  // qkv, o, gate_up, down per layer
         const HfCheckpoint ck(dir.file("ck"));
         bool qkv = false, gate_up = false, factors = false;
         for (const TensorView& t : ck.tensors()) {

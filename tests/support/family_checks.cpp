@@ -92,6 +92,27 @@ void expect_imatrix_entries(const Imatrix& ours, std::span<const ImatrixFigure> 
     }
 }
 
+std::size_t checkpoint_and_grid(const std::string& hf, const TempDir& dir, const std::string& method, bool awq_clip) {
+    QuantizeRequest q;
+    q.input = hf;
+    q.progress = false;
+    q.method = method;
+    q.bits = 4;
+    q.group_size = 128;
+    q.calib = fixture("text/pydoc-valid.txt");
+    q.calib_samples = 4;
+    q.calib_ctx = 64;
+    q.awq_clip = awq_clip;
+    q.format = method;
+    q.output = dir.file("ck");
+    const std::size_t quantized = quantize(q).quantized;
+    q.format = "gguf";
+    q.type = "F32";
+    q.output = dir.file("grid.gguf");
+    quantize(q);
+    return quantized;
+}
+
 void expect_converted_back(const std::string& checkpoint, const std::string& grid_path, const std::string& out, bool norms_plus_one) {
     ConvertRequest cr;
     cr.source = checkpoint;

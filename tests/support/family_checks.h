@@ -36,6 +36,11 @@ struct ImatrixFigure {
 // The first figures.size() entries of `ours` are these, in this order, the sums within a relative tolerance.
 void expect_imatrix_entries(const Imatrix& ours, std::span<const ImatrixFigure> figures, double tolerance);
 
+// A 4-bit, group-128 checkpoint of `method` (gptq or awq, 4 samples of 64 tokens of pydoc-valid; AWQ without its
+// clipping searches unless awq_clip) written from the Hugging Face checkpoint `hf` to dir/ck, and the same
+// calibration written as an F32 GGUF to dir/grid.gguf. Returns the number of layers the checkpoint quantized.
+std::size_t checkpoint_and_grid(const std::string& hf, const TempDir& dir, const std::string& method, bool awq_clip = true);
+
 // `checkpoint` (a GPTQ/AWQ directory) converted to GGUF at `out` holds every tensor of `grid` (the same
 // calibration written as an F32 GGUF): the quantized layers bit for bit (the blocks' 2-D and 3-D matrices but a
 // router) and RoPE factors (both made from config.json), the rest as their f16 (a (1 + w) norm where
