@@ -12,8 +12,12 @@ namespace qforge {
 // --- convert -------------------------------------------------------------------------------------------
 struct ConvertRequest {
     std::string source;          // Hugging Face directory, llama2.c checkpoint or GGUF
-    std::string output;          // .gguf path; written atomically
-    std::string outtype = "f16"; // f32, f16 or bf16 for matrices (vectors stay f32)
+    std::string output;          // .gguf path, or a directory (format "hf"); written atomically
+    std::string format = "gguf"; // "gguf", or "hf": a Hugging Face checkpoint directory (safetensors, config, tokenizer)
+    // f32, f16 or bf16 for matrices (GGUF: vectors stay f32); empty: f16 for GGUF, for "hf" a GGUF's float
+    // tensors as they are (its quantized ones f16)
+    std::string outtype;
+    std::uint64_t max_shard_bytes = 5'000'000'000ull;  // "hf": bytes per safetensors shard (0: one file)
     std::string vocab;           // llama2.c tokenizer file; empty = tok<N>.bin or tokenizer.bin beside source
     std::string tokenizer_pre;   // BPE pre-tokenizer name when tokenizer.json's is not recognised
     bool progress = true;        // progress bar on stderr
@@ -27,6 +31,9 @@ struct ConvertResult {
     // A GPTQ/AWQ checkpoint: one line per way its quantized layers went, e.g.
     // "196 layers (GPTQ INT4 g32 sym) -> Q4_0: exact" or "... -> F16: dequantized".
     std::vector<std::string> quantized_layers;
+    // "hf": the safetensors shards written, the tensors dequantized from GGUF block types, config.json's torch_dtype
+    std::size_t shards = 0, dequantized = 0;
+    std::string torch_dtype;
 };
 
 // Throws qforge::Error (from core/error.h, a std::runtime_error) with a one-line message on bad input.

@@ -39,15 +39,38 @@
 namespace qforge {
 
 ConvertResult convert(const ConvertRequest& request) {
+    const std::string outtype = request.outtype.empty() && request.format != "hf" ? "f16" : request.outtype;
+    const auto type = outtype.empty() ? std::nullopt : type_from_name(outtype);
+    if (!outtype.empty() && (!type || (*type != TensorType::F32 && *type != TensorType::F16 && *type != TensorType::BF16)))
+        fail("unknown --outtype '{}' (expected f32, f16 or bf16)", outtype);
+    if (request.format == "hf") {
+        HfExportOptions o;
+        o.outtype = type;
+        o.max_shard_bytes = request.max_shard_bytes;
+        o.progress = request.progress;
+        const HfExportSummary s = convert_to_hf(request.source, request.output, o);
+        ConvertResult r;
+        r.input_kind = std::string(input_kind_name(detect_input_kind(request.source)));
+        r.tensors = s.tensors;
+        r.parameters = s.parameters;
+        r.bytes = s.bytes;
+        r.shards = s.shards;
+        r.dequantized = s.dequantized;
+        r.torch_dtype = s.torch_dtype;
+        return r;
+    }
+    if (request.format != "gguf") fail("unknown --format '{}' (expected gguf or hf)", request.format);
     ConvertOptions options;
-    const auto type = type_from_name(request.outtype);
-    if (!type) fail("unknown --outtype '{}' (expected f32, f16 or bf16)", request.outtype);
     options.outtype = *type;
     if (!request.vocab.empty()) options.vocab_path = request.vocab;
     if (!request.tokenizer_pre.empty()) options.tokenizer_pre = request.tokenizer_pre;
     options.progress = request.progress;
     const ConvertSummary s = convert_to_gguf(request.source, request.output, options);
-    ConvertResult r{s.input_kind, s.tensors, s.parameters, s.bytes, {}};
+    ConvertResult r;
+    r.input_kind = s.input_kind;
+    r.tensors = s.tensors;
+    r.parameters = s.parameters;
+    r.bytes = s.bytes;
     std::map<std::string, int> ways;  // in first-seen order below
     std::vector<std::string> order;
     for (const auto& l : s.imported) {

@@ -12,6 +12,7 @@
 #include "convert/calibrated_gguf.h"
 #include "convert/calibration_samples.h"
 #include "convert/convert.h"
+#include "convert/hf_model_files.h"
 #include "convert/int_checkpoint_export.h"
 #include "convert/quantize_model.h"
 #include "core/error.h"
@@ -125,12 +126,20 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     if (request.keep_split || !request.split_max_size.empty() || request.split_max_tensors != 0 || request.no_tensor_first_split)
         fail("quantize: --format {} shards its safetensors by --max-shard-size; --keep-split, --split-max-size, "
              "--split-max-tensors and --no-tensor-first-split shard GGUF output", request.format);
-    if (detect_input_kind(request.input) != InputKind::HfDirectory)
-        fail("{}: --format {} writes a Hugging Face checkpoint with the input's config.json and tokenizer files, so the "
-             "input must be a Hugging Face checkpoint directory", request.input, request.format);
-    const HfCheckpoint source(request.input);
-    if (const auto q = read_quantization_config(source.config(), source.dir()))
-        fail("{}: already quantized ({}); quantize the float checkpoint", request.input, q->describe());
+    // config.json and the tokenizer files: a checkpoint's own, or written from a GGUF's metadata
+    const InputKind kind = detect_input_kind(request.input);
+    if (kind != InputKind::HfDirectory && kind != InputKind::Gguf)
+        fail("{}: --format {} writes a Hugging Face checkpoint; the input must be a checkpoint directory or a GGUF file",
+             request.input, request.format);
+    HfModelFiles source;
+    if (kind == InputKind::HfDirectory) {
+        const HfCheckpoint ck(request.input);
+        if (const auto q = read_quantization_config(ck.config(), ck.dir()))
+            fail("{}: already quantized ({}); quantize the float checkpoint", request.input, q->describe());
+        source = hf_model_files(ck);
+    } else {
+        source = hf_model_files(GgufFile(request.input));
+    }
     if (request.method != "rtn" && request.calib.empty())
         fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
     if (request.method != "rtn" && request.method != "gptq" && request.method != "awq")

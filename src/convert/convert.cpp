@@ -6,6 +6,7 @@
 #include "convert/hf_to_gguf.h"
 #include "convert/llama2c_to_gguf.h"
 #include "core/error.h"
+#include "core/scratch_path.h"
 #include "formats/format_detect.h"
 
 namespace qforge {
@@ -46,6 +47,23 @@ ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, c
             break;
     }
     fail("{}: not a Hugging Face checkpoint directory, llama2.c checkpoint or GGUF file", src);
+}
+
+HfExportSummary convert_to_hf(const std::string& src, const std::string& out_dir, const HfExportOptions& options) {
+    std::error_code ec;
+    if (std::filesystem::exists(src, ec) && std::filesystem::exists(out_dir, ec) && std::filesystem::equivalent(src, out_dir, ec))
+        fail("{}: output would overwrite the input", out_dir);
+    if (detect_input_kind(src) == InputKind::Gguf) return export_gguf_to_hf(GgufFile(src), out_dir, options);
+    ScratchPath scratch(".gguf");
+    ConvertOptions f32;
+    f32.outtype = TensorType::F32;
+    f32.progress = options.progress;
+    f32.dequantize_all = true;  // a GPTQ/AWQ checkpoint: the values its loaders compute
+    convert_to_gguf(src, scratch.path(), f32);
+    HfExportOptions o = options;
+    // float inputs keep their precision through the F32 scratch file only when asked for; default: F16
+    if (!o.outtype) o.outtype = TensorType::F16;
+    return export_gguf_to_hf(GgufFile(scratch.path()), out_dir, o);
 }
 
 }  // namespace qforge

@@ -1,11 +1,12 @@
 #pragma once
-// `qforge convert`: any supported input (Hugging Face directory, llama2.c checkpoint, GGUF) to a GGUF file.
+// `qforge convert`: any supported input (Hugging Face directory, llama2.c checkpoint, GGUF) to a GGUF file, or
+// to a Hugging Face checkpoint directory (gguf_to_hf; other inputs go through a scratch F32 GGUF).
 #include <cstdint>
 #include <string>
 
 #include "convert/convert_options.h"
+#include "convert/gguf_to_hf.h"
 #include "convert/hf_to_gguf.h"
-#include <vector>
 
 namespace qforge {
 
@@ -18,5 +19,7 @@ struct ConvertSummary {
 };
 
 ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, const ConvertOptions& options);
+
+HfExportSummary convert_to_hf(const std::string& src, const std::string& out_dir, const HfExportOptions& options);
 
 }  // namespace qforge

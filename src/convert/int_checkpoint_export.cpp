@@ -1,29 +1,24 @@
 #include "convert/int_checkpoint_export.h"
 
 #include <cstring>
-#include <filesystem>
 
 #include <fmt/format.h>
 
+#include "convert/hf_tensor_bytes.h"
 #include "convert/quantized_linear_to_gguf.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "formats/awq/awq_layout.h"
 #include "formats/gptq/gptq_layout.h"
 #include "formats/hf/hf_directory_writer.h"
-#include "formats/safetensors/safetensors_writer.h"
+#include "formats/hf/sharded_safetensors_writer.h"
 #include "model/model_family.h"
 #include "model/hf_hparams.h"
 #include "model/rope_permute.h"
 #include "quant/codecs/codec_table.h"
 
 namespace qforge {
-namespace fs = std::filesystem;
 namespace {
-
-// Files beside the weights that loaders read; copied when the source has them.
-constexpr const char* kCopied[] = {"tokenizer.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-                                   "added_tokens.json", "generation_config.json"};
 
 struct Output {
     SafetensorsEntry entry;
@@ -46,26 +41,9 @@ const std::uint8_t* current_bytes(const PlannedTensor& p) { return p.src != null
 // offset: added to every value (-1 for the norms Gemma's converter stores as 1 + w).
 Output float_tensor(TensorType type, const std::uint8_t* bytes, const std::vector<std::int64_t>& ne, const std::string& hf_name,
                     std::int64_t heads, float offset = 0.0f) {
-    const std::int64_t n = [&] {
-        std::int64_t k = 1;
-        for (auto d : ne) k *= d;
-        return k;
-    }();
-    std::vector<float> f(static_cast<std::size_t>(n));
-    const std::int64_t row = ne[0], rows = n / row;
-    for (std::int64_t r = 0; r < rows; ++r) dequantize_row(type, bytes + static_cast<std::size_t>(r) * *bytes_for(type, static_cast<std::uint64_t>(row)), f.data() + r * row, row);
-    if (offset != 0.0f)
-        for (float& v : f) v += offset;
-    std::vector<std::uint16_t> h(f.size());
-    convert_from_f32(TensorType::F16, f.data(), h.data(), f.size());
-    if (heads > 0) {
-        const bool one_d = ne.size() == 1;
-        std::vector<std::uint16_t> u(h.size());
-        unpermute_rope_rows(reinterpret_cast<const std::uint8_t*>(h.data()), reinterpret_cast<std::uint8_t*>(u.data()),
-                            one_d ? n : rows, (one_d ? 1 : static_cast<std::size_t>(row)) * 2, heads);
-        h.swap(u);
-    }
-    return tensor(hf_name, TensorType::F16, ne, h);
+    Output o{{hf_name, TensorType::F16, ne}, {}};
+    o.bytes = hf_tensor_bytes(type, bytes, o.entry, heads, offset);
+    return o;
 }
 
 void add_quantized(std::vector<Output>& out, const std::string& prefix, const IntLayer& l, const QuantizationConfig& c) {
@@ -115,13 +93,10 @@ std::string int_layer_key(const std::string& gguf_name, std::int64_t expert) {
 }
 
 IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
-                                          const HfCheckpoint& source, const QuantizationConfig& config,
+                                          const HfModelFiles& source, const QuantizationConfig& config,
                                           std::uint64_t max_shard_bytes) {
-    const std::string config_path = (fs::path(source.dir()) / "config.json").string();
-    const HfHparams hp = read_hf_hparams(source.config(), config_path);
-    const auto cls = source.config().contains("architectures") ? source.config()["architectures"][0].get<std::string>() : "";
-    const ModelFamily* family = find_family_by_hf_class(cls);
-    if (family == nullptr) fail("{}: architecture '{}' is not supported (supported: {})", config_path, cls, supported_hf_classes());
+    const HfHparams hp = read_hf_hparams(source.config, dir + "/config.json");
+    const ModelFamily* family = source.family;
     HfDirectoryWriter writer(dir);
 
     std::vector<Output> outputs;
@@ -168,48 +143,21 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
         }
         ++summary.quantized_layers;
     }
-    // shards: runs of whole tensors up to max_shard_bytes each (a larger tensor gets a shard of its own)
-    std::vector<std::pair<std::size_t, std::size_t>> shards;  // [begin, end) of outputs
-    std::uint64_t in_shard = 0;
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-        const std::uint64_t n = outputs[i].bytes.size();
-        if (shards.empty() || (max_shard_bytes != 0 && in_shard > 0 && in_shard + n > max_shard_bytes)) {
-            shards.push_back({i, i});
-            in_shard = 0;
-        }
-        shards.back().second = i + 1;
-        in_shard += n;
-    }
-    nlohmann::json weight_map = nlohmann::json::object();
-    for (std::size_t s = 0; s < shards.size(); ++s) {
-        const std::string file = shards.size() == 1 ? "model.safetensors"
-                                                    : fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1, shards.size());
-        std::vector<SafetensorsEntry> entries;
-        for (std::size_t i = shards[s].first; i < shards[s].second; ++i) {
-            entries.push_back(outputs[i].entry);
-            weight_map[outputs[i].entry.name] = file;
-        }
-        SafetensorsWriter st(writer.path(file), entries, {{"format", "pt"}});
-        for (std::size_t i = shards[s].first; i < shards[s].second; ++i) {
-            st.write(outputs[i].bytes);
-            summary.bytes += outputs[i].bytes.size();
-        }
-        st.finish();
-    }
-    if (shards.size() > 1)
-        writer.write_json("model.safetensors.index.json", {{"metadata", {{"total_size", summary.bytes}}}, {"weight_map", weight_map}});
+    std::vector<SafetensorsEntry> entries;
+    for (const Output& o : outputs) entries.push_back(o.entry);
+    ShardedSafetensorsWriter st(writer, std::move(entries), max_shard_bytes);
+    for (const Output& o : outputs) st.write(o.bytes);
+    st.finish();
+    summary.bytes = st.bytes();
+    summary.shards = st.shards();
     summary.tensors = outputs.size();
-    summary.shards = shards.size();
 
-    nlohmann::json cfg = source.config();
+    nlohmann::json cfg = source.config;
     cfg["quantization_config"] = quantization_config_json(config);
     cfg["torch_dtype"] = "float16";
     writer.write_json("config.json", cfg);
     if (config.method == QuantMethod::Gptq) writer.write_json("quantize_config.json", quantization_config_json(config));
-    for (const char* name : kCopied) {
-        const std::string from = source.file(name);
-        if (!from.empty()) writer.copy_file(from, name);
-    }
+    source.write_beside_config(writer);
     writer.commit();
     return summary;
 }

@@ -4,13 +4,13 @@
 // quantization_config) or AutoAWQ's GEMM layout (quantization_config in config.json), which vLLM and
 // transformers load. The quantized linears come as IntLayers in llama.cpp's row order; Q and K rows go back
 // to the Hugging Face order, every other tensor (embeddings, norms AWQ rescaled, lm_head) is written in F16,
-// and the source checkpoint's config and tokenizer files are copied.
+// beside the source's config and tokenizer files (a checkpoint's own, or those a GGUF's metadata gives).
 #include <map>
 #include <string>
 
 #include "convert/hf_to_gguf.h"
 #include "formats/gptq/int_packing.h"
-#include "formats/hf/hf_checkpoint.h"
+#include "convert/hf_model_files.h"
 #include "formats/hf/quantization_config.h"
 #include "quant/methods/gptq.h"
 
@@ -35,7 +35,7 @@ struct IntCheckpointSummary {
 // max_shard_bytes: above it, the tensors go into model-0000i-of-0000N.safetensors shards (whole tensors, in
 // order) with model.safetensors.index.json, as transformers' save_pretrained does; 0: one file.
 IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan& plan, const std::map<std::string, IntLayer>& layers,
-                                          const HfCheckpoint& source, const QuantizationConfig& config,
+                                          const HfModelFiles& source, const QuantizationConfig& config,
                                           std::uint64_t max_shard_bytes = 5'000'000'000ull);
 
 }  // namespace qforge

@@ -1,5 +1,6 @@
 #include "core/float_convert.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -68,6 +69,24 @@ float fp8_e4m3_to_fp32(std::uint8_t v) {
     if (exp == 0xF && mant == 0x7) return std::nanf("");  // E4M3FN has no infinities
     if (exp == 0) return sign * std::ldexp(static_cast<float>(mant), -9);
     return sign * std::ldexp(1.0f + static_cast<float>(mant) / 8.0f, exp - 7);
+}
+
+std::uint8_t fp32_to_fp8_e4m3(float f) {
+    const std::uint8_t sign = std::signbit(f) ? 0x80 : 0x00;
+    if (std::isnan(f)) return static_cast<std::uint8_t>(sign | 0x7f);
+    const float a = std::min(std::fabs(f), 448.0f);
+    if (a < 0.015625f) {  // below 2^-6: subnormal steps of 2^-9 (a count of 8 is the smallest normal, 0x08)
+        return static_cast<std::uint8_t>(sign | static_cast<int>(std::nearbyint(a * 512.0f)));
+    }
+    int e = 0;
+    const float m = std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
+    int mant = static_cast<int>(std::nearbyint((m * 2.0f - 1.0f) * 8.0f));
+    int exp = e - 1 + 7;
+    if (mant == 8) {
+        mant = 0;
+        ++exp;
+    }
+    return static_cast<std::uint8_t>(sign | (exp << 3) | mant);
 }
 
 float fp8_e5m2_to_fp32(std::uint8_t v) { return fp16_to_fp32(static_cast<std::uint16_t>(v) << 8); }

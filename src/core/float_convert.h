@@ -48,6 +48,9 @@ std::uint16_t fp32_to_fp16(float f);
 float bf16_to_fp32(std::uint16_t b);
 std::uint16_t fp32_to_bf16(float f);
 float fp8_e4m3_to_fp32(std::uint8_t v);
+// The nearest E4M3FN value, ties to even; magnitudes past 448 (the largest) saturate to it, as llm-compressor's clamp
+// before torch's cast does; NaN stays NaN (0x7f).
+std::uint8_t fp32_to_fp8_e4m3(float f);
 float fp8_e5m2_to_fp32(std::uint8_t v);
 
 // True for element types that convert_to_f32 / convert_from_f32 handle (F32, F16, BF16, F64, F8_*).

@@ -1,6 +1,5 @@
 #include "tokenizer/bpe_json_import.h"
 
-#include <array>
 #include <filesystem>
 #include <map>
 #include <utility>
@@ -9,21 +8,13 @@
 
 #include "core/error.h"
 #include "formats/hf/json_file.h"
+#include "tokenizer/bpe_pre_tokenizers.h"
 #include "tokenizer/hf_special_tokens.h"
 #include "tokenizer/token_heuristics.h"
 
 namespace qforge {
 namespace fs = std::filesystem;
 namespace {
-
-// Split regexes of well-known pre-tokenizers and the names llama.cpp gives them.
-// Only patterns known for certain are listed: a wrong name would silently change tokenization.
-const std::array<std::pair<const char*, const char*>, 2> kKnownSplitRegexes = {{
-    {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-     "llama-bpe"},
-    {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-     "qwen2"},
-}};
 
 void collect_split_patterns(const nlohmann::json& pt, std::vector<std::string>& out, bool& byte_level) {
     if (!pt.is_object()) return;
@@ -56,8 +47,8 @@ std::optional<std::string> recognise_pre_tokenizer(const std::string& text) {
     collect_split_patterns(pt, patterns, byte_level);
     if (patterns.empty()) return std::nullopt;
     // The first Split regex identifies the family; ByteLevel's own regex alone means GPT-2.
-    for (const auto& [regex, name] : kKnownSplitRegexes)
-        if (patterns.front() == regex) return std::string(name);
+    for (const KnownPreTokenizer& k : known_pre_tokenizers())
+        if (!k.regex.empty() && patterns.front() == k.regex) return std::string(k.name);
     if (patterns.size() == 1 && patterns.front() == "<gpt-2>") return std::string("gpt-2");
     return std::nullopt;
 }

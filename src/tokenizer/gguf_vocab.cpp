@@ -71,8 +71,8 @@ Vocab read_vocab_metadata(const GgufMetadata& m, const std::string& where) {
         if (a.elem != GgufType::STRING) fail("{}: 'tokenizer.ggml.merges' must be an array of strings", where);
         v.merges = a.strings;
     }
-    for (const auto& [kind, key] : special_keys()) {
-        if (auto id = m.get_int(key); id && *id >= 0 && static_cast<std::uint64_t>(*id) < n)
+    for (const char* kind : {"bos", "eos", "unk", "sep", "pad", "cls", "mask"}) {  // gguf-py's order
+        if (auto id = m.get_int(special_key(kind)); id && *id >= 0 && static_cast<std::uint64_t>(*id) < n)
             v.special_ids.emplace_back(kind, static_cast<std::uint32_t>(*id));
     }
     for (const char* kind : {"bos", "eos"})

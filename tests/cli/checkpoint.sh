@@ -43,6 +43,10 @@ grep -q "qforge quantize .*requantizes" "$work/convert.log" || { echo "FAIL: no 
 "$bin" quantize -q "$work/awq" "$work/requant.gguf" Q4_K_M 2>"$work/requant.log"
 grep -q "the AWQ GEMM INT4 g64 layers were dequantized and requantized to Q4_K_M" "$work/requant.log" || { cat "$work/requant.log"; exit 1; }
 "$bin" inspect "$work/requant.gguf" | grep -Eq "blk.0.attn_q.weight +q4_K" || { echo "FAIL: not requantized"; exit 1; }
+# from a GGUF: config.json and the tokenizer written from its metadata
+"$bin" quantize -q "$fx/gguf/pydoc6m-f32.gguf" "$work/from-gguf" --format awq --group-size 128
+[ -f "$work/from-gguf/tokenizer.model" ] && grep -q '"quant_method": "awq"' "$work/from-gguf/config.json"
+"$bin" convert -q "$work/from-gguf" "$work/from-gguf.gguf" 2>/dev/null
 # refusals, before any output
 mkdir -p "$work/full" && touch "$work/full/x"
 expect_refused() {  # pattern, then quantize's arguments
@@ -55,7 +59,7 @@ expect_refused "stores zero points" "$hf" "$work/x" --format awq --sym
 expect_refused "contiguous columns" "$hf" "$work/x" --format awq --act-order
 expect_refused "AutoGPTQ packs 2, 3, 4 or 8" "$hf" "$work/x" --format gptq --bits 5
 expect_refused "does not divide the 256 columns" "$hf" "$work/x" --format gptq --group-size 48
-expect_refused "must be a Hugging Face checkpoint directory" "$fx/gguf/pydoc6m-f32.gguf" "$work/x" --format gptq
+expect_refused "must be a checkpoint directory or a GGUF file" "$fx/models/stories260K/stories260K.bin" "$work/x" --format gptq
 expect_refused "already quantized (GPTQ INT4 g32 sym)" "$work/gptq" "$work/x" --format gptq
 expect_refused "needs calibration text" "$hf" "$work/x" --format gptq --method gptq
 expect_refused "not an empty directory" "$hf" "$work/full" --format gptq

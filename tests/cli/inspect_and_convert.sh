@@ -22,4 +22,17 @@ if "$bin" convert -q "$fx/models/pydoc6m" "$work/bad.gguf" --outtype q4_0 2>/dev
   echo "FAIL: --outtype q4_0 accepted"; exit 1
 fi
 [ ! -e "$work/bad.gguf" ]
+
+# a llama.cpp file as a Hugging Face checkpoint, sharded, and back to the same file
+mkdir -p "$work/hf"
+"$bin" convert -q "$fx/gguf/pydoc6m-f16.gguf" "$work/hf/pydoc6m" --format hf --max-shard-size 4000000 2> "$work/hf.log"
+grep -q "safetensors file(s)" "$work/hf.log"
+[ -f "$work/hf/pydoc6m/model.safetensors.index.json" ] && [ -f "$work/hf/pydoc6m/model-00001-of-00004.safetensors" ]
+[ -f "$work/hf/pydoc6m/tokenizer.model" ] && [ -f "$work/hf/pydoc6m/tokenizer_config.json" ]
+"$bin" convert -q "$work/hf/pydoc6m" "$work/back.gguf" --outtype f16
+cmp "$work/back.gguf" "$fx/gguf/pydoc6m-f16.gguf"
+if "$bin" convert -q "$fx/gguf/pydoc6m-f16.gguf" "$work/hf/pydoc6m" --format hf 2> "$work/exists.log"; then
+  echo "FAIL: an existing checkpoint directory was overwritten"; exit 1
+fi
+grep -q "not an empty directory" "$work/exists.log"
 echo "inspect and convert: ok"

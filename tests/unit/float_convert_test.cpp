@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <bit>
 #include <cmath>
 #include <random>
@@ -102,6 +104,30 @@ TEST(FloatConvert, Fp8Decoding) {
     EXPECT_TRUE(std::isnan(fp8_e4m3_to_fp32(0x7F)));
     EXPECT_EQ(fp8_e5m2_to_fp32(0x3C), 1.0f);
     EXPECT_EQ(fp8_e5m2_to_fp32(0x7B), 57344.0f);
+}
+
+// Every E4M3FN value encodes to itself; a value between two neighbours goes to the nearer, a midpoint to the one
+// with the even mantissa; past 448 it saturates (llm-compressor clamps before casting).
+TEST(FloatConvert, Fp8EncodingRoundsToNearestEven) {
+    for (int c = 0; c < 256; ++c) {
+        const auto code = static_cast<std::uint8_t>(c);
+        if ((code & 0x7f) == 0x7f) {
+            EXPECT_EQ(fp32_to_fp8_e4m3(fp8_e4m3_to_fp32(code)) & 0x7f, 0x7f);
+            continue;
+        }
+        ASSERT_EQ(fp32_to_fp8_e4m3(fp8_e4m3_to_fp32(code)), code) << c;
+        const std::uint8_t next = static_cast<std::uint8_t>(code + 1);
+        if ((code & 0x80) != 0 || (next & 0x7f) == 0x7f) continue;
+        const float lo = fp8_e4m3_to_fp32(code), hi = fp8_e4m3_to_fp32(next), mid = (lo + hi) / 2.0f;
+        EXPECT_EQ(fp32_to_fp8_e4m3(std::nextafter(mid, lo)), code) << c;
+        EXPECT_EQ(fp32_to_fp8_e4m3(std::nextafter(mid, hi)), next) << c;
+        EXPECT_EQ(fp32_to_fp8_e4m3(mid), (code & 1) == 0 ? code : next) << c;
+        EXPECT_EQ(fp32_to_fp8_e4m3(-mid), ((code & 1) == 0 ? code : next) | 0x80) << c;
+    }
+    EXPECT_EQ(fp32_to_fp8_e4m3(460.0f), 0x7E);
+    EXPECT_EQ(fp32_to_fp8_e4m3(1e9f), 0x7E);
+    EXPECT_EQ(fp32_to_fp8_e4m3(-std::numeric_limits<float>::infinity()), 0xFE);
+    EXPECT_EQ(fp32_to_fp8_e4m3(1e-30f), 0x00);
 }
 
 }  // namespace

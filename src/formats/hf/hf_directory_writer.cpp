@@ -39,6 +39,12 @@ void HfDirectoryWriter::write_json(const std::string& name, const nlohmann::json
     if (!out.flush()) fail("{}: cannot write '{}'", target_, name);
 }
 
+void HfDirectoryWriter::write_text(const std::string& name, const std::string& contents) {
+    std::ofstream out(path(name), std::ios::binary);
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    if (!out.flush()) fail("{}: cannot write '{}'", target_, name);
+}
+
 void HfDirectoryWriter::copy_file(const std::string& source, const std::string& name) {
     std::error_code ec;
     if (!fs::copy_file(source, path(name), fs::copy_options::overwrite_existing, ec))

@@ -18,6 +18,7 @@ public:
     // Where a file of the directory is written before commit().
     std::string path(const std::string& name) const;
     void write_json(const std::string& name, const nlohmann::json& value);
+    void write_text(const std::string& name, const std::string& contents);
     void copy_file(const std::string& source, const std::string& name);
     void commit();
 
