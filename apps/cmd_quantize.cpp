@@ -16,7 +16,7 @@ void add_quantize_command(CLI::App& app) {
     auto json = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("quantize", "Quantize a model to a GGUF type or mix (as llama-quantize)");
     cmd->add_option("input", req->input, "Input GGUF, Hugging Face checkpoint directory or llama2.c checkpoint")->required();
-    cmd->add_option("output", req->output, "Output GGUF (a checkpoint directory with --format gptq|awq)")->required();
+    cmd->add_option("output", req->output, "Output GGUF (a checkpoint directory with --format gptq|awq|fp8)")->required();
     cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q2_K, Q4_K_M, IQ4_XS, ...); not with --format gptq|awq");
     cmd->add_flag("--pure", req->pure, "Every quantizable tensor in TYPE (no per-tensor mix)");
     cmd->add_flag("--allow-requantize", req->allow_requantize, "Allow quantizing already quantized tensors");
@@ -45,8 +45,12 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_flag("--act-order", req->act_order, "GPTQ: columns in order of decreasing Hessian diagonal");
     cmd->add_option("--format", req->format,
                     "Output: gguf, or a Hugging Face checkpoint directory in AutoGPTQ's (gptq) or AutoAWQ's GEMM (awq) layout "
-                    "on the INTn grid of --bits (default 4) and --group-size")
-        ->check(CLI::IsMember({"gguf", "gptq", "awq"}));
+                    "on the INTn grid of --bits (default 4) and --group-size, or FP8 E4M3 weights with scales (fp8)")
+        ->check(CLI::IsMember({"gguf", "gptq", "awq", "fp8"}));
+    cmd->add_option("--fp8-scheme", req->fp8_scheme,
+                    "--format fp8: channel (a scale per output row, compressed-tensors' FP8_DYNAMIC), tensor (one scale, vLLM's "
+                    "fp8 method) or block (128x128 blocks, weight_scale_inv, as DeepSeek-V3 and Qwen3)")
+        ->check(CLI::IsMember({"channel", "tensor", "block"}));
     cmd->add_option("--max-shard-size", req->max_shard_bytes,
                     "Checkpoints: bytes per model-0000i-of-0000N.safetensors shard (0: one file; default 5000000000)");
     cmd->add_option("--damp", req->damp, "GPTQ damping, a fraction of the mean Hessian diagonal")->check(CLI::Range(0.0, 1.0));
@@ -124,7 +128,11 @@ void add_quantize_command(CLI::App& app) {
         }
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
-        if (checkpoint)
+        if (req->format == "fp8")
+            fmt::print(stderr, "quantize: {} linear layers as FP8 E4M3 with {} scales ({} tensors) into {}\n", r.quantized,
+                       req->fp8_scheme == "channel" ? "per-channel" : req->fp8_scheme == "tensor" ? "per-tensor" : "128x128 block",
+                       r.tensors, req->output);
+        else if (checkpoint)
             fmt::print(stderr, "quantize: {} linear layers packed as INT{} g{} in {} layout ({} tensors) into {}\n", r.quantized,
                        req->bits == 0 ? 4 : req->bits, req->group_size, req->format == "gptq" ? "AutoGPTQ's" : "AutoAWQ's GEMM",
                        r.tensors, req->output);

@@ -76,8 +76,13 @@ struct QuantizeRequest {
     // gguf, or a checkpoint directory in AutoGPTQ's layout (gptq: qweight/qzeros/scales/g_idx, v1 zero points,
     // quantize_config.json) or AutoAWQ's GEMM layout (awq: 4-bit, quantization_config in config.json), on the
     // INTn grid of --bits (default 4) and --group-size, from a Hugging Face input whose config and tokenizer
-    // files are copied; `type` is not used.
+    // files are copied (or a GGUF, whose metadata gives them); `type` is not used. fp8: an FP8 E4M3 checkpoint
+    // (weight F8_E4M3 + scales, dynamic activations) that vLLM loads, scaled per fp8_scheme.
     std::string format = "gguf";
+    // fp8: "channel" (a scale per output row; compressed-tensors' FP8_DYNAMIC layout), "tensor" (one scale per
+    // weight; vLLM's fp8 method, AutoFP8's layout) or "block" (a scale per 128 x 128 block, weight_scale_inv:
+    // DeepSeek-V3's and Qwen3's layout)
+    std::string fp8_scheme = "channel";
     // checkpoints: shards of at most this many bytes of tensor data (model-0000i-of-0000N.safetensors and
     // model.safetensors.index.json, as save_pretrained writes them); 0: one model.safetensors
     std::uint64_t max_shard_bytes = 5'000'000'000ull;

@@ -12,6 +12,7 @@
 #include "convert/calibrated_gguf.h"
 #include "convert/calibration_samples.h"
 #include "convert/convert.h"
+#include "convert/fp8_checkpoint_export.h"
 #include "convert/hf_model_files.h"
 #include "convert/int_checkpoint_export.h"
 #include "convert/quantize_model.h"
@@ -19,6 +20,7 @@
 #include "core/scratch_path.h"
 #include "formats/format_detect.h"
 #include "formats/hf/hf_checkpoint.h"
+#include "formats/hf/fp8_config.h"
 #include "formats/hf/quantization_config.h"
 #include "formats/imatrix/imatrix_data.h"
 #include "model/llama_model.h"
@@ -117,6 +119,22 @@ QuantizationConfig checkpoint_config(const QuantizeRequest& request) {
     return c;
 }
 
+// config.json and the tokenizer files of the checkpoint a --format writes: a checkpoint's own, or written from
+// a GGUF's metadata. Refuses an already quantized checkpoint.
+HfModelFiles checkpoint_files(const QuantizeRequest& request) {
+    const InputKind kind = detect_input_kind(request.input);
+    if (kind != InputKind::HfDirectory && kind != InputKind::Gguf)
+        fail("{}: --format {} writes a Hugging Face checkpoint; the input must be a checkpoint directory or a GGUF file",
+             request.input, request.format);
+    if (kind == InputKind::Gguf) return hf_model_files(GgufFile(request.input));
+    const HfCheckpoint ck(request.input);
+    if (const auto q = read_quantization_config(ck.config(), ck.dir()))
+        fail("{}: already quantized ({}); quantize the float checkpoint", request.input, q->describe());
+    if (const auto f = read_fp8_config(ck.config(), ck.dir()))
+        fail("{}: already quantized ({}); quantize the float checkpoint", request.input, f->describe());
+    return hf_model_files(ck);
+}
+
 QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     const QuantizationConfig qc = checkpoint_config(request);
     if (!request.imatrix.empty() || !request.tensor_types.empty() || !request.output_tensor_type.empty() ||
@@ -126,20 +144,7 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     if (request.keep_split || !request.split_max_size.empty() || request.split_max_tensors != 0 || request.no_tensor_first_split)
         fail("quantize: --format {} shards its safetensors by --max-shard-size; --keep-split, --split-max-size, "
              "--split-max-tensors and --no-tensor-first-split shard GGUF output", request.format);
-    // config.json and the tokenizer files: a checkpoint's own, or written from a GGUF's metadata
-    const InputKind kind = detect_input_kind(request.input);
-    if (kind != InputKind::HfDirectory && kind != InputKind::Gguf)
-        fail("{}: --format {} writes a Hugging Face checkpoint; the input must be a checkpoint directory or a GGUF file",
-             request.input, request.format);
-    HfModelFiles source;
-    if (kind == InputKind::HfDirectory) {
-        const HfCheckpoint ck(request.input);
-        if (const auto q = read_quantization_config(ck.config(), ck.dir()))
-            fail("{}: already quantized ({}); quantize the float checkpoint", request.input, q->describe());
-        source = hf_model_files(ck);
-    } else {
-        source = hf_model_files(GgufFile(request.input));
-    }
+    const HfModelFiles source = checkpoint_files(request);
     if (request.method != "rtn" && request.calib.empty())
         fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
     if (request.method != "rtn" && request.method != "gptq" && request.method != "awq")
@@ -188,6 +193,34 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     return r;
 }
 
+
+QuantizeResult quantize_to_fp8(const QuantizeRequest& request) {
+    Fp8Config fc;
+    if (request.fp8_scheme == "channel") fc.scheme = Fp8Scheme::Channel;
+    else if (request.fp8_scheme == "tensor") fc.scheme = Fp8Scheme::Tensor;
+    else if (request.fp8_scheme == "block") fc.scheme = Fp8Scheme::Block;
+    else fail("quantize: --fp8-scheme '{}' (channel, tensor or block)", request.fp8_scheme);
+    fc.compressed_tensors = fc.scheme == Fp8Scheme::Channel;  // vLLM's fp8 method takes one scale per tensor or blocks
+    if (!request.type.empty() || request.bits != 0 || !request.imatrix.empty() || !request.tensor_types.empty() || request.pure ||
+        request.method != "rtn" || request.target_bpw > 0 || !request.target_size.empty())
+        fail("quantize: --format fp8 rounds every linear to E4M3 with its scales; TYPE, --bits, --imatrix, --pure, --tensor-type, "
+             "--method and budgets do not apply");
+    if (request.keep_split || !request.split_max_size.empty() || request.split_max_tensors != 0)
+        fail("quantize: --format fp8 shards its safetensors by --max-shard-size");
+    const HfModelFiles files = checkpoint_files(request);
+    const CalibrationInput input = gguf_input(request.input, request.progress);
+    const GgufFile model(input.gguf);
+    const Fp8CheckpointSummary s = write_fp8_checkpoint(request.output, model, files, fc, request.max_shard_bytes, request.progress);
+    QuantizeResult r;
+    r.tensors = s.tensors;
+    r.quantized = s.quantized_layers;
+    r.bytes_before = s.parameters * 4;
+    r.bytes_after = s.bytes;
+    r.bpw_before = 32.0;
+    r.bpw_after = 8.0 * static_cast<double>(s.bytes) / static_cast<double>(std::max<std::uint64_t>(s.parameters, 1));
+    r.outputs = {request.output};
+    return r;
+}
 
 void check_budget_request(const QuantizeRequest& request) {
     if (!request.type.empty())
@@ -247,7 +280,8 @@ BudgetOutcome plan_budget(const QuantizeRequest& request, const std::string& ggu
 
 QuantizeResult quantize(const QuantizeRequest& request) {
     if (request.format == "gptq" || request.format == "awq") return quantize_to_checkpoint(request);
-    if (request.format != "gguf") fail("quantize: --format '{}' (gguf, gptq or awq)", request.format);
+    if (request.format == "fp8") return quantize_to_fp8(request);
+    if (request.format != "gguf") fail("quantize: --format '{}' (gguf, gptq, awq or fp8)", request.format);
     const bool budget = request.target_bpw > 0 || !request.target_size.empty();
     if (budget) check_budget_request(request);
     else if (request.type.empty()) fail("quantize: a GGUF output needs TYPE (F16, Q4_0, Q4_K_M, ...) or a budget (--target-bpw, --target-size)");

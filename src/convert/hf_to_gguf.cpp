@@ -6,13 +6,16 @@
 
 #include "convert/model_naming.h"
 #include "convert/quantized_linear_to_gguf.h"
+#include "formats/hf/fp8_config.h"
 #include "formats/hf/quantized_linear.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/hf_hparams.h"
 #include "model/llama_weights.h"
 #include "model/model_family.h"
+#include "model/rope_permute.h"
 #include "quant/codecs/codec_table.h"
+#include "quant/codecs/fp8.h"
 #include "quant/plan/quantizable.h"
 #include "tokenizer/bpe_json_import.h"
 #include "tokenizer/gguf_vocab.h"
@@ -43,6 +46,63 @@ Vocab load_vocab(const HfCheckpoint& ck, const HfHparams& hp, const ConvertOptio
     if (!ck.file("tokenizer.model").empty()) return import_sentencepiece_vocab(ck.dir(), hp.vocab_size);
     if (!ck.file("tokenizer.json").empty()) return import_bpe_json_vocab(ck.dir(), hp.vocab_size, options.tokenizer_pre);
     fail("{}: no tokenizer.model or tokenizer.json", ck.dir());
+}
+
+// The scales of an FP8 checkpoint's weights (and the static activation scales, which qforge does not need).
+bool is_fp8_scale_tensor(const std::string& name) {
+    return name.ends_with(".weight_scale") || name.ends_with(".weight_scale_inv") || name.ends_with(".input_scale");
+}
+
+// An FP8 weight and its scale (weight_scale or weight_scale_inv, beside it): one scale, one per row, or one per
+// block of the config's size, told apart by the scale's shape.
+struct Fp8Weight {
+    const TensorView* q = nullptr;
+    const TensorView* scale = nullptr;
+    std::int64_t span_rows = 0, span_cols = 0;
+};
+
+Fp8Weight fp8_weight(const HfCheckpoint& ck, const TensorView& t, const Fp8Config& fp8) {
+    if (t.ne.size() != 2) fail("{}: FP8 tensor '{}' has shape {} (expected a matrix)", ck.dir(), t.name, shape_string(t.ne));
+    Fp8Weight w;
+    w.q = &t;
+    w.scale = ck.find(t.name + "_scale");
+    if (w.scale == nullptr) w.scale = ck.find(t.name + "_scale_inv");
+    if (w.scale == nullptr) fail("{}: FP8 tensor '{}' has no '{}_scale' or '{}_scale_inv' beside it", ck.dir(), t.name, t.name, t.name);
+    const TensorView& scale = *w.scale;
+    if (!is_float_type(scale.type)) fail("{}: '{}' has dtype {} (expected a float scale)", ck.dir(), scale.name, type_name(scale.type));
+    const std::int64_t rows = t.ne[1], cols = t.ne[0];
+    const auto n = static_cast<std::size_t>(scale.n_elements());
+    w.span_cols = cols;
+    if (n == 1) {
+        w.span_rows = rows;
+    } else if (n == static_cast<std::size_t>(rows) && (scale.ne.size() == 1 || scale.ne[0] == 1)) {
+        w.span_rows = 1;
+    } else if (scale.ne.size() == 2 && n == fp8_scale_count(rows, cols, fp8.block_rows, fp8.block_cols)) {
+        w.span_rows = fp8.block_rows;
+        w.span_cols = fp8.block_cols;
+    } else {
+        fail("{}: '{}' has shape {}: not one scale, one per row of '{}' ({} rows) nor one per {}x{} block", ck.dir(), scale.name,
+             shape_string(scale.ne), t.name, rows, fp8.block_rows, fp8.block_cols);
+    }
+    return w;
+}
+
+// The weight's values in `type`, rows permuted over `heads` for llama.cpp's RoPE (0: none).
+std::vector<std::uint8_t> fp8_weight_bytes(const Fp8Weight& f, TensorType type, std::int64_t heads) {
+    const std::int64_t rows = f.q->ne[1], cols = f.q->ne[0];
+    std::vector<float> scales(static_cast<std::size_t>(f.scale->n_elements()));
+    convert_to_f32(f.scale->type, f.scale->data.data(), scales.data(), scales.size());
+    std::vector<float> w(static_cast<std::size_t>(rows * cols));
+    dequantize_fp8_rows(f.q->data.data(), scales.data(), 0, rows, cols, f.span_rows, f.span_cols, w.data());
+    if (heads > 0) {
+        std::vector<float> u(w.size());
+        permute_rope_rows(reinterpret_cast<const std::uint8_t*>(w.data()), reinterpret_cast<std::uint8_t*>(u.data()), rows,
+                          static_cast<std::size_t>(cols) * sizeof(float), heads);
+        w.swap(u);
+    }
+    std::vector<std::uint8_t> bytes(*bytes_for(type, w.size()));
+    convert_from_f32(type, w.data(), bytes.data(), w.size());
+    return bytes;
 }
 
 }  // namespace
@@ -81,6 +141,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     // (a float tensor each, or a GPTQ/AWQ module each: its prefix and shape)
     struct ExpertPart {
         const TensorView* tensor = nullptr;
+        Fp8Weight fp8;  // an FP8 weight: tensor with its scale
         std::string prefix;
         LinearShape shape{};
         bool present() const { return tensor != nullptr || !prefix.empty(); }
@@ -91,6 +152,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     std::int64_t expert_specs = 0;
     for (const LayerTensorSpec& s : family.layer) expert_specs += s.per_expert() ? 1 : 0;
     const std::optional<QuantizationConfig> quant = read_quantization_config(ck.config(), ck.dir());
+    const std::optional<Fp8Config> fp8 = read_fp8_config(ck.config(), ck.dir());
     std::optional<TensorType> quantized_file_type;  // the one type every quantized layer mapped onto, if any
     bool mixed_quantized_types = false;
     // The GGUF type of a quantized module's grid (the output type where no GGUF type holds it).
@@ -137,7 +199,23 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
             const std::string name = "blk." + std::to_string(e.layer) + "." + std::string(s.gguf);
             const std::vector<std::int64_t> ne = first.ne();
             PlannedTensor p;
-            if (first.tensor != nullptr) {
+            if (first.fp8.q != nullptr) {  // FP8 experts: each dequantized with its own scale
+                p.out = {name, output_type_for(name, 3, options.outtype), {ne[0], ne[1], hp.n_expert}};
+                std::vector<Fp8Weight> weights;
+                for (const ExpertPart& x : stack) {
+                    if (x.fp8.q == nullptr) fail("{}: '{}' is not FP8 like '{}'", ck.dir(), x.tensor->name, first.tensor->name);
+                    weights.push_back(x.fp8);
+                }
+                p.produce = [weights, type = p.out.type] {
+                    std::vector<std::uint8_t> bytes;
+                    for (const Fp8Weight& w : weights) {
+                        const std::vector<std::uint8_t> b = fp8_weight_bytes(w, type, 0);
+                        bytes.insert(bytes.end(), b.begin(), b.end());
+                    }
+                    return bytes;
+                };
+                plan.imported.push_back({name, fp8->describe(), p.out.type, "dequantized"});
+            } else if (first.tensor != nullptr) {
                 for (const ExpertPart& x : stack) p.stacked.push_back(x.tensor);
                 p.out = {name, output_type_for(name, 3, options.outtype), {ne[0], ne[1], hp.n_expert}};
             } else {
@@ -163,6 +241,26 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     };
     for (const auto& t : ck.tensors()) {
         if (is_ignored_hf_tensor(t.name)) continue;
+        if (fp8 && is_fp8_scale_tensor(t.name)) continue;  // read with its weight
+        if (fp8 && t.type == TensorType::F8_E4M3) {
+            auto name = gguf_tensor_name(family, t.name);
+            if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);
+            const Fp8Weight w = fp8_weight(ck, t, *fp8);
+            if (auto e = parse_hf_layer_tensor(family, t.name); e && e->spec->per_expert()) {
+                ExpertPart part;
+                part.tensor = &t;
+                part.fp8 = w;
+                add_expert(*e, std::move(part), t.name);
+                continue;
+            }
+            PlannedTensor p;
+            p.out = {*name, output_type_for(*name, t.ne.size(), options.outtype), t.ne};
+            p.produce = [w, type = p.out.type, heads = permuted_heads(family, *name, hp)] { return fp8_weight_bytes(w, type, heads); };
+            plan.imported.push_back({*name, fp8->describe(), p.out.type, "dequantized"});
+            source_params += static_cast<std::uint64_t>(t.n_elements());
+            plan.tensors.push_back(std::move(p));
+            continue;
+        }
         if (quant && is_quantized_linear_part(t.name)) {
             if (!t.name.ends_with(".qweight")) continue;  // qzeros, scales, g_idx come with their qweight
             const std::string prefix = t.name.substr(0, t.name.size() - 8);

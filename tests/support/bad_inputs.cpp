@@ -339,6 +339,23 @@ std::vector<BadInput> bad_quantized_safetensors_inputs() {
     };
 }
 
+std::string valid_fp8_safetensors() {
+    return quantized_file({{"weight", "F8_E4M3", "[32,32]", 1024}, {"weight_scale", "F32", "[1]", 4}});
+}
+
+std::vector<BadInput> bad_fp8_safetensors_inputs() {
+    return {
+        {"fp8-no-scale.safetensors", quantized_file({{"weight", "F8_E4M3", "[32,32]", 1024}}),
+         "FP8 tensor 'model.layers.0.self_attn.o_proj.weight' has no 'model.layers.0.self_attn.o_proj.weight_scale'"},
+        {"fp8-scale-per-column.safetensors", quantized_file({{"weight", "F8_E4M3", "[32,32]", 1024}, {"weight_scale", "F32", "[1,32]", 128}}),
+         "weight_scale' has shape [32, 1]: not one scale, one per row"},
+        {"fp8-int-scale.safetensors", quantized_file({{"weight", "F8_E4M3", "[32,32]", 1024}, {"weight_scale", "I32", "[1]", 4}}),
+         "weight_scale' has dtype i32 (expected a float scale)"},
+        {"fp8-vector.safetensors", quantized_file({{"weight", "F8_E4M3", "[1024]", 1024}, {"weight_scale", "F32", "[1]", 4}}),
+         "has shape [1024] (expected a matrix)"},
+    };
+}
+
 std::string valid_chat_template() {
     return std::string(
                "{{- bos_token }}{% set ns = namespace(n=0) %}{% for m in messages if m.role != 'tool' %}"

@@ -37,6 +37,9 @@ std::vector<BadInput> bad_imatrix_dat_inputs();
 // "model.layers.0.self_attn.o_proj" of 32 inputs and 8 outputs.
 std::string valid_quantized_safetensors();
 std::vector<BadInput> bad_quantized_safetensors_inputs();
+// An FP8 layer (o_proj, 32 x 32 F8_E4M3) with its scale, for tests/fuzz/read_fp8_dir.h's per-tensor config.
+std::string valid_fp8_safetensors();
+std::vector<BadInput> bad_fp8_safetensors_inputs();
 
 // Chat templates for the renderer: template text, a NUL byte, then the JSON context (the fuzz target's input).
 std::string valid_chat_template();

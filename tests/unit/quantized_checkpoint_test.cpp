@@ -13,6 +13,7 @@
 #include "formats/awq/awq_layout.h"
 #include "formats/gptq/gptq_layout.h"
 #include "formats/hf/quantized_linear.h"
+#include "fuzz/read_fp8_dir.h"
 #include "fuzz/read_quantized_dir.h"
 #include "support/bad_inputs.h"
 #include "support/expect_rejected.h"
@@ -209,6 +210,21 @@ TEST(QuantizedLinear, EveryCraftedBadLayerFailsWithItsReason) {
     dir.write("model.safetensors", test::valid_quantized_safetensors());
     EXPECT_EQ(fuzz::read_quantized_dir(dir.path()), 8u * 20u);  // 8 rows of one Q4_1 block
     test::expect_each_rejected(test::bad_quantized_safetensors_inputs(), dir, [](const std::string& d) { fuzz::read_quantized_dir(d); },
+                               "model.safetensors");
+}
+
+// FP8: the valid layer converts under every FP8 config (its 32 x 32 weights dequantized to F32; the per-channel
+// and block configs read the one scale as the whole tensor's), each crafted bad layer fails naming its reason.
+TEST(Fp8Linear, EveryCraftedBadLayerFailsWithItsReason) {
+    test::TempDir dir;
+    dir.write("tokenizer.json", fuzz::fp8_tokenizer_json());
+    dir.write("model.safetensors", test::valid_fp8_safetensors());
+    for (unsigned char c = 0; c < 3; ++c) {
+        dir.write("config.json", fuzz::fp8_config_for(c));
+        EXPECT_EQ(fuzz::read_fp8_dir(dir.path()), 32u * 32u * 4u) << int(c);
+    }
+    dir.write("config.json", fuzz::fp8_config_for(0));
+    test::expect_each_rejected(test::bad_fp8_safetensors_inputs(), dir, [](const std::string& d) { fuzz::read_fp8_dir(d); },
                                "model.safetensors");
 }
 

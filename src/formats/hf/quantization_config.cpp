@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "formats/hf/fp8_config.h"
 #include "formats/hf/json_file.h"
 
 namespace qforge {
@@ -80,7 +81,10 @@ std::optional<QuantizationConfig> read_quantization_config(const nlohmann::json&
     const std::string config_path = (fs::path(dir) / "config.json").string();
     if (config.is_object()) {
         const auto it = config.find("quantization_config");
-        if (it != config.end() && !it->is_null()) return read_any(*it, config_path + ": quantization_config");
+        if (it != config.end() && !it->is_null()) {
+            if (is_fp8_quantization_config(*it)) return std::nullopt;  // fp8_config reads those
+            return read_any(*it, config_path + ": quantization_config");
+        }
     }
     const fs::path gptq = fs::path(dir) / "quantize_config.json";
     if (fs::exists(gptq)) return read_any(read_json_file(gptq.string()), gptq.string());
