@@ -16,7 +16,7 @@ void add_quantize_command(CLI::App& app) {
     auto json = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("quantize", "Quantize a model to a GGUF type or mix (as llama-quantize)");
     cmd->add_option("input", req->input, "Input GGUF, Hugging Face checkpoint directory or llama2.c checkpoint")->required();
-    cmd->add_option("output", req->output, "Output GGUF (a checkpoint directory with --format gptq|awq|fp8)")->required();
+    cmd->add_option("output", req->output, "Output GGUF (a checkpoint directory with --format gptq|awq|fp8|mlx)")->required();
     cmd->add_option("type", req->type, "llama-quantize's type or mix name (F16, Q4_0, Q8_0, Q2_K, Q4_K_M, IQ4_XS, ...); not with --format gptq|awq");
     cmd->add_flag("--pure", req->pure, "Every quantizable tensor in TYPE (no per-tensor mix)");
     cmd->add_flag("--allow-requantize", req->allow_requantize, "Allow quantizing already quantized tensors");
@@ -45,8 +45,13 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_flag("--act-order", req->act_order, "GPTQ: columns in order of decreasing Hessian diagonal");
     cmd->add_option("--format", req->format,
                     "Output: gguf, or a Hugging Face checkpoint directory in AutoGPTQ's (gptq) or AutoAWQ's GEMM (awq) layout "
-                    "on the INTn grid of --bits (default 4) and --group-size, or FP8 E4M3 weights with scales (fp8)")
-        ->check(CLI::IsMember({"gguf", "gptq", "awq", "fp8"}));
+                    "on the INTn grid of --bits (default 4) and --group-size, FP8 E4M3 weights with scales (fp8), or an mlx-lm "
+                    "directory on MLX's affine grid of --bits and --group-size (mlx; default group 64)")
+        ->check(CLI::IsMember({"gguf", "gptq", "awq", "fp8", "mlx"}));
+    cmd->add_option("--quant-predicate", req->quant_predicate,
+                    "--format mlx: mlx_lm.convert's mixed bits: mixed_2_6, mixed_3_4, mixed_3_6 or mixed_4_6 (v_proj and down_proj of "
+                    "some layers and lm_head at the higher bits)")
+        ->check(CLI::IsMember({"mixed_2_6", "mixed_3_4", "mixed_3_6", "mixed_4_6"}));
     cmd->add_option("--fp8-scheme", req->fp8_scheme,
                     "--format fp8: channel (a scale per output row, compressed-tensors' FP8_DYNAMIC), tensor (one scale, vLLM's "
                     "fp8 method) or block (128x128 blocks, weight_scale_inv, as DeepSeek-V3 and Qwen3)")
@@ -72,8 +77,10 @@ void add_quantize_command(CLI::App& app) {
     cmd->add_option("-t,--threads", req->threads, "Threads (default: one per physical core)");
     cmd->add_flag("-q,--quiet", *quiet, "No progress bar");
     cmd->add_flag("--json", *json, "Print the summary as JSON on stdout");
-    cmd->callback([req, quiet, json] {
+    auto* group_option = cmd->get_option("--group-size");
+    cmd->callback([req, quiet, json, group_option] {
         req->progress = !*quiet && !*json;
+        if (req->format == "mlx" && group_option->count() == 0) req->group_size = 64;  // mlx-lm's default
         const bool checkpoint = req->format != "gguf";
         if (checkpoint && !req->type.empty())
             throw CLI::ValidationError("type", "--format " + req->format + " writes the INTn grid of --bits; drop '" + req->type + "'");
@@ -128,7 +135,11 @@ void add_quantize_command(CLI::App& app) {
         }
         fmt::print(stderr, "quantize: model size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_before), r.bpw_before);
         fmt::print(stderr, "quantize: quant size  = {:8.2f} MiB ({:.2f} BPW)\n", mib(r.bytes_after), r.bpw_after);
-        if (req->format == "fp8")
+        if (req->format == "mlx")
+            fmt::print(stderr, "quantize: {} modules on MLX's affine grid, {} bits{} in groups of {} ({} tensors) into {}\n", r.quantized,
+                       req->bits == 0 ? 4 : req->bits, req->quant_predicate.empty() ? "" : " (" + req->quant_predicate + ")",
+                       req->group_size, r.tensors, req->output);
+        else if (req->format == "fp8")
             fmt::print(stderr, "quantize: {} linear layers as FP8 E4M3 with {} scales ({} tensors) into {}\n", r.quantized,
                        req->fp8_scheme == "channel" ? "per-channel" : req->fp8_scheme == "tensor" ? "per-tensor" : "128x128 block",
                        r.tensors, req->output);

@@ -83,6 +83,11 @@ struct QuantizeRequest {
     // weight; vLLM's fp8 method, AutoFP8's layout) or "block" (a scale per 128 x 128 block, weight_scale_inv:
     // DeepSeek-V3's and Qwen3's layout)
     std::string fp8_scheme = "channel";
+    // mlx: an mlx-lm quantized directory on MLX's affine grid of `bits` (default 4) and `group_size` (32, 64 or
+    // 128; mlx-lm's default is 64, which the CLI passes when --group-size is not given); --method gptq|awq
+    // calibrate on that grid. quant_predicate: mlx_lm.convert's mixed_2_6 | mixed_3_4 | mixed_3_6 | mixed_4_6
+    // (per-module bits; --method rtn)
+    std::string quant_predicate;
     // checkpoints: shards of at most this many bytes of tensor data (model-0000i-of-0000N.safetensors and
     // model.safetensors.index.json, as save_pretrained writes them); 0: one model.safetensors
     std::uint64_t max_shard_bytes = 5'000'000'000ull;

@@ -14,6 +14,7 @@
 #include "convert/convert.h"
 #include "convert/fp8_checkpoint_export.h"
 #include "convert/hf_model_files.h"
+#include "convert/mlx_export.h"
 #include "convert/int_checkpoint_export.h"
 #include "convert/quantize_model.h"
 #include "core/error.h"
@@ -23,6 +24,7 @@
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/quantization_config.h"
 #include "formats/imatrix/imatrix_data.h"
+#include "formats/mlx/mlx_config.h"
 #include "model/llama_model.h"
 #include "quant/plan/budget_plan.h"
 
@@ -135,6 +137,45 @@ HfModelFiles checkpoint_files(const QuantizeRequest& request) {
     return hf_model_files(ck);
 }
 
+// The model's plan with every linear rounded onto an INTn grid: by calibration (--method gptq|awq on --calib, which
+// may rescale norms: the plan's tensors hold that) or to nearest; each layer's levels kept by GGUF name.
+struct CalibratedIntLayers {
+    CalibrationInput input;
+    std::unique_ptr<GgufFile> gguf;
+    QuantizePlan plan;
+    std::map<std::string, IntLayer> layers;
+    CalibratedGgufSummary summary;
+    std::size_t samples = 0;
+};
+
+CalibratedIntLayers calibrate_int_layers(const QuantizeRequest& request, const IntGridOptions& grid) {
+    if (request.method != "rtn" && request.calib.empty())
+        fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
+    if (request.method != "rtn" && request.method != "gptq" && request.method != "awq")
+        fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
+    CalibratedIntLayers c;
+    c.input = gguf_input(request.input, false);
+    c.gguf = std::make_unique<GgufFile>(c.input.gguf);
+    QuantizeOptions o;
+    o.type = "F32";
+    o.progress = false;
+    c.plan = plan_quantize(*c.gguf, o);
+    CalibratedGgufOptions co = calibration_options(request, grid);
+    co.on_int_layer = [&c, grid](const std::string& name, std::int64_t expert, const GptqResult& r, std::int64_t rows, std::int64_t cols) {
+        c.layers[int_layer_key(name, expert)] = int_layer_from_result(r, rows, cols, grid.bits, grid.group_size);
+    };
+    std::unique_ptr<ThreadPool> pool = std::make_unique<ThreadPool>(request.threads);
+    std::unique_ptr<LlamaModel> model;
+    std::vector<std::vector<std::int32_t>> samples;
+    if (request.method != "rtn") {
+        model = std::make_unique<LlamaModel>(c.input.gguf);
+        samples = read_calibration(*model, request.input, request);
+    }
+    c.summary = calibrate_plan(c.plan, model.get(), samples, co, *pool);
+    c.samples = samples.size();
+    return c;
+}
+
 QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     const QuantizationConfig qc = checkpoint_config(request);
     if (!request.imatrix.empty() || !request.tensor_types.empty() || !request.output_tensor_type.empty() ||
@@ -145,35 +186,14 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
         fail("quantize: --format {} shards its safetensors by --max-shard-size; --keep-split, --split-max-size, "
              "--split-max-tensors and --no-tensor-first-split shard GGUF output", request.format);
     const HfModelFiles source = checkpoint_files(request);
-    if (request.method != "rtn" && request.calib.empty())
-        fail("quantize: --method {} needs calibration text (--calib FILE)", request.method);
-    if (request.method != "rtn" && request.method != "gptq" && request.method != "awq")
-        fail("quantize: --method '{}' (rtn, gptq or awq)", request.method);
-
-    const CalibrationInput input = gguf_input(request.input, false);
-    const GgufFile scratch(input.gguf);
-    QuantizeOptions o;
-    o.type = "F32";
-    o.progress = false;
-    QuantizePlan plan = plan_quantize(scratch, o);
     IntGridOptions grid{qc.bits, qc.group_size, qc.symmetric, qc.desc_act, qc.method == QuantMethod::Gptq && !qc.symmetric ? 1 : 0};
-    CalibratedGgufOptions co = calibration_options(request, grid);
-    std::map<std::string, IntLayer> layers;
-    co.on_int_layer = [&](const std::string& name, std::int64_t expert, const GptqResult& r, std::int64_t rows, std::int64_t cols) {
-        layers[int_layer_key(name, expert)] = int_layer_from_result(r, rows, cols, qc.bits, qc.group_size);
-    };
-    std::unique_ptr<ThreadPool> pool = std::make_unique<ThreadPool>(request.threads);
-    std::unique_ptr<LlamaModel> model;
-    std::vector<std::vector<std::int32_t>> samples;
-    if (request.method != "rtn") {
-        model = std::make_unique<LlamaModel>(input.gguf);
-        samples = read_calibration(*model, request.input, request);
-    }
-    const CalibratedGgufSummary calibrated = calibrate_plan(plan, model.get(), samples, co, *pool);
+    CalibratedIntLayers c = calibrate_int_layers(request, grid);
+    const QuantizePlan& plan = c.plan;
+    const std::map<std::string, IntLayer>& layers = c.layers;
     const IntCheckpointSummary written = write_int_checkpoint(request.output, plan.plan, layers, source, qc, request.max_shard_bytes);
 
     QuantizeResult r;
-    copy_calibration_report(calibrated, samples.size(), r);
+    copy_calibration_report(c.summary, c.samples, r);
     r.tensors = written.tensors;
     r.quantized = written.quantized_layers;
     std::uint64_t elements = 0;
@@ -193,6 +213,51 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
     return r;
 }
 
+
+QuantizeResult quantize_to_mlx(const QuantizeRequest& request) {
+    if (!request.type.empty() || !request.imatrix.empty() || !request.tensor_types.empty() || request.pure || request.symmetric ||
+        request.act_order || request.target_bpw > 0 || !request.target_size.empty())
+        fail("quantize: --format mlx writes MLX's affine grid of --bits and --group-size; TYPE, --imatrix, --pure, --tensor-type, --sym, "
+             "--act-order and budgets do not apply");
+    if (request.keep_split || !request.split_max_size.empty() || request.split_max_tensors != 0)
+        fail("quantize: --format mlx shards its safetensors by --max-shard-size");
+    MlxExportOptions mo;
+    mo.grid.bits = request.bits == 0 ? 4 : request.bits;
+    mo.grid.group_size = request.group_size;
+    mo.predicate = request.quant_predicate;
+    mo.max_shard_bytes = request.max_shard_bytes;
+    mo.progress = request.progress;
+    if (!mlx_bits_supported(mo.grid.bits)) fail("quantize: --format mlx: --bits {} (MLX takes 2, 3, 4, 5, 6 or 8)", mo.grid.bits);
+    if (!mlx_group_supported(mo.grid.group_size)) fail("quantize: --format mlx: --group-size {} (MLX takes 32, 64 or 128)", mo.grid.group_size);
+    if (!mo.predicate.empty() && request.method != "rtn")
+        fail("quantize: --quant-predicate mixes bit widths; calibration (--method {}) runs on one grid: use --method rtn", request.method);
+    const HfModelFiles files = checkpoint_files(request);
+    QuantizeResult r;
+    MlxExportSummary s;
+    if (request.method == "rtn") {  // MLX's own rounding
+        const CalibrationInput input = gguf_input(request.input, request.progress);
+        const GgufFile model(input.gguf);
+        s = write_mlx_checkpoint(request.output, model.tensors(), model.path(), files, mo);
+    } else {  // GPTQ / AWQ on MLX's grid: groups of contiguous columns, a zero point per group (bias = -scale * zero)
+        CalibratedIntLayers c = calibrate_int_layers(request, IntGridOptions{mo.grid.bits, mo.grid.group_size, false, false, 0});
+        std::vector<TensorView> tensors;
+        for (const PlannedTensor& p : c.plan.plan.tensors) {
+            const TensorType type = p.src != nullptr ? p.src->type : p.out.type;
+            const std::uint8_t* bytes = p.src != nullptr ? p.src->data.data() : p.generated.data();
+            tensors.push_back({p.out.name, type, p.out.ne, {bytes, static_cast<std::size_t>(p.out.nbytes())}});
+        }
+        s = write_mlx_checkpoint(request.output, tensors, request.input, files, mo, c.layers);
+        copy_calibration_report(c.summary, c.samples, r);
+    }
+    r.tensors = s.tensors;
+    r.quantized = s.quantized;
+    r.bytes_before = s.parameters * 4;
+    r.bytes_after = s.bytes;
+    r.bpw_before = 32.0;
+    r.bpw_after = 8.0 * static_cast<double>(s.bytes) / static_cast<double>(std::max<std::uint64_t>(s.parameters, 1));
+    r.outputs = {request.output};
+    return r;
+}
 
 QuantizeResult quantize_to_fp8(const QuantizeRequest& request) {
     Fp8Config fc;
@@ -281,7 +346,8 @@ BudgetOutcome plan_budget(const QuantizeRequest& request, const std::string& ggu
 QuantizeResult quantize(const QuantizeRequest& request) {
     if (request.format == "gptq" || request.format == "awq") return quantize_to_checkpoint(request);
     if (request.format == "fp8") return quantize_to_fp8(request);
-    if (request.format != "gguf") fail("quantize: --format '{}' (gguf, gptq, awq or fp8)", request.format);
+    if (request.format == "mlx") return quantize_to_mlx(request);
+    if (request.format != "gguf") fail("quantize: --format '{}' (gguf, gptq, awq, fp8 or mlx)", request.format);
     const bool budget = request.target_bpw > 0 || !request.target_size.empty();
     if (budget) check_budget_request(request);
     else if (request.type.empty()) fail("quantize: a GGUF output needs TYPE (F16, Q4_0, Q4_K_M, ...) or a budget (--target-bpw, --target-size)");

@@ -4,10 +4,14 @@
 #include <filesystem>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "convert/model_naming.h"
 #include "convert/quantized_linear_to_gguf.h"
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/quantized_linear.h"
+#include "formats/gptq/int_packing.h"
+#include "formats/mlx/mlx_config.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/hf_hparams.h"
@@ -16,6 +20,7 @@
 #include "model/rope_permute.h"
 #include "quant/codecs/codec_table.h"
 #include "quant/codecs/fp8.h"
+#include "quant/codecs/mlx_affine.h"
 #include "quant/plan/quantizable.h"
 #include "tokenizer/bpe_json_import.h"
 #include "tokenizer/gguf_vocab.h"
@@ -105,6 +110,56 @@ std::vector<std::uint8_t> fp8_weight_bytes(const Fp8Weight& f, TensorType type, 
     return bytes;
 }
 
+// An mlx-lm quantized weight: `weight` (uint32 words of LSB-first levels, [out, in * bits / 32]) with `scales`
+// and `biases` ([out, in / group]) beside it.
+struct MlxWeight {
+    const TensorView *words = nullptr, *scales = nullptr, *biases = nullptr;
+    MlxGrid grid;
+    std::int64_t rows = 0, cols = 0;
+};
+
+MlxWeight mlx_weight(const HfCheckpoint& ck, const TensorView& t, const MlxGrid& grid) {
+    const std::string module = t.name.substr(0, t.name.size() - std::string(".weight").size());
+    MlxWeight w;
+    w.words = &t;
+    w.grid = grid;
+    w.scales = ck.find(module + ".scales");
+    w.biases = ck.find(module + ".biases");
+    if (w.scales == nullptr || w.biases == nullptr) fail("{}: MLX weight '{}' has no '{}.scales' and '{}.biases' beside it", ck.dir(), t.name, module, module);
+    if (t.ne.size() != 2 || w.scales->ne.size() != 2 || w.biases->ne != w.scales->ne)
+        fail("{}: '{}' {}, its scales {} and biases {}: expected matrices, the scales and biases of one shape", ck.dir(), t.name,
+             shape_string(t.ne), shape_string(w.scales->ne), shape_string(w.biases->ne));
+    if (!is_float_type(w.scales->type) || w.biases->type != w.scales->type)
+        fail("{}: '{}.scales' and '.biases' must be of one float type (they are {} and {})", ck.dir(), module, type_name(w.scales->type),
+             type_name(w.biases->type));
+    w.rows = t.ne[1];
+    w.cols = w.scales->ne[0] * grid.group_size;
+    if (w.scales->ne[1] != w.rows || t.ne[0] * 32 != w.cols * grid.bits)
+        fail("{}: '{}' has shape {} and its scales {}: not {}-bit groups of {} (config.json's grid for '{}')", ck.dir(), t.name,
+             shape_string(t.ne), shape_string(w.scales->ne), grid.bits, grid.group_size, module);
+    return w;
+}
+
+std::vector<std::uint8_t> mlx_weight_bytes(const MlxWeight& m, TensorType type, std::int64_t heads) {
+    const std::size_t n = static_cast<std::size_t>(m.rows * m.cols);
+    std::vector<std::uint8_t> q(n);
+    unpack_lsb(reinterpret_cast<const std::int32_t*>(m.words->data.data()), static_cast<std::int64_t>(n), m.grid.bits, q.data());
+    std::vector<float> scales(static_cast<std::size_t>(m.scales->n_elements())), biases(scales.size());
+    convert_to_f32(m.scales->type, m.scales->data.data(), scales.data(), scales.size());
+    convert_to_f32(m.biases->type, m.biases->data.data(), biases.data(), biases.size());
+    std::vector<float> w(n);
+    dequantize_mlx_affine_rows(q.data(), scales.data(), biases.data(), 0, m.rows, m.cols, m.grid.group_size, m.scales->type, w.data());
+    if (heads > 0) {
+        std::vector<float> u(w.size());
+        permute_rope_rows(reinterpret_cast<const std::uint8_t*>(w.data()), reinterpret_cast<std::uint8_t*>(u.data()), m.rows,
+                          static_cast<std::size_t>(m.cols) * sizeof(float), heads);
+        w.swap(u);
+    }
+    std::vector<std::uint8_t> bytes(*bytes_for(type, w.size()));
+    convert_from_f32(type, w.data(), bytes.data(), w.size());
+    return bytes;
+}
+
 }  // namespace
 
 GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) {
@@ -153,6 +208,7 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     for (const LayerTensorSpec& s : family.layer) expert_specs += s.per_expert() ? 1 : 0;
     const std::optional<QuantizationConfig> quant = read_quantization_config(ck.config(), ck.dir());
     const std::optional<Fp8Config> fp8 = read_fp8_config(ck.config(), ck.dir());
+    const std::optional<MlxQuantization> mlx = read_mlx_quantization(ck.config(), ck.dir());
     std::optional<TensorType> quantized_file_type;  // the one type every quantized layer mapped onto, if any
     bool mixed_quantized_types = false;
     // The GGUF type of a quantized module's grid (the output type where no GGUF type holds it).
@@ -242,6 +298,21 @@ GgufPlan plan_hf_to_gguf(const HfCheckpoint& ck, const ConvertOptions& options) 
     for (const auto& t : ck.tensors()) {
         if (is_ignored_hf_tensor(t.name)) continue;
         if (fp8 && is_fp8_scale_tensor(t.name)) continue;  // read with its weight
+        if (mlx && (t.name.ends_with(".scales") || t.name.ends_with(".biases"))) continue;  // read with their weight
+        if (mlx && t.type == TensorType::U32 && t.name.ends_with(".weight")) {
+            auto name = gguf_tensor_name(family, t.name);
+            if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);
+            if (auto e = parse_hf_layer_tensor(family, t.name); e && e->spec->per_expert())
+                fail("{}: tensor '{}': MLX experts are read as mlx-lm stacks them (switch_mlp), not per expert", ck.dir(), t.name);
+            const MlxWeight w = mlx_weight(ck, t, mlx->grid_of(t.name.substr(0, t.name.size() - 7)));
+            PlannedTensor p;
+            p.out = {*name, output_type_for(*name, 2, options.outtype), {w.cols, w.rows}};
+            p.produce = [w, type = p.out.type, heads = permuted_heads(family, *name, hp)] { return mlx_weight_bytes(w, type, heads); };
+            plan.imported.push_back({*name, fmt::format("MLX affine INT{} g{}", w.grid.bits, w.grid.group_size), p.out.type, "dequantized"});
+            source_params += static_cast<std::uint64_t>(w.rows * w.cols);
+            plan.tensors.push_back(std::move(p));
+            continue;
+        }
         if (fp8 && t.type == TensorType::F8_E4M3) {
             auto name = gguf_tensor_name(family, t.name);
             if (!name) fail("{}: tensor '{}' has no GGUF counterpart in architecture '{}'", ck.dir(), t.name, arch);

@@ -13,8 +13,8 @@ void write(const std::filesystem::path& p, const std::string& bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// The quantized- and FP8-checkpoint fuzzers read their config selector from the first byte: 0 is the config
-// (GPTQ; FP8 per tensor) the crafted files are made for.
+// The quantized-, FP8- and MLX-checkpoint fuzzers read their config selector from the first byte: 0 is the config
+// (GPTQ; FP8 per tensor; MLX 4-bit g32) the crafted files are made for.
 std::vector<qforge::test::BadInput> prefixed(std::vector<qforge::test::BadInput> inputs) {
     for (auto& b : inputs) b.bytes.insert(b.bytes.begin(), '\0');
     return inputs;
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
                    {"imatrix", valid_imatrix_dat(), bad_imatrix_dat_inputs()},
                    {"quantized_checkpoint", std::string(1, '\0') + valid_quantized_safetensors(), prefixed(bad_quantized_safetensors_inputs())},
                    {"fp8_checkpoint", std::string(1, '\0') + valid_fp8_safetensors(), prefixed(bad_fp8_safetensors_inputs())},
+                   {"mlx_checkpoint", std::string(1, '\0') + valid_mlx_safetensors(), prefixed(bad_mlx_safetensors_inputs())},
                    {"chat_template", valid_chat_template(), bad_chat_template_inputs()},
                    {"openai_request", valid_openai_request(), bad_openai_request_inputs()}};
     for (const auto& r : readers) {

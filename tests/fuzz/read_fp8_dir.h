@@ -11,6 +11,7 @@
 
 namespace qforge::fuzz {
 
+// (Any checkpoint plan_hf_to_gguf reads: the MLX fuzzer uses it too.)
 inline std::size_t read_fp8_dir(const std::string& dir) {
     const HfCheckpoint ck(dir);
     ConvertOptions o;

@@ -356,6 +356,26 @@ std::vector<BadInput> bad_fp8_safetensors_inputs() {
     };
 }
 
+std::string valid_mlx_safetensors() {
+    return quantized_file({{"weight", "U32", "[32,4]", 512}, {"scales", "F16", "[32,1]", 64}, {"biases", "F16", "[32,1]", 64}});
+}
+
+std::vector<BadInput> bad_mlx_safetensors_inputs() {
+    return {
+        {"mlx-no-biases.safetensors", quantized_file({{"weight", "U32", "[32,4]", 512}, {"scales", "F16", "[32,1]", 64}}),
+         "MLX weight 'model.layers.0.self_attn.o_proj.weight' has no 'model.layers.0.self_attn.o_proj.scales' and"},
+        {"mlx-mixed-types.safetensors",
+         quantized_file({{"weight", "U32", "[32,4]", 512}, {"scales", "F32", "[32,1]", 128}, {"biases", "F16", "[32,1]", 64}}),
+         "'.biases' must be of one float type (they are f32 and f16)"},
+        {"mlx-wrong-width.safetensors",
+         quantized_file({{"weight", "U32", "[32,3]", 384}, {"scales", "F16", "[32,1]", 64}, {"biases", "F16", "[32,1]", 64}}),
+         "not 4-bit groups of 32"},
+        {"mlx-vector-scales.safetensors",
+         quantized_file({{"weight", "U32", "[32,4]", 512}, {"scales", "F16", "[32]", 64}, {"biases", "F16", "[32]", 64}}),
+         "expected matrices"},
+    };
+}
+
 std::string valid_chat_template() {
     return std::string(
                "{{- bos_token }}{% set ns = namespace(n=0) %}{% for m in messages if m.role != 'tool' %}"

@@ -40,6 +40,10 @@ std::vector<BadInput> bad_quantized_safetensors_inputs();
 // An FP8 layer (o_proj, 32 x 32 F8_E4M3) with its scale, for tests/fuzz/read_fp8_dir.h's per-tensor config.
 std::string valid_fp8_safetensors();
 std::vector<BadInput> bad_fp8_safetensors_inputs();
+// An MLX layer (o_proj, 32 x 32 at 4 bits in groups of 32: uint32 [32, 4], f16 scales and biases [32, 1]), for
+// tests/fuzz/read_mlx_dir.h's first config.
+std::string valid_mlx_safetensors();
+std::vector<BadInput> bad_mlx_safetensors_inputs();
 
 // Chat templates for the renderer: template text, a NUL byte, then the JSON context (the fuzz target's input).
 std::string valid_chat_template();

@@ -14,6 +14,7 @@
 #include "formats/gptq/gptq_layout.h"
 #include "formats/hf/quantized_linear.h"
 #include "fuzz/read_fp8_dir.h"
+#include "fuzz/read_mlx_dir.h"
 #include "fuzz/read_quantized_dir.h"
 #include "support/bad_inputs.h"
 #include "support/expect_rejected.h"
@@ -225,6 +226,21 @@ TEST(Fp8Linear, EveryCraftedBadLayerFailsWithItsReason) {
     }
     dir.write("config.json", fuzz::fp8_config_for(0));
     test::expect_each_rejected(test::bad_fp8_safetensors_inputs(), dir, [](const std::string& d) { fuzz::read_fp8_dir(d); },
+                               "model.safetensors");
+}
+
+// MLX: the valid layer converts under each grid config that fits it (4 bits in groups of 32), each crafted bad
+// layer fails naming its reason.
+TEST(MlxLinear, EveryCraftedBadLayerFailsWithItsReason) {
+    test::TempDir dir;
+    dir.write("tokenizer.json", fuzz::fp8_tokenizer_json());
+    dir.write("model.safetensors", test::valid_mlx_safetensors());
+    dir.write("config.json", fuzz::mlx_config_for(0));
+    EXPECT_EQ(fuzz::read_mlx_dir(dir.path()), 32u * 32u * 4u);
+    dir.write("config.json", fuzz::mlx_config_for(1));  // 3 bits: the words do not fit
+    EXPECT_THROW(fuzz::read_mlx_dir(dir.path()), Error);
+    dir.write("config.json", fuzz::mlx_config_for(0));
+    test::expect_each_rejected(test::bad_mlx_safetensors_inputs(), dir, [](const std::string& d) { fuzz::read_mlx_dir(d); },
                                "model.safetensors");
 }
 

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/json_file.h"
+#include "formats/mlx/mlx_config.h"
 
 namespace qforge {
 namespace fs = std::filesystem;
@@ -79,6 +80,7 @@ std::string QuantizationConfig::describe() const {
 
 std::optional<QuantizationConfig> read_quantization_config(const nlohmann::json& config, const std::string& dir) {
     const std::string config_path = (fs::path(dir) / "config.json").string();
+    if (has_mlx_quantization(config)) return std::nullopt;  // mlx_config reads those (its mirror has no quant_method)
     if (config.is_object()) {
         const auto it = config.find("quantization_config");
         if (it != config.end() && !it->is_null()) {

@@ -15,8 +15,9 @@ std::string shard_name(std::size_t s, std::size_t n) {
 }  // namespace
 
 ShardedSafetensorsWriter::ShardedSafetensorsWriter(HfDirectoryWriter& dir, std::vector<SafetensorsEntry> entries,
-                                                   std::uint64_t max_shard_bytes)
-    : dir_(dir), entries_(std::move(entries)) {
+                                                   std::uint64_t max_shard_bytes, std::map<std::string, std::string> metadata,
+                                                   bool always_index)
+    : dir_(dir), entries_(std::move(entries)), metadata_(std::move(metadata)), always_index_(always_index) {
     if (entries_.empty()) fail("a checkpoint needs at least one tensor");
     std::uint64_t in_shard = 0;
     for (std::size_t i = 0; i < entries_.size(); ++i) {
@@ -36,7 +37,7 @@ void ShardedSafetensorsWriter::open_shard(std::size_t s) {
     std::vector<SafetensorsEntry> entries(entries_.begin() + static_cast<std::ptrdiff_t>(shards_[s].first),
                                           entries_.begin() + static_cast<std::ptrdiff_t>(shards_[s].second));
     current_ = std::make_unique<SafetensorsWriter>(dir_.path(shard_name(s, shards_.size())), std::move(entries),
-                                                   std::map<std::string, std::string>{{"format", "pt"}});
+                                                   metadata_);
 }
 
 void ShardedSafetensorsWriter::write(std::span<const std::uint8_t> bytes) {
@@ -55,7 +56,7 @@ void ShardedSafetensorsWriter::write(std::span<const std::uint8_t> bytes) {
 void ShardedSafetensorsWriter::finish() {
     if (next_ != entries_.size()) fail("internal error: {} of {} tensors written", next_, entries_.size());
     current_->finish();
-    if (shards_.size() == 1) return;
+    if (shards_.size() == 1 && !always_index_) return;
     nlohmann::json weight_map = nlohmann::json::object();
     for (std::size_t s = 0; s < shards_.size(); ++s)
         for (std::size_t i = shards_[s].first; i < shards_[s].second; ++i) weight_map[entries_[i].name] = shard_name(s, shards_.size());

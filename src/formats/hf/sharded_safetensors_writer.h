@@ -15,8 +15,10 @@ namespace qforge {
 
 class ShardedSafetensorsWriter {
 public:
-    // max_shard_bytes 0: one file.
-    ShardedSafetensorsWriter(HfDirectoryWriter& dir, std::vector<SafetensorsEntry> entries, std::uint64_t max_shard_bytes);
+    // max_shard_bytes 0: one file. metadata: each file's __metadata__ (transformers: format pt; mlx-lm: format
+    // mlx); always_index: the index even for one file (mlx-lm writes it so).
+    ShardedSafetensorsWriter(HfDirectoryWriter& dir, std::vector<SafetensorsEntry> entries, std::uint64_t max_shard_bytes,
+                             std::map<std::string, std::string> metadata = {{"format", "pt"}}, bool always_index = false);
     // The bytes of the next tensor, whole.
     void write(std::span<const std::uint8_t> bytes);
     // Closes the last shard and writes the index (several shards).
@@ -32,6 +34,8 @@ private:
     std::vector<SafetensorsEntry> entries_;
     std::vector<std::pair<std::size_t, std::size_t>> shards_;  // [begin, end) of entries_
     std::unique_ptr<SafetensorsWriter> current_;
+    std::map<std::string, std::string> metadata_;
+    bool always_index_ = false;
     std::size_t next_ = 0, shard_ = 0;
     std::uint64_t total_ = 0;
 };
