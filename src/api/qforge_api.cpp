@@ -197,6 +197,7 @@ ReportFiles report(const ReportRequest& r) {
     ReportOptions o;
     o.base = r.base;
     o.types = r.types;
+    o.formats = r.formats;
     o.methods = r.methods;
     o.eval_path = r.eval_file;
     o.calib_path = r.calib_file;

@@ -19,10 +19,10 @@ xmllint --xpath "count(//*[@class='pareto'])" "$work/size-vs-kld.svg" | grep -q 
 # resumable: the second run measures nothing again
 "$bin" "${args[@]}" >/dev/null 2>"$work.log"
 grep -q "12 cells (12 from an earlier run)" "$work.log" || { echo "FAIL: did not resume"; cat "$work.log"; exit 1; }
-# gptq and awq cells, for a legacy type and a k-quant mix alike
-"$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_0,Q4_K_M --methods gptq,awq -f "$fx/text/pydoc-test.txt" \
+# gptq and awq cells, for a legacy type and a k-quant mix alike, and the checkpoint formats beside them
+"$bin" report -m "$fx/gguf/pydoc6m-f32.gguf" --types Q4_0,Q4_K_M --methods gptq,awq --formats mlx4,mlx8,fp8 -f "$fx/text/pydoc-test.txt" \
   --calib "$fx/text/pydoc-valid.txt" -c 256 --chunks 2 --bench-p 0 --bench-n 0 -o "$work/gptq" >/dev/null 2>"$work.log"
-for cell in "Q4_0 | gptq" "Q4_K_M | gptq" "Q4_0 | awq" "Q4_K_M | awq"; do
+for cell in "Q4_0 | gptq" "Q4_K_M | gptq" "Q4_0 | awq" "Q4_K_M | awq" "MLX INT4 g64 | rtn" "MLX INT8 g64 | rtn" "FP8 E4M3 per-channel | rtn"; do
   [ "$(grep -c "^| $cell" "$work/gptq/report.md")" -eq 1 ] || { echo "FAIL: no $cell cell"; cat "$work.log"; exit 1; }
 done
 # refusals

@@ -6,7 +6,9 @@
 #include "eval/advise/advisor.h"
 #include "eval/advise/format_sizes.h"
 #include "formats/gguf/gguf_file.h"
+#include "qforge/qforge.h"
 #include "support/fixtures.h"
+#include "support/temp_dir.h"
 
 namespace qforge {
 namespace {
@@ -116,6 +118,33 @@ TEST(Advise, RealModelSizesAreTheFilesTensorBytes) {
     // the Hugging Face checkpoint gives the same sizes
     const Advice hf = advise(shape_from_model(test::fixture("models/pydoc6m")), o);
     EXPECT_EQ(row(hf, "Q4_K_M").size.weight_bytes, row(a, "Q4_K_M").size.weight_bytes);
+}
+
+// The checkpoint formats' sizes are the bytes qforge writes for them: FP8 (per-channel scales) and MLX (4 bits,
+// groups of 64) of pydoc6m, and Apple silicon is sent to MLX.
+TEST(Advise, CheckpointFormatSizesAreWhatQuantizeWrites) {
+    const ModelShape shape = shape_from_model(test::fixture("gguf/pydoc6m-f32.gguf"));
+    auto written = [](const std::string& format) {
+        test::TempDir dir;
+        QuantizeRequest r;
+        r.input = test::fixture("models/pydoc6m");
+        r.output = dir.file("out");
+        r.format = format;
+        r.group_size = 64;
+        r.progress = false;
+        return quantize(r).bytes_after;
+    };
+    EXPECT_EQ(fp8_size(shape).weight_bytes, written("fp8"));
+    EXPECT_EQ(mlx_size(shape, 4, 64).weight_bytes, written("mlx"));
+    AdviseOptions o;
+    o.device = "apple";
+    o.memory_bytes = parse_memory_size("16GB");
+    EXPECT_EQ(advise(shape_from_parameters(parse_parameter_count("8B"), {}), o).recommended, "MLX INT6 g64");
+    o.priority = "quality";
+    EXPECT_EQ(advise(shape_from_parameters(parse_parameter_count("8B"), {}), o).recommended, "MLX INT8 g64");
+    o.memory_bytes = parse_memory_size("6GB");
+    o.priority = "balanced";
+    EXPECT_EQ(advise(shape_from_parameters(parse_parameter_count("8B"), {}), o).recommended, "MLX INT4 g64");
 }
 
 TEST(Advise, BadRequestsAreRefused) {

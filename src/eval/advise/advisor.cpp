@@ -34,6 +34,8 @@ std::vector<FormatSize> candidate_formats(const ModelShape& s, const AdviseOptio
         f.push_back(gguf_format_size(s, "Q4_K_M"));
         return f;
     }
+    if (o.device == "apple")  // mlx-lm's layouts (qforge quantize --format mlx), beside llama.cpp's Metal files
+        for (int bits : {8, 6, 4, 3}) f.push_back(mlx_size(s, bits, 64));
     for (const char* mix : {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K", "IQ2_XS", "IQ2_XXS"})
         f.push_back(gguf_format_size(s, mix));
     return f;
@@ -128,6 +130,18 @@ void recommend_fixed(Advice& a, const AdviseOptions& o) {
                  "only a 3-bit GPU format fits; expect a clear accuracy loss (or offload part of the model)"))
             return;
     } else {
+        if (o.device == "apple") {
+            const char* mlx = " (qforge quantize MODEL OUT_DIR --format mlx; mlx-lm runs it with Apple's own kernels)";
+            if (o.priority == "quality" && pick(first_fitting(fits, {"MLX INT8 g64"}), std::string("MLX 8-bit: practically lossless") + mlx))
+                return;
+            if (o.priority == "size" && pick(first_fitting(fits, {"MLX INT4 g64", "MLX INT3 g64"}),
+                                             std::string("the smallest good MLX grid: decode speed follows bytes read per token") + mlx))
+                return;
+            if (o.priority != "size" && pick(first_fitting(fits, {"MLX INT6 g64", "MLX INT4 g64"}),
+                                             std::string("MLX on Apple silicon: the larger of 6 and 4 bits that fits (4-bit is mlx-lm's "
+                                                         "default; --method gptq|awq calibrates on its grid)") + mlx))
+                return;
+        }
         const char* where = o.device == "apple" ? "Apple silicon (llama.cpp Metal)" : "the CPU (llama.cpp, Ollama)";
         if (o.priority == "quality" && pick(first_fitting(fits, {"Q8_0"}), std::string("Q8_0 on ") + where +
                                                                               ": quality paramount, practically lossless"))
@@ -155,7 +169,7 @@ void recommend_fixed(Advice& a, const AdviseOptions& o) {
 
 void recommend(Advice& a, const AdviseOptions& o) {
     recommend_fixed(a, o);
-    if (o.device != "nvidia") prefer_budget_plan(a, o);
+    if (o.device != "nvidia" && !a.recommended.starts_with("MLX")) prefer_budget_plan(a, o);
 }
 
 }  // namespace

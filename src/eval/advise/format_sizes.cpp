@@ -95,4 +95,20 @@ FormatSize fp8_size(const ModelShape& s) {
     return finish(s, "FP8 (e4m3)", "fp8", bytes);
 }
 
+FormatSize mlx_size(const ModelShape& s, int bits, int group_size) {
+    if (bits < 2 || bits > 8 || group_size <= 0) fail("advise: MLX INT{} g{} is not an MLX grid", bits, group_size);
+    double bytes = 0;
+    for (const auto& t : s.tensors) {
+        const double n = static_cast<double>(elements(t));
+        const bool quantized = (block_linear(t) || t.name == "token_embd.weight" || t.name == "output.weight") && t.ne.size() == 2 &&
+                               t.ne[0] % group_size == 0;
+        if (!quantized) {
+            bytes += n * 2;
+            continue;
+        }
+        bytes += n * bits / 8.0 + static_cast<double>(t.ne[0] / group_size) * static_cast<double>(t.ne[1]) * 2 * 2;  // scales, biases
+    }
+    return finish(s, "MLX INT" + std::to_string(bits) + " g" + std::to_string(group_size), "mlx", bytes);
+}
+
 }  // namespace qforge

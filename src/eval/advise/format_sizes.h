@@ -13,7 +13,7 @@ namespace qforge {
 
 struct FormatSize {
     std::string name;    // "Q4_K_M", "AWQ INT4 g128", "F16" ...
-    std::string family;  // "gguf", "awq", "gptq", "fp8", "f16"
+    std::string family;  // "gguf", "awq", "gptq", "fp8", "mlx", "f16"
     std::uint64_t weight_bytes = 0;
     double bits_per_weight = 0;
 };
@@ -21,6 +21,11 @@ struct FormatSize {
 FormatSize gguf_format_size(const ModelShape& shape, const std::string& mix);
 // bits 2..8, group_size > 0 or -1 (whole row); gptq adds g_idx.
 FormatSize grouped_int_size(const ModelShape& shape, const std::string& family, int bits, int group_size);
+// qforge quantize --format fp8's per-channel layout: linears of the blocks in E4M3 with an f32 scale per row, the
+// rest (lm_head included) in 16 bits.
 FormatSize fp8_size(const ModelShape& shape);
+// qforge quantize --format mlx (mlx-lm's layout): the blocks' linears, the embeddings and lm_head whose input the
+// group divides at `bits`, with an f16 scale and bias per group; the rest in f16.
+FormatSize mlx_size(const ModelShape& shape, int bits, int group_size);
 
 }  // namespace qforge

@@ -12,6 +12,10 @@
 #include "convert/convert.h"
 #include "convert/calibrated_gguf.h"
 #include "convert/calibration_samples.h"
+#include "convert/fp8_checkpoint_export.h"
+#include "convert/hf_model_files.h"
+#include "convert/mlx_export.h"
+#include "convert/open_model.h"
 #include "convert/quantize_model.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -24,6 +28,7 @@
 #include "eval/speed_bench.h"
 #include "formats/format_detect.h"
 #include "formats/gguf/gguf_file.h"
+#include "formats/hf/hf_checkpoint.h"
 #include "model/llama_model.h"
 #include "quant/plan/llama_mix.h"
 #include "tokenizer/tokenizer.h"
@@ -80,8 +85,9 @@ std::string markdown(const ReportSummary& s, const ReportOptions& o, const std::
                           on_front ? "yes" : "");
     }
     md += "\n![bits per weight against mean KL-divergence](size-vs-kld.svg)\n\n";
-    md += fmt::format("Regenerate: `qforge report -m {} --types {} --methods {} -f {}{} -c {}{} -o {}`\n", o.base,
-                      fmt::join(o.types, ","), fmt::join(o.methods, ","), o.eval_path,
+    md += fmt::format("Regenerate: `qforge report -m {} --types {} --methods {}{} -f {}{} -c {}{} -o {}`\n", o.base,
+                      fmt::join(o.types, ","), fmt::join(o.methods, ","),
+                      o.formats.empty() ? "" : fmt::format(" --formats {}", fmt::join(o.formats, ",")), o.eval_path,
                       o.calib_path.empty() ? "" : " --calib " + o.calib_path, o.n_ctx,
                       o.chunks < 0 ? "" : fmt::format(" --chunks {}", o.chunks), o.out_dir);
     return md;
@@ -245,6 +251,59 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 c.pp_tps = sp.pp_tps;
                 c.tg_tps = sp.tg_tps;
             }
+            write_text(cell_path, to_json(c).dump(2));
+            s.cells.push_back(c);
+        }
+    }
+
+    // The checkpoint formats, written as qforge quantize --format writes them and run as the engine reads them.
+    if (!o.formats.empty()) {
+        const GgufFile base_file(base);
+        const HfModelFiles files = hf_model_files(base_file);
+        std::uint64_t elements = 0;
+        for (const auto& t : base_file.tensors())
+            if (!t.name.starts_with("rope_")) elements += static_cast<std::uint64_t>(t.n_elements());
+        for (std::size_t i = 0; i < o.formats.size(); ++i) {
+            const std::string& format = o.formats[i];
+            const std::string cell_path = o.out_dir + "/cells/" + format + ".json", dir = o.out_dir + "/" + format;
+            const std::string step = fmt::format("[format {}/{}] {}", i + 1, o.formats.size(), format);
+            if (fs::exists(cell_path) && fs::exists(dir)) {
+                s.cells.push_back(cell_from_json(nlohmann::json::parse(read_text(cell_path))));
+                ++s.reused;
+                say(step + ": done in an earlier run");
+                continue;
+            }
+            fs::remove_all(dir);  // a run cut short before its cell was recorded
+            ReportCell c;
+            c.method = "rtn";
+            c.file = dir;
+            say(step + ": writing");
+            const auto t0 = std::chrono::steady_clock::now();
+            if (format == "mlx4" || format == "mlx8") {
+                MlxExportOptions mo;
+                mo.grid = {format == "mlx4" ? 4 : 8, 64};
+                mo.progress = false;
+                write_mlx_checkpoint(dir, base_file.tensors(), base, files, mo);
+                c.type = fmt::format("MLX INT{} g64", mo.grid.bits);
+            } else if (format == "fp8") {
+                Fp8Config fc;
+                write_fp8_checkpoint(dir, base_file, files, fc, 5'000'000'000ull, false);
+                c.type = "FP8 E4M3 per-channel";
+            } else {
+                fail("report: unknown format '{}' (mlx4, mlx8 or fp8)", format);
+            }
+            c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            for (const auto& t : HfCheckpoint(dir).tensors()) c.bytes += t.data.size();
+            c.bits_per_weight = 8.0 * static_cast<double>(c.bytes) / static_cast<double>(elements);
+            say(step + ": KL-divergence against the base");
+            const std::unique_ptr<LlamaModel> model = open_model(dir);
+            const KldSummary k = compute_kl_divergence(*model, tokenizer_of(*model), base_logits, pool, [](const std::string&) {});
+            c.ppl = k.ppl;
+            c.ppl_error = k.ppl_error;
+            c.kld = k.mean_kld;
+            c.kld_error = k.mean_kld_error;
+            c.max_kld = k.max_kld;
+            c.same_top = k.same_top;
             write_text(cell_path, to_json(c).dump(2));
             s.cells.push_back(c);
         }
