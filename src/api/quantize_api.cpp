@@ -214,6 +214,18 @@ QuantizeResult quantize_to_checkpoint(const QuantizeRequest& request) {
 }
 
 
+// A checkpoint's summary: sizes against the F32 model of `parameters` weights.
+void fill_checkpoint_result(QuantizeResult& r, std::size_t tensors, std::size_t quantized, std::uint64_t parameters, std::uint64_t bytes,
+                            const std::string& output) {
+    r.tensors = tensors;
+    r.quantized = quantized;
+    r.bytes_before = parameters * 4;
+    r.bytes_after = bytes;
+    r.bpw_before = 32.0;
+    r.bpw_after = 8.0 * static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(parameters, 1));
+    r.outputs = {output};
+}
+
 QuantizeResult quantize_to_mlx(const QuantizeRequest& request) {
     if (!request.type.empty() || !request.imatrix.empty() || !request.tensor_types.empty() || request.pure || request.symmetric ||
         request.act_order || request.target_bpw > 0 || !request.target_size.empty())
@@ -249,13 +261,7 @@ QuantizeResult quantize_to_mlx(const QuantizeRequest& request) {
         s = write_mlx_checkpoint(request.output, tensors, request.input, files, mo, c.layers);
         copy_calibration_report(c.summary, c.samples, r);
     }
-    r.tensors = s.tensors;
-    r.quantized = s.quantized;
-    r.bytes_before = s.parameters * 4;
-    r.bytes_after = s.bytes;
-    r.bpw_before = 32.0;
-    r.bpw_after = 8.0 * static_cast<double>(s.bytes) / static_cast<double>(std::max<std::uint64_t>(s.parameters, 1));
-    r.outputs = {request.output};
+    fill_checkpoint_result(r, s.tensors, s.quantized, s.parameters, s.bytes, request.output);
     return r;
 }
 
@@ -277,13 +283,7 @@ QuantizeResult quantize_to_fp8(const QuantizeRequest& request) {
     const GgufFile model(input.gguf);
     const Fp8CheckpointSummary s = write_fp8_checkpoint(request.output, model, files, fc, request.max_shard_bytes, request.progress);
     QuantizeResult r;
-    r.tensors = s.tensors;
-    r.quantized = s.quantized_layers;
-    r.bytes_before = s.parameters * 4;
-    r.bytes_after = s.bytes;
-    r.bpw_before = 32.0;
-    r.bpw_after = 8.0 * static_cast<double>(s.bytes) / static_cast<double>(std::max<std::uint64_t>(s.parameters, 1));
-    r.outputs = {request.output};
+    fill_checkpoint_result(r, s.tensors, s.quantized_layers, s.parameters, s.bytes, request.output);
     return r;
 }
 

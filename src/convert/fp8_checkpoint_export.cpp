@@ -4,21 +4,14 @@
 #include <cstring>
 #include <functional>
 
+#include "convert/checkpoint_jobs.h"
 #include "convert/hf_tensor_bytes.h"
 #include "core/error.h"
-#include "core/progress.h"
-#include "formats/hf/sharded_safetensors_writer.h"
 #include "model/hf_hparams.h"
 #include "quant/codecs/fp8.h"
 
 namespace qforge {
 namespace {
-
-// One module's tensors: a float tensor, or an FP8 weight and its scales, made together when the writer reaches them.
-struct Job {
-    std::vector<SafetensorsEntry> entries;
-    std::function<std::vector<std::vector<std::uint8_t>>()> make;
-};
 
 template <typename T>
 std::vector<std::uint8_t> bytes_of(const std::vector<T>& v) {
@@ -36,12 +29,12 @@ Fp8CheckpointSummary write_fp8_checkpoint(const std::string& dir, const GgufFile
     const ModelFamily& family = *files.family;
     const HfHparams hp = read_hf_hparams(files.config, model.path());
     const std::string scale_suffix = config.scheme == Fp8Scheme::Block && !config.compressed_tensors ? ".weight_scale_inv" : ".weight_scale";
-    std::vector<Job> jobs;
+    std::vector<TensorJob> jobs;
     Fp8CheckpointSummary summary;
 
     auto float_job = [&](const TensorView& t, const std::string& hf, std::size_t byte_offset, std::vector<std::int64_t> ne, std::int64_t heads,
                          float offset) {
-        Job j;
+        TensorJob j;
         j.entries.push_back({hf, TensorType::BF16, std::move(ne)});
         j.make = [&t, byte_offset, entry = j.entries[0], heads, offset] {
             return std::vector<std::vector<std::uint8_t>>{hf_tensor_bytes(t.type, t.data.data() + byte_offset, entry, heads, offset)};
@@ -52,7 +45,7 @@ Fp8CheckpointSummary write_fp8_checkpoint(const std::string& dir, const GgufFile
                        std::int64_t heads) {
         const std::int64_t span_rows = config.span_rows(rows), span_cols = config.span_cols(cols);
         const std::int64_t grid_rows = (rows + span_rows - 1) / span_rows, grid_cols = (cols + span_cols - 1) / span_cols;
-        Job j;
+        TensorJob j;
         j.entries.push_back({hf, TensorType::F8_E4M3, {cols, rows}});
         // per tensor: [1]; per channel: [rows, 1]; blocks: [grid rows, grid cols] (shapes in safetensors' order)
         std::vector<std::int64_t> scale_ne = config.scheme == Fp8Scheme::Tensor ? std::vector<std::int64_t>{1}
@@ -99,31 +92,16 @@ Fp8CheckpointSummary write_fp8_checkpoint(const std::string& dir, const GgufFile
     }
 
     HfDirectoryWriter writer(dir);
-    std::vector<SafetensorsEntry> entries;
-    std::uint64_t total = 0;
-    for (const Job& j : jobs)
-        for (const SafetensorsEntry& e : j.entries) {
-            entries.push_back(e);
-            total += e.nbytes();
-        }
-    ShardedSafetensorsWriter st(writer, std::move(entries), max_shard_bytes);
-    Progress bar("fp8", total, progress);
-    for (const Job& j : jobs) {
-        for (const auto& bytes : j.make()) st.write(bytes);
-        bar.advance(j.entries[0].nbytes(), j.entries[0].name);
-    }
-    st.finish();
-    bar.finish();
+    const WrittenTensors written = write_tensor_jobs(writer, jobs, max_shard_bytes, {{"format", "pt"}}, false, "fp8", progress);
     nlohmann::json cfg = files.config;
     cfg["quantization_config"] = fp8_config_json(config);
     cfg["torch_dtype"] = "bfloat16";
     writer.write_json("config.json", cfg);
     files.write_beside_config(writer);
     writer.commit();
-    summary.tensors = 0;
-    for (const Job& j : jobs) summary.tensors += j.entries.size();
-    summary.shards = st.shards();
-    summary.bytes = st.bytes();
+    summary.tensors = written.tensors;
+    summary.shards = written.shards;
+    summary.bytes = written.bytes;
     return summary;
 }
 

@@ -4,23 +4,17 @@
 #include <cstring>
 #include <functional>
 
+#include "convert/checkpoint_jobs.h"
 #include "convert/hf_tensor_bytes.h"
 #include "convert/int_checkpoint_export.h"
 #include "convert/quantized_linear_to_gguf.h"
 #include "core/error.h"
 #include "core/float_convert.h"
-#include "core/progress.h"
-#include "formats/hf/sharded_safetensors_writer.h"
 #include "model/hf_hparams.h"
 #include "quant/codecs/mlx_affine.h"
 
 namespace qforge {
 namespace {
-
-struct Job {
-    std::vector<SafetensorsEntry> entries;
-    std::function<std::vector<std::vector<std::uint8_t>>()> make;
-};
 
 std::string module_of(const std::string& hf_weight) { return hf_weight.substr(0, hf_weight.size() - std::string(".weight").size()); }
 
@@ -67,7 +61,7 @@ MlxExportSummary write_mlx_checkpoint(const std::string& dir, const std::vector<
     MlxQuantization q;
     q.global = options.grid;
     if (mixed) q.global.bits = mixed->first;
-    std::vector<Job> jobs;
+    std::vector<TensorJob> jobs;
     MlxExportSummary summary;
     summary.dtype = dtype == TensorType::BF16 ? "bfloat16" : "float16";
     const std::int64_t n = hp.n_layer;
@@ -89,7 +83,7 @@ MlxExportSummary write_mlx_checkpoint(const std::string& dir, const std::vector<
             grid.bits = mixed->second;
         if (!linear || t.ne.size() != 2 || cols % grid.group_size != 0) {
             const float offset = family.norms_plus_one && hf->ends_with("norm.weight") ? -1.0f : 0.0f;  // w of Gemma's 1 + w
-            Job j;
+            TensorJob j;
             j.entries.push_back({*hf, dtype, t.ne});
             j.make = [&t, entry = j.entries[0], heads, offset] {
                 return std::vector<std::vector<std::uint8_t>>{hf_tensor_bytes(t.type, t.data.data(), entry, heads, offset)};
@@ -98,7 +92,7 @@ MlxExportSummary write_mlx_checkpoint(const std::string& dir, const std::vector<
             continue;
         }
         if (mixed) q.overrides[module] = grid;
-        Job j;
+        TensorJob j;
         j.entries.push_back({*hf, TensorType::U32, {cols * grid.bits / 32, rows}});
         j.entries.push_back({module + ".scales", dtype, {cols / grid.group_size, rows}});
         j.entries.push_back({module + ".biases", dtype, {cols / grid.group_size, rows}});
@@ -132,21 +126,7 @@ MlxExportSummary write_mlx_checkpoint(const std::string& dir, const std::vector<
     }
 
     HfDirectoryWriter writer(dir);
-    std::vector<SafetensorsEntry> entries;
-    std::uint64_t total = 0;
-    for (const Job& j : jobs)
-        for (const SafetensorsEntry& e : j.entries) {
-            entries.push_back(e);
-            total += e.nbytes();
-        }
-    ShardedSafetensorsWriter st(writer, std::move(entries), options.max_shard_bytes, {{"format", "mlx"}}, true);
-    Progress bar("mlx", total, options.progress);
-    for (const Job& j : jobs) {
-        for (const auto& bytes : j.make()) st.write(bytes);
-        bar.advance(j.entries[0].nbytes(), j.entries[0].name);
-    }
-    st.finish();
-    bar.finish();
+    const WrittenTensors written = write_tensor_jobs(writer, jobs, options.max_shard_bytes, {{"format", "mlx"}}, true, "mlx", options.progress);
     nlohmann::json cfg = files.config;
     cfg["quantization"] = mlx_quantization_json(q);
     cfg["quantization_config"] = cfg["quantization"];
@@ -155,9 +135,9 @@ MlxExportSummary write_mlx_checkpoint(const std::string& dir, const std::vector<
     writer.write_json("config.json", cfg);
     files.write_beside_config(writer);
     writer.commit();
-    for (const Job& j : jobs) summary.tensors += j.entries.size();
-    summary.shards = st.shards();
-    summary.bytes = st.bytes();
+    summary.tensors = written.tensors;
+    summary.shards = written.shards;
+    summary.bytes = written.bytes;
     return summary;
 }
 
