@@ -142,8 +142,10 @@ MlxWeight mlx_weight(const HfCheckpoint& ck, const TensorView& t, const MlxGrid&
 
 std::vector<std::uint8_t> mlx_weight_bytes(const MlxWeight& m, TensorType type, std::int64_t heads) {
     const std::size_t n = static_cast<std::size_t>(m.rows * m.cols);
+    std::vector<std::int32_t> words(m.words->data.size() / sizeof(std::int32_t));  // aligned: tensors in a file need not be
+    std::memcpy(words.data(), m.words->data.data(), words.size() * sizeof(std::int32_t));
     std::vector<std::uint8_t> q(n);
-    unpack_lsb(reinterpret_cast<const std::int32_t*>(m.words->data.data()), static_cast<std::int64_t>(n), m.grid.bits, q.data());
+    unpack_lsb(words.data(), static_cast<std::int64_t>(n), m.grid.bits, q.data());
     std::vector<float> scales(static_cast<std::size_t>(m.scales->n_elements())), biases(scales.size());
     convert_to_f32(m.scales->type, m.scales->data.data(), scales.data(), scales.size());
     convert_to_f32(m.biases->type, m.biases->data.data(), biases.data(), biases.size());
