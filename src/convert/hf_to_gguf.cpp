@@ -6,21 +6,19 @@
 
 #include <fmt/format.h>
 
+#include "convert/fp8_linear_to_gguf.h"
+#include "convert/mlx_linear_to_gguf.h"
 #include "convert/model_naming.h"
 #include "convert/quantized_linear_to_gguf.h"
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/quantized_linear.h"
-#include "formats/gptq/int_packing.h"
 #include "formats/mlx/mlx_config.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/hf_hparams.h"
 #include "model/llama_weights.h"
 #include "model/model_family.h"
-#include "model/rope_permute.h"
 #include "quant/codecs/codec_table.h"
-#include "quant/codecs/fp8.h"
-#include "quant/codecs/mlx_affine.h"
 #include "quant/plan/quantizable.h"
 #include "tokenizer/bpe_json_import.h"
 #include "tokenizer/gguf_vocab.h"
@@ -51,115 +49,6 @@ Vocab load_vocab(const HfCheckpoint& ck, const HfHparams& hp, const ConvertOptio
     if (!ck.file("tokenizer.model").empty()) return import_sentencepiece_vocab(ck.dir(), hp.vocab_size);
     if (!ck.file("tokenizer.json").empty()) return import_bpe_json_vocab(ck.dir(), hp.vocab_size, options.tokenizer_pre);
     fail("{}: no tokenizer.model or tokenizer.json", ck.dir());
-}
-
-// The scales of an FP8 checkpoint's weights (and the static activation scales, which qforge does not need).
-bool is_fp8_scale_tensor(const std::string& name) {
-    return name.ends_with(".weight_scale") || name.ends_with(".weight_scale_inv") || name.ends_with(".input_scale");
-}
-
-// An FP8 weight and its scale (weight_scale or weight_scale_inv, beside it): one scale, one per row, or one per
-// block of the config's size, told apart by the scale's shape.
-struct Fp8Weight {
-    const TensorView* q = nullptr;
-    const TensorView* scale = nullptr;
-    std::int64_t span_rows = 0, span_cols = 0;
-};
-
-Fp8Weight fp8_weight(const HfCheckpoint& ck, const TensorView& t, const Fp8Config& fp8) {
-    if (t.ne.size() != 2) fail("{}: FP8 tensor '{}' has shape {} (expected a matrix)", ck.dir(), t.name, shape_string(t.ne));
-    Fp8Weight w;
-    w.q = &t;
-    w.scale = ck.find(t.name + "_scale");
-    if (w.scale == nullptr) w.scale = ck.find(t.name + "_scale_inv");
-    if (w.scale == nullptr) fail("{}: FP8 tensor '{}' has no '{}_scale' or '{}_scale_inv' beside it", ck.dir(), t.name, t.name, t.name);
-    const TensorView& scale = *w.scale;
-    if (!is_float_type(scale.type)) fail("{}: '{}' has dtype {} (expected a float scale)", ck.dir(), scale.name, type_name(scale.type));
-    const std::int64_t rows = t.ne[1], cols = t.ne[0];
-    const auto n = static_cast<std::size_t>(scale.n_elements());
-    w.span_cols = cols;
-    if (n == 1) {
-        w.span_rows = rows;
-    } else if (n == static_cast<std::size_t>(rows) && (scale.ne.size() == 1 || scale.ne[0] == 1)) {
-        w.span_rows = 1;
-    } else if (scale.ne.size() == 2 && n == fp8_scale_count(rows, cols, fp8.block_rows, fp8.block_cols)) {
-        w.span_rows = fp8.block_rows;
-        w.span_cols = fp8.block_cols;
-    } else {
-        fail("{}: '{}' has shape {}: not one scale, one per row of '{}' ({} rows) nor one per {}x{} block", ck.dir(), scale.name,
-             shape_string(scale.ne), t.name, rows, fp8.block_rows, fp8.block_cols);
-    }
-    return w;
-}
-
-// The weight's values in `type`, rows permuted over `heads` for llama.cpp's RoPE (0: none).
-std::vector<std::uint8_t> fp8_weight_bytes(const Fp8Weight& f, TensorType type, std::int64_t heads) {
-    const std::int64_t rows = f.q->ne[1], cols = f.q->ne[0];
-    std::vector<float> scales(static_cast<std::size_t>(f.scale->n_elements()));
-    convert_to_f32(f.scale->type, f.scale->data.data(), scales.data(), scales.size());
-    std::vector<float> w(static_cast<std::size_t>(rows * cols));
-    dequantize_fp8_rows(f.q->data.data(), scales.data(), 0, rows, cols, f.span_rows, f.span_cols, w.data());
-    if (heads > 0) {
-        std::vector<float> u(w.size());
-        permute_rope_rows(reinterpret_cast<const std::uint8_t*>(w.data()), reinterpret_cast<std::uint8_t*>(u.data()), rows,
-                          static_cast<std::size_t>(cols) * sizeof(float), heads);
-        w.swap(u);
-    }
-    std::vector<std::uint8_t> bytes(*bytes_for(type, w.size()));
-    convert_from_f32(type, w.data(), bytes.data(), w.size());
-    return bytes;
-}
-
-// An mlx-lm quantized weight: `weight` (uint32 words of LSB-first levels, [out, in * bits / 32]) with `scales`
-// and `biases` ([out, in / group]) beside it.
-struct MlxWeight {
-    const TensorView *words = nullptr, *scales = nullptr, *biases = nullptr;
-    MlxGrid grid;
-    std::int64_t rows = 0, cols = 0;
-};
-
-MlxWeight mlx_weight(const HfCheckpoint& ck, const TensorView& t, const MlxGrid& grid) {
-    const std::string module = t.name.substr(0, t.name.size() - std::string(".weight").size());
-    MlxWeight w;
-    w.words = &t;
-    w.grid = grid;
-    w.scales = ck.find(module + ".scales");
-    w.biases = ck.find(module + ".biases");
-    if (w.scales == nullptr || w.biases == nullptr) fail("{}: MLX weight '{}' has no '{}.scales' and '{}.biases' beside it", ck.dir(), t.name, module, module);
-    if (t.ne.size() != 2 || w.scales->ne.size() != 2 || w.biases->ne != w.scales->ne)
-        fail("{}: '{}' {}, its scales {} and biases {}: expected matrices, the scales and biases of one shape", ck.dir(), t.name,
-             shape_string(t.ne), shape_string(w.scales->ne), shape_string(w.biases->ne));
-    if (!is_float_type(w.scales->type) || w.biases->type != w.scales->type)
-        fail("{}: '{}.scales' and '.biases' must be of one float type (they are {} and {})", ck.dir(), module, type_name(w.scales->type),
-             type_name(w.biases->type));
-    w.rows = t.ne[1];
-    w.cols = w.scales->ne[0] * grid.group_size;
-    if (w.scales->ne[1] != w.rows || t.ne[0] * 32 != w.cols * grid.bits)
-        fail("{}: '{}' has shape {} and its scales {}: not {}-bit groups of {} (config.json's grid for '{}')", ck.dir(), t.name,
-             shape_string(t.ne), shape_string(w.scales->ne), grid.bits, grid.group_size, module);
-    return w;
-}
-
-std::vector<std::uint8_t> mlx_weight_bytes(const MlxWeight& m, TensorType type, std::int64_t heads) {
-    const std::size_t n = static_cast<std::size_t>(m.rows * m.cols);
-    std::vector<std::int32_t> words(m.words->data.size() / sizeof(std::int32_t));  // aligned: tensors in a file need not be
-    std::memcpy(words.data(), m.words->data.data(), words.size() * sizeof(std::int32_t));
-    std::vector<std::uint8_t> q(n);
-    unpack_lsb(words.data(), static_cast<std::int64_t>(n), m.grid.bits, q.data());
-    std::vector<float> scales(static_cast<std::size_t>(m.scales->n_elements())), biases(scales.size());
-    convert_to_f32(m.scales->type, m.scales->data.data(), scales.data(), scales.size());
-    convert_to_f32(m.biases->type, m.biases->data.data(), biases.data(), biases.size());
-    std::vector<float> w(n);
-    dequantize_mlx_affine_rows(q.data(), scales.data(), biases.data(), 0, m.rows, m.cols, m.grid.group_size, m.scales->type, w.data());
-    if (heads > 0) {
-        std::vector<float> u(w.size());
-        permute_rope_rows(reinterpret_cast<const std::uint8_t*>(w.data()), reinterpret_cast<std::uint8_t*>(u.data()), m.rows,
-                          static_cast<std::size_t>(m.cols) * sizeof(float), heads);
-        w.swap(u);
-    }
-    std::vector<std::uint8_t> bytes(*bytes_for(type, w.size()));
-    convert_from_f32(type, w.data(), bytes.data(), w.size());
-    return bytes;
 }
 
 }  // namespace

@@ -101,4 +101,16 @@ IntLayer permute_int_layer_rows(const IntLayer& l, std::int64_t n_head, bool inv
     return p;
 }
 
+std::vector<std::uint8_t> float_rows_to_gguf(std::vector<float> w, std::int64_t rows, std::int64_t cols, TensorType type, std::int64_t heads) {
+    if (heads > 0) {
+        std::vector<float> u(w.size());
+        permute_rope_rows(reinterpret_cast<const std::uint8_t*>(w.data()), reinterpret_cast<std::uint8_t*>(u.data()), rows,
+                          static_cast<std::size_t>(cols) * sizeof(float), heads);
+        w.swap(u);
+    }
+    std::vector<std::uint8_t> bytes(*bytes_for(type, w.size()));
+    convert_from_f32(type, w.data(), bytes.data(), w.size());
+    return bytes;
+}
+
 }  // namespace qforge

@@ -30,6 +30,10 @@ std::string mapping_kind(TensorType type);
 // config claims (zero points other than the symmetric one, non-contiguous groups) is an error naming `name`.
 std::vector<std::uint8_t> int_layer_to_gguf(const IntLayer& layer, TensorType type, const std::string& name);
 
+// rows x cols float values (a dequantized FP8 or MLX weight) as GGUF rows of a float `type`, reordered by
+// llama.cpp's RoPE permutation over `heads` (0: none).
+std::vector<std::uint8_t> float_rows_to_gguf(std::vector<float> w, std::int64_t rows, std::int64_t cols, TensorType type, std::int64_t heads);
+
 // The layer with its output rows reordered by llama.cpp's RoPE permutation over n_head heads (Q and K of
 // llama checkpoints), or back (inverse).
 IntLayer permute_int_layer_rows(const IntLayer& layer, std::int64_t n_head, bool inverse);
