@@ -7,7 +7,9 @@
 #include "formats/format_detect.h"
 #include "formats/gguf/gguf_file.h"
 #include "formats/hf/hf_checkpoint.h"
+#include "formats/hf/fp8_config.h"
 #include "formats/hf/quantized_linear.h"
+#include "formats/mlx/mlx_config.h"
 #include "formats/llama2c/llama2c_checkpoint.h"
 #include "formats/safetensors/safetensors_file.h"
 
@@ -105,6 +107,23 @@ Inventory take_inventory(const std::string& path) {
                     const LinearShape shape = quantized_linear_shape(ck, prefix, *q, path);
                     inv.total_elements += static_cast<std::uint64_t>(shape.in * shape.out);
                 }
+            }
+            if (const auto m = read_mlx_quantization(ck.config(), ck.dir())) {
+                // parameters of an MLX directory: a packed weight's levels (words x 32 / bits), not its scales and biases
+                inv.metadata.push_back({"quantization", "string", m->describe() + " (" + m->source + ")", m->describe()});
+                inv.total_elements = 0;
+                for (const auto& t : ck.tensors()) {
+                    const bool packed = t.type == TensorType::U32 && t.name.ends_with(".weight");
+                    const std::string module = packed ? t.name.substr(0, t.name.size() - 7) : std::string();
+                    if (t.name.ends_with(".scales") || t.name.ends_with(".biases")) continue;
+                    const auto n = static_cast<std::uint64_t>(t.n_elements());
+                    inv.total_elements += packed ? n * 32 / static_cast<std::uint64_t>(m->grid_of(module).bits) : n;
+                }
+            }
+            if (const auto f = read_fp8_config(ck.config(), ck.dir())) {
+                inv.metadata.push_back({"quantization", "string", f->describe() + " (" + f->source + ")", f->describe()});
+                for (const auto& t : ck.tensors())  // the scales are not parameters
+                    if (t.name.ends_with("_scale") || t.name.ends_with("_scale_inv")) inv.total_elements -= static_cast<std::uint64_t>(t.n_elements());
             }
             break;
         }

@@ -85,6 +85,7 @@ TEST_P(Fp8Scheme, PydocRoundTripsWithinHalfAStep) {
     EXPECT_EQ(c.find("model.norm.weight")->type, TensorType::BF16);
     EXPECT_EQ(c.config()["quantization_config"]["quant_method"], scheme == "channel" ? "compressed-tensors" : "fp8");
     EXPECT_FALSE(c.file("tokenizer.model").empty());
+    EXPECT_EQ(inspect(ck).total_elements, 6819072u);  // the scales are not parameters
     expect_close_to(GgufFile(f32_of(ck, dir.file("back.gguf"))), GgufFile(test::fixture("gguf/pydoc6m-f32.gguf")), 42);
     // from llama.cpp's GGUF: the same checkpoint
     const HfCheckpoint from_gguf(fp8_of(test::fixture("gguf/pydoc6m-f32.gguf"), dir.file("fp8-gguf"), scheme));

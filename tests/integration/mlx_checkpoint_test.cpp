@@ -62,6 +62,7 @@ TEST(MlxCheckpoint, WritesMlxLmsLayout) {
     EXPECT_EQ(c.config()["tie_word_embeddings"], false);
     EXPECT_FALSE(c.file("model.safetensors.index.json").empty());
     EXPECT_FALSE(c.file("tokenizer.model").empty());
+    EXPECT_EQ(inspect(dir.file("m")).total_elements, 6819072u);  // the model's weights, not the packed words
     // the same directory from llama.cpp's GGUF of the same model
     const HfCheckpoint g(mlx_of(test::fixture("gguf/pydoc6m-f32.gguf"), dir.file("g"), 3, 32));
     ASSERT_EQ(g.tensors().size(), c.tensors().size());
