@@ -293,7 +293,8 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 fail("report: unknown format '{}' (mlx4, mlx8 or fp8)", format);
             }
             c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            for (const auto& t : HfCheckpoint(dir).tensors()) c.bytes += t.data.size();
+            const HfCheckpoint written(dir);
+            for (const auto& t : written.tensors()) c.bytes += t.data.size();
             c.bits_per_weight = 8.0 * static_cast<double>(c.bytes) / static_cast<double>(elements);
             say(step + ": KL-divergence against the base");
             const std::unique_ptr<LlamaModel> model = open_model(dir);
