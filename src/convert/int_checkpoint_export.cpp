@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "convert/checkpoint_jobs.h"
 #include "convert/hf_tensor_bytes.h"
 #include "convert/quantized_linear_to_gguf.h"
 #include "core/error.h"
@@ -11,7 +12,6 @@
 #include "formats/awq/awq_layout.h"
 #include "formats/gptq/gptq_layout.h"
 #include "formats/hf/hf_directory_writer.h"
-#include "formats/hf/sharded_safetensors_writer.h"
 #include "model/model_family.h"
 #include "model/hf_hparams.h"
 #include "model/rope_permute.h"
@@ -20,17 +20,11 @@
 namespace qforge {
 namespace {
 
-struct Output {
-    SafetensorsEntry entry;
-    std::vector<std::uint8_t> bytes;
-};
-
 template <typename T>
-Output tensor(const std::string& name, TensorType type, std::vector<std::int64_t> ne, const std::vector<T>& values) {
-    Output o{{name, type, std::move(ne)}, {}};
-    o.bytes.resize(values.size() * sizeof(T));
-    std::memcpy(o.bytes.data(), values.data(), o.bytes.size());
-    return o;
+std::vector<std::uint8_t> bytes_of(const std::vector<T>& values) {
+    std::vector<std::uint8_t> b(values.size() * sizeof(T));
+    std::memcpy(b.data(), values.data(), b.size());
+    return b;
 }
 
 // Where a planned tensor's values are now: its source, or what calibration generated.
@@ -39,27 +33,44 @@ const std::uint8_t* current_bytes(const PlannedTensor& p) { return p.src != null
 
 // Values of `type` at `bytes`, shaped ne, as F16 under hf_name, Q/K rows in the Hugging Face order again.
 // offset: added to every value (-1 for the norms Gemma's converter stores as 1 + w).
-Output float_tensor(TensorType type, const std::uint8_t* bytes, const std::vector<std::int64_t>& ne, const std::string& hf_name,
+TensorJob float_job(TensorType type, const std::uint8_t* bytes, const std::vector<std::int64_t>& ne, const std::string& hf_name,
                     std::int64_t heads, float offset = 0.0f) {
-    Output o{{hf_name, TensorType::F16, ne}, {}};
-    o.bytes = hf_tensor_bytes(type, bytes, o.entry, heads, offset);
-    return o;
+    TensorJob j;
+    j.entries.push_back({hf_name, TensorType::F16, ne});
+    j.make = [type, bytes, entry = j.entries[0], heads, offset] {
+        return std::vector<std::vector<std::uint8_t>>{hf_tensor_bytes(type, bytes, entry, heads, offset)};
+    };
+    return j;
 }
 
-void add_quantized(std::vector<Output>& out, const std::string& prefix, const IntLayer& l, const QuantizationConfig& c) {
+// A quantized module's tensors in AutoAWQ's GEMM or AutoGPTQ's layout; packed when the writer reaches them
+// (errors name the directory and module). `layer` must outlive the job.
+TensorJob quantized_job(const std::string& dir, const std::string& prefix, const IntLayer& layer, const QuantizationConfig& c) {
+    TensorJob j;
+    const std::int64_t in = layer.in, out = layer.out, groups = layer.groups();
     if (c.method == QuantMethod::Awq) {
-        const AwqTensors t = pack_awq_gemm(l);
-        out.push_back(tensor(prefix + ".qweight", TensorType::I32, {t.out / 8, t.in}, t.qweight));
-        out.push_back(tensor(prefix + ".qzeros", TensorType::I32, {t.out / 8, t.in / t.group_size}, t.qzeros));
-        out.push_back(tensor(prefix + ".scales", TensorType::F16, {t.out, t.in / t.group_size}, t.scales));
-        return;
+        j.entries = {{prefix + ".qweight", TensorType::I32, {out / 8, in}},
+                     {prefix + ".qzeros", TensorType::I32, {out / 8, groups}},
+                     {prefix + ".scales", TensorType::F16, {out, groups}}};
+    } else {
+        j.entries = {{prefix + ".qweight", TensorType::I32, {out, in * layer.bits / 32}},
+                     {prefix + ".qzeros", TensorType::I32, {out * layer.bits / 32, groups}},
+                     {prefix + ".scales", TensorType::F16, {out, groups}},
+                     {prefix + ".g_idx", TensorType::I32, {in}}};
     }
-    const GptqTensors t = pack_gptq(l, !c.gptq_v2);
-    const std::int64_t groups = l.groups();
-    out.push_back(tensor(prefix + ".qweight", TensorType::I32, {t.out, t.in * t.bits / 32}, t.qweight));
-    out.push_back(tensor(prefix + ".qzeros", TensorType::I32, {t.out * t.bits / 32, groups}, t.qzeros));
-    out.push_back(tensor(prefix + ".scales", TensorType::F16, {t.out, groups}, t.scales));
-    out.push_back(tensor(prefix + ".g_idx", TensorType::I32, {t.in}, t.g_idx));
+    j.make = [dir, prefix, &layer, c]() -> std::vector<std::vector<std::uint8_t>> {
+        try {
+            if (c.method == QuantMethod::Awq) {
+                const AwqTensors t = pack_awq_gemm(layer);
+                return {bytes_of(t.qweight), bytes_of(t.qzeros), bytes_of(t.scales)};
+            }
+            const GptqTensors t = pack_gptq(layer, !c.gptq_v2);
+            return {bytes_of(t.qweight), bytes_of(t.qzeros), bytes_of(t.scales), bytes_of(t.g_idx)};
+        } catch (const Error& e) {
+            fail("{}: '{}': {}", dir, prefix, e.what());
+        }
+    };
+    return j;
 }
 
 }  // namespace
@@ -99,7 +110,9 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
     const ModelFamily* family = source.family;
     HfDirectoryWriter writer(dir);
 
-    std::vector<Output> outputs;
+    std::vector<TensorJob> jobs;
+    std::vector<IntLayer> permuted;  // Q and K layers back in the Hugging Face row order, which the jobs read
+    permuted.reserve(layers.size());
     IntCheckpointSummary summary;
     for (const PlannedTensor& p : plan.tensors) {
         // computed from config.json's rope_scaling by every loader
@@ -113,16 +126,11 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
                 const std::string name = hf_expert_tensor_name(*role->spec, role->layer, e);
                 const auto it = layers.find(int_layer_key(p.out.name, e));
                 if (it == layers.end()) {
-                    outputs.push_back(float_tensor(current_type(p), current_bytes(p) + static_cast<std::size_t>(e) * matrix_bytes,
-                                                   {p.out.ne[0], p.out.ne[1]}, name, 0));
+                    jobs.push_back(float_job(current_type(p), current_bytes(p) + static_cast<std::size_t>(e) * matrix_bytes,
+                                             {p.out.ne[0], p.out.ne[1]}, name, 0));
                     continue;
                 }
-                const std::string prefix = name.substr(0, name.size() - std::string(".weight").size());
-                try {
-                    add_quantized(outputs, prefix, it->second, config);
-                } catch (const Error& err) {
-                    fail("{}: '{}': {}", dir, prefix, err.what());
-                }
+                jobs.push_back(quantized_job(dir, name.substr(0, name.size() - std::string(".weight").size()), it->second, config));
                 ++summary.quantized_layers;
             }
             continue;
@@ -132,25 +140,21 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
         if (it == layers.end()) {
             // Hugging Face keeps Gemma's norms as w of (1 + w)
             const float offset = family->norms_plus_one && hf->ends_with("norm.weight") ? -1.0f : 0.0f;
-            outputs.push_back(float_tensor(current_type(p), current_bytes(p), p.out.ne, *hf, heads, offset));
+            jobs.push_back(float_job(current_type(p), current_bytes(p), p.out.ne, *hf, heads, offset));
             continue;
         }
-        const std::string prefix = hf->substr(0, hf->size() - std::string(".weight").size());
-        try {
-            add_quantized(outputs, prefix, heads > 0 ? permute_int_layer_rows(it->second, heads, true) : it->second, config);
-        } catch (const Error& e) {
-            fail("{}: '{}': {}", dir, prefix, e.what());
+        const IntLayer* layer = &it->second;
+        if (heads > 0) {
+            permuted.push_back(permute_int_layer_rows(it->second, heads, true));
+            layer = &permuted.back();
         }
+        jobs.push_back(quantized_job(dir, hf->substr(0, hf->size() - std::string(".weight").size()), *layer, config));
         ++summary.quantized_layers;
     }
-    std::vector<SafetensorsEntry> entries;
-    for (const Output& o : outputs) entries.push_back(o.entry);
-    ShardedSafetensorsWriter st(writer, std::move(entries), max_shard_bytes);
-    for (const Output& o : outputs) st.write(o.bytes);
-    st.finish();
-    summary.bytes = st.bytes();
-    summary.shards = st.shards();
-    summary.tensors = outputs.size();
+    const WrittenTensors written = write_tensor_jobs(writer, jobs, max_shard_bytes, {{"format", "pt"}}, false, "checkpoint", false);
+    summary.bytes = written.bytes;
+    summary.shards = written.shards;
+    summary.tensors = written.tensors;
 
     nlohmann::json cfg = source.config;
     cfg["quantization_config"] = quantization_config_json(config);
