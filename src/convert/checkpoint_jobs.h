@@ -3,6 +3,7 @@
 // shards are laid out before any byte is made) and makes their bytes when the writer reaches it, so memory
 // holds one module at a time. Used by the FP8 and MLX exports.
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <string>
@@ -17,6 +18,14 @@ struct TensorJob {
     std::vector<SafetensorsEntry> entries;
     std::function<std::vector<std::vector<std::uint8_t>>()> make;  // one buffer per entry, in order
 };
+
+// A vector's bytes, as a job returns them.
+template <typename T>
+std::vector<std::uint8_t> bytes_of(const std::vector<T>& values) {
+    std::vector<std::uint8_t> b(values.size() * sizeof(T));
+    std::memcpy(b.data(), values.data(), b.size());
+    return b;
+}
 
 struct WrittenTensors {
     std::size_t tensors = 0, shards = 0;

@@ -13,13 +13,6 @@
 namespace qforge {
 namespace {
 
-template <typename T>
-std::vector<std::uint8_t> bytes_of(const std::vector<T>& v) {
-    std::vector<std::uint8_t> b(v.size() * sizeof(T));
-    std::memcpy(b.data(), v.data(), b.size());
-    return b;
-}
-
 std::string module_of(const std::string& hf_weight) { return hf_weight.substr(0, hf_weight.size() - std::string(".weight").size()); }
 
 }  // namespace

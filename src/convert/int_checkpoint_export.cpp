@@ -20,13 +20,6 @@
 namespace qforge {
 namespace {
 
-template <typename T>
-std::vector<std::uint8_t> bytes_of(const std::vector<T>& values) {
-    std::vector<std::uint8_t> b(values.size() * sizeof(T));
-    std::memcpy(b.data(), values.data(), b.size());
-    return b;
-}
-
 // Where a planned tensor's values are now: its source, or what calibration generated.
 TensorType current_type(const PlannedTensor& p) { return p.src != nullptr ? p.src->type : p.out.type; }
 const std::uint8_t* current_bytes(const PlannedTensor& p) { return p.src != nullptr ? p.src->data.data() : p.generated.data(); }

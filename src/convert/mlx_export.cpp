@@ -25,10 +25,7 @@ std::vector<std::uint8_t> floats_as(TensorType type, const std::vector<float>& v
 }
 
 std::vector<std::uint8_t> packed(const std::vector<std::uint8_t>& q, int bits) {
-    const std::vector<std::int32_t> words = pack_lsb(q.data(), static_cast<std::int64_t>(q.size()), bits);
-    std::vector<std::uint8_t> b(words.size() * 4);
-    std::memcpy(b.data(), words.data(), b.size());
-    return b;
+    return bytes_of(pack_lsb(q.data(), static_cast<std::int64_t>(q.size()), bits));
 }
 
 // mlx_lm.convert's mixed predicates: (low, high) bits.

@@ -52,6 +52,15 @@ void write_text(const std::string& path, const std::string& text) {
     out.commit();
 }
 
+void set_kld(ReportCell& c, const KldSummary& k) {
+    c.ppl = k.ppl;
+    c.ppl_error = k.ppl_error;
+    c.kld = k.mean_kld;
+    c.kld_error = k.mean_kld_error;
+    c.max_kld = k.max_kld;
+    c.same_top = k.same_top;
+}
+
 Tokenizer tokenizer_of(const LlamaModel& m) { return Tokenizer::from_gguf(m.file().metadata(), m.file().path()); }
 
 std::string base_gguf(const ReportOptions& o, const std::function<void(const std::string&)>& say) {
@@ -237,13 +246,7 @@ ReportSummary run_quality_report(const ReportOptions& o) {
             say(fmt::format("[{}/{}] {} {}: KL-divergence against the base", index, total, type, method));
             {
                 const LlamaModel model(gguf);
-                const KldSummary k = compute_kl_divergence(model, tokenizer_of(model), base_logits, pool, [](const std::string&) {});
-                c.ppl = k.ppl;
-                c.ppl_error = k.ppl_error;
-                c.kld = k.mean_kld;
-                c.kld_error = k.mean_kld_error;
-                c.max_kld = k.max_kld;
-                c.same_top = k.same_top;
+                set_kld(c, compute_kl_divergence(model, tokenizer_of(model), base_logits, pool, [](const std::string&) {}));
             }
             if (o.bench_prompt + o.bench_gen > 0) {
                 say(fmt::format("[{}/{}] {} {}: speed", index, total, type, method));
@@ -298,13 +301,7 @@ ReportSummary run_quality_report(const ReportOptions& o) {
             c.bits_per_weight = 8.0 * static_cast<double>(c.bytes) / static_cast<double>(elements);
             say(step + ": KL-divergence against the base");
             const std::unique_ptr<LlamaModel> model = open_model(dir);
-            const KldSummary k = compute_kl_divergence(*model, tokenizer_of(*model), base_logits, pool, [](const std::string&) {});
-            c.ppl = k.ppl;
-            c.ppl_error = k.ppl_error;
-            c.kld = k.mean_kld;
-            c.kld_error = k.mean_kld_error;
-            c.max_kld = k.max_kld;
-            c.same_top = k.same_top;
+            set_kld(c, compute_kl_divergence(*model, tokenizer_of(*model), base_logits, pool, [](const std::string&) {}));
             write_text(cell_path, to_json(c).dump(2));
             s.cells.push_back(c);
         }
