@@ -24,7 +24,7 @@
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/quantization_config.h"
 #include "formats/imatrix/imatrix_data.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 #include "model/llama_model.h"
 #include "quant/plan/budget_plan.h"
 

@@ -12,7 +12,7 @@
 #include "convert/quantized_linear_to_gguf.h"
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/quantized_linear.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/hf_hparams.h"

@@ -1,5 +1,5 @@
 #pragma once
-// A model as an mlx-lm quantized directory (ml-explore/mlx-lm's layout, formats/mlx/mlx_config): every linear of
+// A model as an mlx-lm quantized directory (ml-explore/mlx-lm's layout, formats/mlx_lm/mlx_config): every linear of
 // the layers, lm_head and the token embeddings whose input size the group divides, as `weight` (uint32 words of
 // LSB-first levels), `scales` and `biases` (w = scale * q + bias) in the model's float type; norms and the
 // rest in that type too; config.json with the "quantization" block (and its "quantization_config" mirror,
@@ -14,7 +14,7 @@
 #include "convert/hf_model_files.h"
 #include "core/tensor_view.h"
 #include "formats/gptq/int_packing.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 
 namespace qforge {
 

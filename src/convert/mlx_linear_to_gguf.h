@@ -1,12 +1,12 @@
 #pragma once
-// An mlx-lm quantized weight (formats/mlx/mlx_config) as GGUF rows: levels unpacked, dequantized with MLX's
+// An mlx-lm quantized weight (formats/mlx_lm/mlx_config) as GGUF rows: levels unpacked, dequantized with MLX's
 // float16 (or bfloat16) arithmetic into a float type, Q/K rows in llama.cpp's RoPE order.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "formats/hf/hf_checkpoint.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 
 namespace qforge {
 

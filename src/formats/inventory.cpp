@@ -9,7 +9,7 @@
 #include "formats/hf/hf_checkpoint.h"
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/quantized_linear.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 #include "formats/llama2c/llama2c_checkpoint.h"
 #include "formats/safetensors/safetensors_file.h"
 

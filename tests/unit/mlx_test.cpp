@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/float_convert.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 #include "quant/codecs/mlx_affine.h"
 
 namespace qforge {

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "formats/hf/fp8_config.h"
 #include "formats/hf/json_file.h"
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 
 namespace qforge {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "formats/mlx/mlx_config.h"
+#include "formats/mlx_lm/mlx_config.h"
 
 #include <filesystem>
 
