@@ -93,7 +93,7 @@ TEST(MlxCheckpoint, MixedPredicateListsEveryModule) {
 // Read back at 8 bits: each weight within half a step of the float one (the step is at most amax / 255 of the
 // tensor) plus the f16 roundings of the scale, the bias and mlx's f16 arithmetic (each about amax / 2048, the
 // scale's times up to 255 levels); and the engine's perplexity over 10 chunks: 8 bits as the float model, 4 bits
-// (MLX's rounding, and GPTQ on MLX's grid) within 1.5%. (Which of the two 4-bit files is closer takes more text
+// (MLX's rounding, and GPTQ and AWQ on MLX's grid) within 1.5%. (Which of the 4-bit files is closest takes more text
 // than a test should read: the KL-divergence figures are in the README.)
 TEST(MlxCheckpoint, EngineRunsIt) {
     test::TempDir dir;
@@ -101,6 +101,7 @@ TEST(MlxCheckpoint, EngineRunsIt) {
     const std::string m8 = mlx_of(test::fixture("models/pydoc6m"), dir.file("m8"), 8, 64);
     const std::string m4 = mlx_of(test::fixture("models/pydoc6m"), dir.file("m4"), 4, 64);
     const std::string g4 = mlx_of(test::fixture("models/pydoc6m"), dir.file("g4"), 4, 64, "gptq");
+    const std::string a4 = mlx_of(test::fixture("models/pydoc6m"), dir.file("a4"), 4, 64, "awq");  // norms rescaled by AWQ
     ConvertRequest cr;
     cr.source = m8;
     cr.output = dir.file("m8.gguf");
@@ -119,6 +120,8 @@ TEST(MlxCheckpoint, EngineRunsIt) {
     EXPECT_NEAR(p8 / p_base, 1.0, 0.001) << p8;
     EXPECT_NEAR(p4 / p_base, 1.0, 0.015) << p4;
     EXPECT_NEAR(pg / p_base, 1.0, 0.015) << pg;
+    const double pa = test::perplexity_of(a4, 256, 10);
+    EXPECT_NEAR(pa / p_base, 1.0, 0.015) << pa;
 }
 
 TEST(MlxCheckpoint, RefusesWhatMlxCannotHold) {
