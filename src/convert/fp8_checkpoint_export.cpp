@@ -89,9 +89,7 @@ Fp8CheckpointSummary write_fp8_checkpoint(const std::string& dir, const GgufFile
     nlohmann::json cfg = files.config;
     cfg["quantization_config"] = fp8_config_json(config);
     cfg["torch_dtype"] = "bfloat16";
-    writer.write_json("config.json", cfg);
-    files.write_beside_config(writer);
-    writer.commit();
+    files.finish(writer, cfg);
     summary.tensors = written.tensors;
     summary.shards = written.shards;
     summary.bytes = written.bytes;

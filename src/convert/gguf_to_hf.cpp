@@ -83,9 +83,7 @@ HfExportSummary export_gguf_to_hf(const GgufFile& gguf, const std::string& dir, 
     }
     st.finish();
     progress.finish();
-    writer.write_json("config.json", files.config);
-    files.write_beside_config(writer);
-    writer.commit();
+    files.finish(writer, files.config);
     summary.tensors = out.size();
     summary.shards = st.shards();
     summary.bytes = st.bytes();

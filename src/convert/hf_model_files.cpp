@@ -29,6 +29,12 @@ void HfModelFiles::write_beside_config(HfDirectoryWriter& writer) const {
     for (const auto& [name, from] : copied) writer.copy_file(from, name);
 }
 
+void HfModelFiles::finish(HfDirectoryWriter& writer, const nlohmann::json& config) const {
+    writer.write_json("config.json", config);
+    write_beside_config(writer);
+    writer.commit();
+}
+
 HfModelFiles hf_model_files(const HfCheckpoint& source) {
     HfModelFiles f;
     f.config = source.config();

@@ -23,6 +23,9 @@ struct HfModelFiles {
 
     // Everything but config.json into the directory.
     void write_beside_config(HfDirectoryWriter& writer) const;
+    // `config` (this config, as a writer amended it) as config.json, the other files beside it, and the directory
+    // committed: the last step of every checkpoint export.
+    void finish(HfDirectoryWriter& writer, const nlohmann::json& config) const;
 };
 
 HfModelFiles hf_model_files(const HfCheckpoint& source);

@@ -152,10 +152,8 @@ IntCheckpointSummary write_int_checkpoint(const std::string& dir, const GgufPlan
     nlohmann::json cfg = source.config;
     cfg["quantization_config"] = quantization_config_json(config);
     cfg["torch_dtype"] = "float16";
-    writer.write_json("config.json", cfg);
     if (config.method == QuantMethod::Gptq) writer.write_json("quantize_config.json", quantization_config_json(config));
-    source.write_beside_config(writer);
-    writer.commit();
+    source.finish(writer, cfg);
     return summary;
 }
 

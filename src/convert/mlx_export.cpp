@@ -129,9 +129,7 @@ MlxExportSummary write_mlx_checkpoint(const std::string& dir, const std::vector<
     cfg["quantization_config"] = cfg["quantization"];
     cfg["torch_dtype"] = summary.dtype;
     cfg["tie_word_embeddings"] = std::none_of(tensors.begin(), tensors.end(), [](const TensorView& t) { return t.name == "output.weight"; });  // mlx-lm's llama assumes tied when absent
-    writer.write_json("config.json", cfg);
-    files.write_beside_config(writer);
-    writer.commit();
+    files.finish(writer, cfg);
     summary.tensors = written.tensors;
     summary.shards = written.shards;
     summary.bytes = written.bytes;
