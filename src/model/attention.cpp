@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "core/error.h"
 #include "core/float_convert.h"
 #include "model/ops.h"
+#include "quant/kernels/lane_sum.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
@@ -18,6 +20,8 @@ bool use_avx512(const AttentionShape& shape) {
     static const bool cpu = vec_dot_isa() == "avx512";
     return cpu && attention_avx512_usable(shape);
 }
+
+std::int64_t round_up_lanes(std::int64_t n) { return (n + kLanes8 - 1) / kLanes8 * kLanes8; }
 
 // Query rows of one work item: the grouped heads of one kv head for a block of tokens, at most 64 rows.
 std::int64_t item_tokens(const AttentionShape& s) { return std::max<std::int64_t>(1, 64 / (s.n_head / s.n_head_kv)); }
@@ -36,26 +40,35 @@ void attention_reference(const AttentionShape& s, const KvPool& kv, std::int64_t
                          std::int64_t t0, std::int64_t t1, const float* q, float* out) {
     const std::int64_t hd = s.head_dim, group = s.n_head / s.n_head_kv;
     const float scale = s.score_scale(), qscale = s.query_scale();
-    std::vector<float> scores(static_cast<std::size_t>(pos0 + t1 - t0)), qh(static_cast<std::size_t>(hd)), acc(qh.size());
+    const float masked = -std::numeric_limits<float>::infinity();
+    std::vector<float> scores(static_cast<std::size_t>(round_up_lanes(pos0 + t1 - t0))), acc(static_cast<std::size_t>(kLanes8 * hd));
+    std::vector<std::uint16_t> qh(static_cast<std::size_t>(hd));
     for (std::int64_t t = t0; t < t1; ++t)
         for (std::int64_t h = 0; h < s.n_head; ++h) {
             const std::int64_t kvh = h / group, n_kv = pos0 + (t - t0) + 1, first = s.first_key(n_kv - 1);
-            for (std::int64_t i = 0; i < hd; ++i) qh[static_cast<std::size_t>(i)] = round_fp16(q[(t * s.n_head + h) * hd + i] * qscale);
-            for (std::int64_t j = first; j < n_kv; ++j) {
-                const std::uint16_t* k = kv.k_at(layer, table, j) + kvh * hd;
-                float dot = 0;
-                for (std::int64_t i = 0; i < hd; ++i) dot += qh[static_cast<std::size_t>(i)] * fp16_to_fp32(k[i]);
-                scores[static_cast<std::size_t>(j)] = dot * scale;
-            }
+            for (std::int64_t i = 0; i < hd; ++i) qh[static_cast<std::size_t>(i)] = fp32_to_fp16(q[(t * s.n_head + h) * hd + i] * qscale);
+            // KQ: the f16 dot product in eight lanes (as tinyBLAS multiplies f16 K by the query rounded to f16)
+            for (std::int64_t j = first; j < n_kv; ++j)
+                scores[static_cast<std::size_t>(j)] = vec_dot(TensorType::F16, kv.k_at(layer, table, j) + kvh * hd, qh.data(), hd) * scale;
             if (s.softcap > 0.0f) soft_cap(scores.data() + first, n_kv - first, s.softcap);
-            softmax(scores.data() + first, n_kv - first);
+            // the softmax over whole groups of eight keys from key 0, the keys outside [first, n_kv) masked
+            const std::int64_t g0 = first / kLanes8 * kLanes8, g1 = round_up_lanes(n_kv);
+            std::fill(scores.begin() + g0, scores.begin() + first, masked);
+            std::fill(scores.begin() + n_kv, scores.begin() + g1, masked);
+            softmax(scores.data() + g0, g1 - g0);
+            // KQV: probabilities rounded to f16 times V, key j into lane j % 8 (tinyBLAS over the keys)
             std::fill(acc.begin(), acc.end(), 0.0f);
             for (std::int64_t j = first; j < n_kv; ++j) {
                 const float p = round_fp16(scores[static_cast<std::size_t>(j)]);
                 const std::uint16_t* v = kv.v_at(layer, table, j) + kvh * hd;
-                for (std::int64_t i = 0; i < hd; ++i) acc[static_cast<std::size_t>(i)] += p * fp16_to_fp32(v[i]);
+                float* lane = acc.data() + (j % kLanes8) * hd;
+                for (std::int64_t i = 0; i < hd; ++i) lane[i] = std::fma(p, fp16_to_fp32(v[i]), lane[i]);
             }
-            std::copy(acc.begin(), acc.end(), out + (t * s.n_head + h) * hd);
+            for (std::int64_t i = 0; i < hd; ++i) {
+                float lanes[kLanes8];
+                for (int l = 0; l < kLanes8; ++l) lanes[l] = acc[static_cast<std::size_t>(l * hd + i)];
+                out[(t * s.n_head + h) * hd + i] = sum_lanes8(lanes);
+            }
         }
 }
 

@@ -62,7 +62,9 @@ private:
 // first_key(p)..p, which must already hold their keys and values (its own included).
 void attention(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, const BatchLayout& batch, const float* q,
                float* out, ThreadPool& pool, AttentionScratch& scratch);
-// Tokens [t0, t1) of q/out at positions pos0.. of the sequence with blocks `table`.
+// Tokens [t0, t1) of q/out at positions pos0.. of the sequence with blocks `table`, as llama.cpp's AVX2 build
+// computes attention without flash attention: the query rounded to f16, K.q and P.V as tinyBLAS's f16 products in
+// eight lanes (key j in lane j % 8 of P.V), ggml's softmax over groups of eight keys from key 0.
 void attention_reference(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,
                          std::int64_t t0, std::int64_t t1, const float* q, float* out);
 

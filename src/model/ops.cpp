@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/float_convert.h"
+#include "model/exp_ggml.h"
+#include "quant/kernels/lane_sum.h"
 #include "quant/kernels/vec_dot.h"
 
 namespace qforge {
@@ -59,8 +61,9 @@ void rope_apply(float* head, const float* cache, std::int64_t n_rot, bool neox) 
         const std::int64_t b = neox ? i + n_rot / 2 : 2 * i + 1;
         const float c = cache[2 * i], s = cache[2 * i + 1];
         const float x0 = head[a], x1 = head[b];
-        head[a] = x0 * c - x1 * s;
-        head[b] = x0 * s + x1 * c;
+        // the x0 products fused, as GCC contracts ggml's rope (x0 cos - x1 sin, x0 sin + x1 cos)
+        head[a] = std::fma(x0, c, -(x1 * s));
+        head[b] = std::fma(x0, s, x1 * c);
     }
 }
 
@@ -68,12 +71,18 @@ void softmax(float* x, std::int64_t n) {
     float max = -std::numeric_limits<float>::infinity();
     for (std::int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
     double sum = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t i = 0;
+    for (; i + kLanes8 <= n; i += kLanes8) {
+        float group[kLanes8];
+        for (int l = 0; l < kLanes8; ++l) group[l] = x[i + l] = exp_ggml(x[i + l] - max);
+        sum += static_cast<double>(sum_lanes8(group));
+    }
+    for (; i < n; ++i) {
         x[i] = std::exp(x[i] - max);
         sum += static_cast<double>(x[i]);
     }
     const float inv = static_cast<float>(1.0 / sum);
-    for (std::int64_t i = 0; i < n; ++i) x[i] *= inv;
+    for (std::int64_t j = 0; j < n; ++j) x[j] *= inv;
 }
 
 namespace {
@@ -85,7 +94,8 @@ const std::vector<std::uint16_t>& gelu_table() {
         constexpr float kCoefA = 0.044715f, kSqrt2OverPi = 0.79788456080286535587989211986876f;
         for (std::uint32_t i = 0; i < t.size(); ++i) {
             const float x = fp16_to_fp32(static_cast<std::uint16_t>(i));
-            t[i] = fp32_to_fp16(0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x))));
+            // 1 + A x^2 fused, as GCC contracts ggml_gelu_f32's expression (ggml is built with -ffp-contract=fast)
+            t[i] = fp32_to_fp16(0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * std::fma(x, kCoefA * x, 1.0f))));
         }
         return t;
     }();
@@ -110,7 +120,7 @@ void soft_cap(float* x, std::int64_t n, float cap) {
 }
 
 void swiglu_reference(const float* gate, const float* up, float* out, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    for (std::int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + exp_ggml(0.0f - gate[i])) * up[i];
 }
 
 }  // namespace qforge

@@ -1,7 +1,9 @@
 #pragma once
 // The element-wise and row operations of the llama forward pass, computed the way ggml's CPU backend
 // computes them (sum of squares in double for RMSNorm, RoPE angles advanced by repeated multiplication,
-// softmax sums in double), so results agree with llama.cpp to float rounding.
+// softmax sums in double), so results agree with llama.cpp to float rounding. Where ggml's code depends on the
+// vector width (softmax, SiLU), the plain loops follow its AVX2 build: its vectorised expf (exp_ggml.h) on
+// whole groups of eight, each group's sum in float.
 //
 // rms_norm and swiglu run an AVX-512 path where the CPU has one (vectorised exp as ggml's SiLU; the double
 // sum of squares in eight lanes); the *_reference functions are the plain loops they are tested against.
@@ -19,10 +21,14 @@ void rope_cache(float* cache, std::int64_t n_rot, std::int64_t pos, float base, 
 // Rotates the first n_rot values of one head: adjacent pairs (llama), or (i, i + n_rot/2) pairs (neox).
 void rope_apply(float* head, const float* cache, std::int64_t n_rot, bool neox);
 
-// In place over n values; returns nothing, leaves probabilities.
+// In place over n values, leaves probabilities: ggml's softmax of a row as its AVX2 build computes it,
+// e^(x - max) by exp_ggml in groups of eight from x[0] (libm's expf past the last whole group), each group's
+// sum in float (sum_lanes8) added in double, then every value times the float of 1 / sum. Masked entries
+// (-inf) come out as 0.
 void softmax(float* x, std::int64_t n);
 
-// out[i] = silu(gate[i]) * up[i]
+// out[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + e^-x) with exp_ggml (ggml's vectorised SiLU, which runs
+// on every element of rows whose length is a multiple of eight)
 void swiglu(const float* gate, const float* up, float* out, std::int64_t n);
 void swiglu_reference(const float* gate, const float* up, float* out, std::int64_t n);
 
