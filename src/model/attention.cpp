@@ -23,6 +23,32 @@ bool use_avx512(const AttentionShape& shape) {
 
 std::int64_t round_up_lanes(std::int64_t n) { return (n + kLanes8 - 1) / kLanes8 * kLanes8; }
 
+bool avx2() {
+    static const bool cpu = vec_dot_isa() != "scalar";
+    return cpu;
+}
+
+// The f16 dot product in eight lanes (the AVX2 kernel gives the reference's bits).
+float dot_f16(const std::uint16_t* k, const std::uint16_t* q, std::int64_t hd) {
+    return avx2() ? vec_dot_avx2(TensorType::F16, k, q, hd) : vec_dot_scalar(TensorType::F16, k, q, hd);
+}
+
+// lane += p * v over one value row
+void pv_accumulate(float* lane, float p, const std::uint16_t* v, std::int64_t hd) {
+    if (avx2()) return pv_accumulate_avx2(lane, p, v, hd);
+    for (std::int64_t i = 0; i < hd; ++i) lane[i] = std::fma(p, fp16_to_fp32(v[i]), lane[i]);
+}
+
+// out[i] = the eight lanes of dimension i summed in sum_lanes8's order
+void pv_finish(const float* acc, float* out, std::int64_t hd) {
+    if (avx2()) return pv_finish_avx2(acc, out, hd);
+    for (std::int64_t i = 0; i < hd; ++i) {
+        float lanes[kLanes8];
+        for (int l = 0; l < kLanes8; ++l) lanes[l] = acc[l * hd + i];
+        out[i] = sum_lanes8(lanes);
+    }
+}
+
 // Query rows of one work item: the grouped heads of one kv head for a block of tokens, at most 64 rows.
 std::int64_t item_tokens(const AttentionShape& s) { return std::max<std::int64_t>(1, 64 / (s.n_head / s.n_head_kv)); }
 
@@ -49,7 +75,7 @@ void attention_reference(const AttentionShape& s, const KvPool& kv, std::int64_t
             for (std::int64_t i = 0; i < hd; ++i) qh[static_cast<std::size_t>(i)] = fp32_to_fp16(q[(t * s.n_head + h) * hd + i] * qscale);
             // KQ: the f16 dot product in eight lanes (as tinyBLAS multiplies f16 K by the query rounded to f16)
             for (std::int64_t j = first; j < n_kv; ++j)
-                scores[static_cast<std::size_t>(j)] = vec_dot(TensorType::F16, kv.k_at(layer, table, j) + kvh * hd, qh.data(), hd) * scale;
+                scores[static_cast<std::size_t>(j)] = dot_f16(kv.k_at(layer, table, j) + kvh * hd, qh.data(), hd) * scale;
             if (s.softcap > 0.0f) soft_cap(scores.data() + first, n_kv - first, s.softcap);
             // the softmax over whole groups of eight keys from key 0, the keys outside [first, n_kv) masked
             const std::int64_t g0 = first / kLanes8 * kLanes8, g1 = round_up_lanes(n_kv);
@@ -58,17 +84,9 @@ void attention_reference(const AttentionShape& s, const KvPool& kv, std::int64_t
             softmax(scores.data() + g0, g1 - g0);
             // KQV: probabilities rounded to f16 times V, key j into lane j % 8 (tinyBLAS over the keys)
             std::fill(acc.begin(), acc.end(), 0.0f);
-            for (std::int64_t j = first; j < n_kv; ++j) {
-                const float p = round_fp16(scores[static_cast<std::size_t>(j)]);
-                const std::uint16_t* v = kv.v_at(layer, table, j) + kvh * hd;
-                float* lane = acc.data() + (j % kLanes8) * hd;
-                for (std::int64_t i = 0; i < hd; ++i) lane[i] = std::fma(p, fp16_to_fp32(v[i]), lane[i]);
-            }
-            for (std::int64_t i = 0; i < hd; ++i) {
-                float lanes[kLanes8];
-                for (int l = 0; l < kLanes8; ++l) lanes[l] = acc[static_cast<std::size_t>(l * hd + i)];
-                out[(t * s.n_head + h) * hd + i] = sum_lanes8(lanes);
-            }
+            for (std::int64_t j = first; j < n_kv; ++j)
+                pv_accumulate(acc.data() + (j % kLanes8) * hd, round_fp16(scores[static_cast<std::size_t>(j)]), kv.v_at(layer, table, j) + kvh * hd, hd);
+            pv_finish(acc.data(), out + (t * s.n_head + h) * hd, hd);
         }
 }
 

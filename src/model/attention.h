@@ -68,6 +68,11 @@ void attention(const AttentionShape& shape, const KvPool& kv, std::int64_t layer
 void attention_reference(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,
                          std::int64_t t0, std::int64_t t1, const float* q, float* out);
 
+// The AVX2 parts of the reference (callers check the CPU): lane[i] += p * v[i] (fused), and out[i] = the eight
+// lanes acc[l * hd + i] summed in sum_lanes8's order.
+void pv_accumulate_avx2(float* lane, float p, const std::uint16_t* v, std::int64_t hd);
+void pv_finish_avx2(const float* acc, float* out, std::int64_t hd);
+
 // The AVX-512 path (callers check the CPU): the query rows of tokens [t0, t1) (positions pos0 + (t - t0)) of one kv head.
 bool attention_avx512_usable(const AttentionShape& shape);
 void attention_avx512_item(const AttentionShape& shape, const KvPool& kv, std::int64_t layer, KvTable table, std::int64_t pos0,

@@ -18,6 +18,11 @@ bool simd() {
     return avx512;
 }
 
+bool avx2() {
+    static const bool cpu = vec_dot_isa() != "scalar";
+    return cpu;
+}
+
 }  // namespace
 
 void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, float eps) {
@@ -27,6 +32,7 @@ void rms_norm(const float* x, const float* weight, float* y, std::int64_t n, flo
 
 void swiglu(const float* gate, const float* up, float* out, std::int64_t n) {
     if (simd()) swiglu_avx512(gate, up, out, n);
+    else if (avx2()) swiglu_avx2(gate, up, out, n);
     else swiglu_reference(gate, up, out, n);
 }
 
@@ -68,6 +74,11 @@ void rope_apply(float* head, const float* cache, std::int64_t n_rot, bool neox) 
 }
 
 void softmax(float* x, std::int64_t n) {
+    if (avx2()) return softmax_avx2(x, n);
+    softmax_reference(x, n);
+}
+
+void softmax_reference(float* x, std::int64_t n) {
     float max = -std::numeric_limits<float>::infinity();
     for (std::int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
     double sum = 0.0;

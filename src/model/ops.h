@@ -6,7 +6,8 @@
 // whole groups of eight, each group's sum in float.
 //
 // rms_norm and swiglu run an AVX-512 path where the CPU has one (vectorised exp as ggml's SiLU; the double
-// sum of squares in eight lanes); the *_reference functions are the plain loops they are tested against.
+// sum of squares in eight lanes); softmax and swiglu an AVX2 one elsewhere (the same bits as the references);
+// the *_reference functions are the plain loops they are tested against.
 #include <cstdint>
 
 namespace qforge {
@@ -26,6 +27,7 @@ void rope_apply(float* head, const float* cache, std::int64_t n_rot, bool neox);
 // sum in float (sum_lanes8) added in double, then every value times the float of 1 / sum. Masked entries
 // (-inf) come out as 0.
 void softmax(float* x, std::int64_t n);
+void softmax_reference(float* x, std::int64_t n);
 
 // out[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + e^-x) with exp_ggml (ggml's vectorised SiLU, which runs
 // on every element of rows whose length is a multiple of eight)
@@ -43,6 +45,10 @@ void soft_cap(float* x, std::int64_t n, float cap);
 
 // y[i] += x[i]
 void add_in_place(float* y, const float* x, std::int64_t n);
+
+// The AVX2 paths (callers check the CPU): the references' bits.
+void softmax_avx2(float* x, std::int64_t n);
+void swiglu_avx2(const float* gate, const float* up, float* out, std::int64_t n);
 
 // The AVX-512 paths (callers check the CPU).
 void rms_norm_avx512(const float* x, const float* weight, float* y, std::int64_t n, float eps);
