@@ -13,7 +13,10 @@ namespace qforge {
 struct ConvertRequest {
     std::string source;          // Hugging Face directory, llama2.c checkpoint or GGUF
     std::string output;          // .gguf path, or a directory (format "hf"); written atomically
-    std::string format = "gguf"; // "gguf", or "hf": a Hugging Face checkpoint directory (safetensors, config, tokenizer)
+    // "gguf"; "hf": a Hugging Face checkpoint directory (safetensors, config, tokenizer); "ctranslate2": a
+    // CTranslate2 decoder directory (model.bin, config.json, vocabulary.json, the tokenizer files)
+    std::string format = "gguf";
+    std::string quantization = "int8_float16";  // "ctranslate2": int8, int8_float16, int8_bfloat16, float16, bfloat16, float32
     // f32, f16 or bf16 for matrices (GGUF: vectors stay f32); empty: f16 for GGUF, for "hf" a GGUF's float
     // tensors as they are (its quantized ones f16)
     std::string outtype;
@@ -34,6 +37,7 @@ struct ConvertResult {
     // "hf": the safetensors shards written, the tensors dequantized from GGUF block types, config.json's torch_dtype
     std::size_t shards = 0, dequantized = 0;
     std::string torch_dtype;
+    std::size_t aliases = 0;  // "ctranslate2": variables written as aliases of others (a tied output projection)
 };
 
 // Throws qforge::Error (from core/error.h, a std::runtime_error) with a one-line message on bad input.

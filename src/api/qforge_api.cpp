@@ -39,6 +39,21 @@
 namespace qforge {
 
 ConvertResult convert(const ConvertRequest& request) {
+    if (request.format == "ctranslate2") {
+        if (!request.outtype.empty()) fail("--outtype is for gguf and hf; a CTranslate2 model takes --quantization");
+        Ct2ExportOptions o;
+        o.quantization = request.quantization;
+        o.progress = request.progress;
+        const Ct2ExportSummary s = convert_to_ctranslate2(request.source, request.output, o);
+        ConvertResult r;
+        r.input_kind = std::string(input_kind_name(detect_input_kind(request.source)));
+        r.tensors = s.variables;
+        r.aliases = s.aliases;
+        r.parameters = s.parameters;
+        r.bytes = s.bytes;
+        r.dequantized = s.dequantized;
+        return r;
+    }
     const std::string outtype = request.outtype.empty() && request.format != "hf" ? "f16" : request.outtype;
     const auto type = outtype.empty() ? std::nullopt : type_from_name(outtype);
     if (!outtype.empty() && (!type || (*type != TensorType::F32 && *type != TensorType::F16 && *type != TensorType::BF16)))
@@ -59,7 +74,7 @@ ConvertResult convert(const ConvertRequest& request) {
         r.torch_dtype = s.torch_dtype;
         return r;
     }
-    if (request.format != "gguf") fail("unknown --format '{}' (expected gguf or hf)", request.format);
+    if (request.format != "gguf") fail("unknown --format '{}' (expected gguf, hf or ctranslate2)", request.format);
     ConvertOptions options;
     options.outtype = *type;
     if (!request.vocab.empty()) options.vocab_path = request.vocab;

@@ -66,4 +66,18 @@ HfExportSummary convert_to_hf(const std::string& src, const std::string& out_dir
     return export_gguf_to_hf(GgufFile(scratch.path()), out_dir, o);
 }
 
+Ct2ExportSummary convert_to_ctranslate2(const std::string& src, const std::string& out_dir, const Ct2ExportOptions& options) {
+    std::error_code ec;
+    if (std::filesystem::exists(src, ec) && std::filesystem::exists(out_dir, ec) && std::filesystem::equivalent(src, out_dir, ec))
+        fail("{}: output would overwrite the input", out_dir);
+    if (detect_input_kind(src) == InputKind::Gguf) return export_gguf_to_ctranslate2(GgufFile(src), out_dir, options);
+    ScratchPath scratch(".gguf");
+    ConvertOptions f32;
+    f32.outtype = TensorType::F32;
+    f32.progress = options.progress;
+    f32.dequantize_all = true;
+    convert_to_gguf(src, scratch.path(), f32);
+    return export_gguf_to_ctranslate2(GgufFile(scratch.path()), out_dir, options);
+}
+
 }  // namespace qforge

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "convert/convert_options.h"
+#include "convert/ctranslate2_export.h"
 #include "convert/gguf_to_hf.h"
 #include "convert/hf_to_gguf.h"
 
@@ -21,5 +22,7 @@ struct ConvertSummary {
 ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, const ConvertOptions& options);
 
 HfExportSummary convert_to_hf(const std::string& src, const std::string& out_dir, const HfExportOptions& options);
+// Any model qforge reads to a CTranslate2 decoder directory (ctranslate2_export; other inputs through a scratch F32 GGUF).
+Ct2ExportSummary convert_to_ctranslate2(const std::string& src, const std::string& out_dir, const Ct2ExportOptions& options);
 
 }  // namespace qforge

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
                    {"hf_checkpoint", valid_hf_index(), bad_hf_index_inputs()},
                    {"tokenizer_json", valid_tokenizer_json(), bad_tokenizer_json_inputs()},
                    {"imatrix", valid_imatrix_dat(), bad_imatrix_dat_inputs()},
+                   {"ct2_model_bin", valid_ct2_model_bin(), bad_ct2_model_bin_inputs()},
                    {"quantized_checkpoint", std::string(1, '\0') + valid_quantized_safetensors(), prefixed(bad_quantized_safetensors_inputs())},
                    {"fp8_checkpoint", std::string(1, '\0') + valid_fp8_safetensors(), prefixed(bad_fp8_safetensors_inputs())},
                    {"mlx_checkpoint", std::string(1, '\0') + valid_mlx_safetensors(), prefixed(bad_mlx_safetensors_inputs())},

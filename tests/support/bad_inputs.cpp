@@ -243,6 +243,82 @@ std::vector<BadInput> bad_tokenizer_json_inputs() {
 
 namespace {
 
+// CTranslate2's strings: u16 length counting a terminating NUL, the bytes, the NUL.
+ByteBuilder& ct2_str(ByteBuilder& b, const std::string& s) {
+    b.put(static_cast<std::uint16_t>(s.size() + 1)).raw(s).u8(0);
+    return b;
+}
+
+ByteBuilder ct2_head(std::uint32_t version, std::uint32_t n_vars) {
+    ByteBuilder b;
+    b.u32(version);
+    ct2_str(b, "TransformerDecoderSpec").u32(8).u32(n_vars);
+    return b;
+}
+
+ByteBuilder& ct2_matrix(ByteBuilder& b, const std::string& name, std::uint8_t dtype, std::uint32_t bytes) {
+    ct2_str(b, name).u8(2).u32(2).u32(2).u8(dtype).u32(bytes);
+    return b;
+}
+
+}  // namespace
+
+std::string valid_ct2_model_bin() {
+    ByteBuilder b = ct2_head(6, 2);
+    ct2_matrix(b, "a/weight", 0, 16).f32(1.0f).f32(-2.0f).f32(0.5f).f32(4.0f);
+    ct2_str(b, "a/flag").u8(0).u8(1).u32(1).u8(1);
+    b.u32(1);
+    ct2_str(b, "b/weight");
+    ct2_str(b, "a/weight");
+    return b.str();
+}
+
+std::vector<BadInput> bad_ct2_model_bin_inputs() {
+    std::vector<BadInput> v;
+    const std::string good = valid_ct2_model_bin();
+    v.push_back({"empty.bin", "", "truncated"});
+    v.push_back({"truncated.bin", good.substr(0, good.size() - 5), "truncated"});
+    v.push_back({"trailing.bin", good + "x", "bytes after the aliases"});
+    v.push_back({"version-3.bin", ct2_head(3, 0).u32(0).str(), "binary version 3"});
+    v.push_back({"version-7.bin", ct2_head(7, 0).u32(0).str(), "binary version 7"});
+    {
+        ByteBuilder b = ct2_head(6, 1);
+        ct2_matrix(b, "a/weight", 9, 16).zeros(16).u32(0);
+        v.push_back({"bad-dtype.bin", b.str(), "data type id 9"});
+    }
+    {
+        ByteBuilder b = ct2_head(6, 1);
+        ct2_matrix(b, "a/weight", 0, 12).zeros(12).u32(0);
+        v.push_back({"short-data.bin", b.str(), "'a/weight' has 12 bytes"});
+    }
+    {
+        ByteBuilder b = ct2_head(6, 1);
+        b.put(std::uint16_t{0}).zeros(16);
+        v.push_back({"empty-string.bin", b.str(), "length 0"});
+    }
+    {
+        ByteBuilder b = ct2_head(6, 1);
+        b.put(std::uint16_t{3}).raw("abc").zeros(16);
+        v.push_back({"no-nul.bin", b.str(), "does not end with NUL"});
+    }
+    {
+        ByteBuilder b = ct2_head(6, 0);
+        b.u32(1);
+        ct2_str(b, "x");
+        ct2_str(b, "missing");
+        v.push_back({"dangling-alias.bin", b.str(), "alias 'x' names 'missing'"});
+    }
+    v.push_back({"huge-count.bin", ct2_head(6, 0x7fffffff).str(), "variables announced"});
+    {
+        ByteBuilder b = ct2_head(6, 1);
+        ct2_str(b, "w").u8(2).u32(0x10000).u32(0x10000).u8(0).u32(0);
+        v.push_back({"overflow.bin", b.str(), "too large"});
+    }
+    return v;
+}
+
+namespace {
+
 ByteBuilder& imatrix_entry(ByteBuilder& b, const std::string& name, std::int32_t ncall, std::int32_t nval) {
     b.i32(static_cast<std::int32_t>(name.size()));
     for (char c : name) b.u8(static_cast<std::uint8_t>(c));

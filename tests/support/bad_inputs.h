@@ -29,6 +29,11 @@ std::vector<BadInput> bad_hf_index_inputs();
 std::string valid_tokenizer_json();
 std::vector<BadInput> bad_tokenizer_json_inputs();
 
+// CTranslate2's model.bin (version 6): spec "TransformerDecoderSpec" revision 8, a 2x2 float32 variable "a/weight",
+// an int8 scalar "a/flag" and the alias "b/weight" -> "a/weight".
+std::string valid_ct2_model_bin();
+std::vector<BadInput> bad_ct2_model_bin_inputs();
+
 // llama-imatrix's legacy .dat layout: two entries and the chunk/dataset trailer.
 std::string valid_imatrix_dat();
 std::vector<BadInput> bad_imatrix_dat_inputs();
