@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "convert/ctranslate2_to_hf.h"
 #include "convert/gguf_recast.h"
 #include "convert/hf_to_gguf.h"
 #include "convert/llama2c_to_gguf.h"
@@ -31,6 +32,15 @@ ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, c
     switch (kind) {
         case InputKind::HfDirectory: {
             HfCheckpoint ck(src);
+            return write(plan_hf_to_gguf(ck, options), kind_name, out, options.progress);
+        }
+        case InputKind::Ctranslate2Directory: {
+            // through a float32 Hugging Face checkpoint in scratch space, named as the directory (general.name)
+            const ScratchPath scratch(".ct2");
+            const std::string hf = (std::filesystem::path(scratch.path()) / std::filesystem::path(src).lexically_normal().filename()).string();
+            std::filesystem::create_directories(scratch.path());
+            ctranslate2_to_hf(src, hf);
+            HfCheckpoint ck(hf);
             return write(plan_hf_to_gguf(ck, options), kind_name, out, options.progress);
         }
         case InputKind::Llama2c: {

@@ -12,7 +12,8 @@ namespace qforge {
 
 std::unique_ptr<LlamaModel> open_model(const std::string& path) {
     const InputKind kind = detect_input_kind(path);
-    if (kind != InputKind::HfDirectory && kind != InputKind::Llama2c) return std::make_unique<LlamaModel>(path);
+    if (kind != InputKind::HfDirectory && kind != InputKind::Llama2c && kind != InputKind::Ctranslate2Directory)
+        return std::make_unique<LlamaModel>(path);
     ConvertOptions o;
     o.progress = false;
     o.outtype = TensorType::F32;

@@ -2,9 +2,11 @@
 
 #include <filesystem>
 
+#include "convert/convert.h"
 #include "convert/hf_to_gguf.h"
 #include "convert/llama2c_to_gguf.h"
 #include "core/error.h"
+#include "core/scratch_path.h"
 #include "formats/format_detect.h"
 
 namespace qforge {
@@ -84,12 +86,18 @@ QuantizeSummary quantize_model(const std::string& input, const std::string& outp
             const Llama2cCheckpoint ck(input);
             return run(plan_quantize(plan_llama2c_to_gguf(ck, f32), input, o), output, o, n_threads, before_write);
         }
+        case InputKind::Ctranslate2Directory: {
+            const ScratchPath scratch(".gguf");
+            convert_to_gguf(input, scratch.path(), f32);
+            const GgufFile in(scratch.path());
+            return run(plan_quantize(in, o), output, o, n_threads, before_write);
+        }
         case InputKind::Safetensors:
             fail("{}: a lone safetensors file has no config.json: pass its checkpoint directory", input);
         case InputKind::Unknown:
             break;
     }
-    fail("{}: not a GGUF file, Hugging Face checkpoint directory or llama2.c checkpoint", input);
+    fail("{}: not a GGUF file, Hugging Face checkpoint directory, CTranslate2 directory or llama2.c checkpoint", input);
 }
 
 }  // namespace qforge

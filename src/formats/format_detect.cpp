@@ -14,7 +14,10 @@ namespace fs = std::filesystem;
 
 InputKind detect_input_kind(const std::string& path) {
     std::error_code ec;
-    if (fs::is_directory(path, ec)) return HfCheckpoint::looks_like_checkpoint(path) ? InputKind::HfDirectory : InputKind::Unknown;
+    if (fs::is_directory(path, ec)) {
+        if (fs::exists(fs::path(path) / "model.bin", ec)) return InputKind::Ctranslate2Directory;
+        return HfCheckpoint::looks_like_checkpoint(path) ? InputKind::HfDirectory : InputKind::Unknown;
+    }
     if (!fs::exists(path, ec)) fail("{}: no such file or directory", path);
     std::ifstream in(path, std::ios::binary);
     if (!in) fail("{}: cannot open", path);
@@ -32,6 +35,7 @@ std::string_view input_kind_name(InputKind kind) {
         case InputKind::Gguf: return "GGUF";
         case InputKind::Safetensors: return "safetensors";
         case InputKind::HfDirectory: return "Hugging Face checkpoint";
+        case InputKind::Ctranslate2Directory: return "CTranslate2 model";
         case InputKind::Llama2c: return "llama2.c checkpoint";
         case InputKind::Unknown: break;
     }

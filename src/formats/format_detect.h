@@ -5,7 +5,8 @@
 
 namespace qforge {
 
-enum class InputKind { Gguf, Safetensors, HfDirectory, Llama2c, Unknown };
+// Ctranslate2Directory: model.bin in a directory (also holding config.json, so checked first).
+enum class InputKind { Gguf, Safetensors, HfDirectory, Ctranslate2Directory, Llama2c, Unknown };
 
 InputKind detect_input_kind(const std::string& path);
 std::string_view input_kind_name(InputKind kind);
