@@ -258,7 +258,8 @@ Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::str
                              {"eos_token", token_or_empty(vocab, "eos")},
                              {"unk_token", token_or_empty(vocab, "unk")},
                              {"layer_norm_epsilon", cfg.value("rms_norm_eps", 1e-6)},
-                             {"multi_query_attention", false}};
+                             // as its converter sets it (read for tensor parallelism): grouped K/V heads
+                             {"multi_query_attention", hp.n_head_kv != hp.n_head}};
     if (config["bos_token"] == "") config["bos_token"] = config["eos_token"];  // as its Qwen2 loader (bos or pad)
 
     HfDirectoryWriter writer(dir);
