@@ -51,7 +51,7 @@ void add_convert_command(CLI::App& app) {
         const ConvertResult s = convert(request);
         if (args->format == "ctranslate2") {
             fmt::print(stderr, "convert: {} ({}) -> {}: {} variables ({}{}), {} parameters, {:.2f} MiB in model.bin\n", args->src,
-                       s.input_kind, args->out, s.tensors, args->quantization, s.aliases > 0 ? ", output projection tied" : "", s.parameters,
+                       s.input_kind, args->out, s.tensors, s.weights, s.aliases > 0 ? ", output projection tied" : "", s.parameters,
                        static_cast<double>(s.bytes) / (1024.0 * 1024.0));
             if (s.dequantized > 0) fmt::print(stderr, "convert: {} quantized tensors dequantized before CTranslate2's quantization\n", s.dequantized);
             return;

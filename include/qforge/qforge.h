@@ -38,6 +38,7 @@ struct ConvertResult {
     std::size_t shards = 0, dequantized = 0;
     std::string torch_dtype;
     std::size_t aliases = 0;  // "ctranslate2": variables written as aliases of others (a tied output projection)
+    std::string weights;      // "ctranslate2": the quantization, or an AWQ checkpoint's grid kept
 };
 
 // Throws qforge::Error (from core/error.h, a std::runtime_error) with a one-line message on bad input.

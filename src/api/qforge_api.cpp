@@ -49,6 +49,7 @@ ConvertResult convert(const ConvertRequest& request) {
         r.input_kind = std::string(input_kind_name(detect_input_kind(request.source)));
         r.tensors = s.variables;
         r.aliases = s.aliases;
+        r.weights = s.weights;
         r.parameters = s.parameters;
         r.bytes = s.bytes;
         r.dequantized = s.dequantized;

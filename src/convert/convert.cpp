@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/scratch_path.h"
 #include "formats/format_detect.h"
+#include "formats/hf/quantization_config.h"
 
 namespace qforge {
 namespace {
@@ -80,13 +81,20 @@ Ct2ExportSummary convert_to_ctranslate2(const std::string& src, const std::strin
     std::error_code ec;
     if (std::filesystem::exists(src, ec) && std::filesystem::exists(out_dir, ec) && std::filesystem::equivalent(src, out_dir, ec))
         fail("{}: output would overwrite the input", out_dir);
-    if (detect_input_kind(src) == InputKind::Gguf) return export_gguf_to_ctranslate2(GgufFile(src), out_dir, options);
+    const InputKind kind = detect_input_kind(src);
+    if (kind == InputKind::Gguf) return export_gguf_to_ctranslate2(GgufFile(src), out_dir, options);
     ScratchPath scratch(".gguf");
     ConvertOptions f32;
     f32.outtype = TensorType::F32;
     f32.progress = options.progress;
     f32.dequantize_all = true;
     convert_to_gguf(src, scratch.path(), f32);
+    // an AWQ checkpoint's linears go over as they are (CTranslate2 runs AWQ's layouts); GPTQ's are requantized
+    if (kind == InputKind::HfDirectory) {
+        const HfCheckpoint ck(src);
+        const auto q = read_quantization_config(ck.config(), ck.dir());
+        if (q && q->method == QuantMethod::Awq) return export_gguf_to_ctranslate2(GgufFile(scratch.path()), out_dir, options, &ck);
+    }
     return export_gguf_to_ctranslate2(GgufFile(scratch.path()), out_dir, options);
 }
 

@@ -16,6 +16,7 @@
 #include "core/progress.h"
 #include "formats/ctranslate2/ct2_model_bin.h"
 #include "formats/hf/hf_directory_writer.h"
+#include "formats/hf/quantization_config.h"
 #include "model/hf_hparams.h"
 #include "tokenizer/gguf_vocab.h"
 
@@ -134,6 +135,64 @@ public:
                          }});
     }
 
+    // An AWQ linear (or q, k and v): qweight, scales and qzeros of the checkpoint's modules, concatenated on
+    // `axis` of their row-major shapes, under weight, weight_scale and weight_zero.
+    void awq_linear(const std::string& name, const HfCheckpoint& ck, const std::vector<std::string>& modules, int axis) {
+        const std::pair<const char*, const char*> parts[] = {{"qweight", ""}, {"scales", "_scale"}, {"qzeros", "_zero"}};
+        for (const auto& [hf, suffix] : parts) {
+            std::vector<const TensorView*> ts;
+            for (const std::string& m : modules) {
+                const TensorView* t = ck.find(m + "." + hf);
+                if (t == nullptr) fail("{}: AWQ tensor '{}.{}' is missing", ck.dir(), m, hf);
+                if (t->ne.size() != 2) fail("{}: AWQ tensor '{}' is not a matrix", ck.dir(), t->name);
+                const bool scales = std::string_view(hf) == "scales";
+                if (scales ? (t->type != TensorType::F16 && t->type != TensorType::BF16) : t->type != TensorType::I32)
+                    fail("{}: AWQ tensor '{}' is {} (expected {})", ck.dir(), t->name, type_name(t->type), scales ? "F16" : "I32");
+                if (!ts.empty() && (axis == 1 ? t->ne[1] != ts[0]->ne[1] : t->ne[0] != ts[0]->ne[0]))
+                    fail("{}: AWQ tensors '{}' and '{}' cannot be concatenated", ck.dir(), ts[0]->name, t->name);
+                ts.push_back(t);
+            }
+            // shape [rows, cols] from ggml's ne {cols, rows}
+            std::uint32_t rows = 0, cols = 0;
+            for (const TensorView* t : ts) {
+                if (axis == 0) rows += static_cast<std::uint32_t>(t->ne[1]);
+                else cols += static_cast<std::uint32_t>(t->ne[0]);
+            }
+            if (axis == 0) cols = static_cast<std::uint32_t>(ts[0]->ne[0]);
+            else rows = static_cast<std::uint32_t>(ts[0]->ne[1]);
+            const Ct2Dtype dtype = std::string_view(hf) == "scales" ? Ct2Dtype::F16 : Ct2Dtype::I32;
+            vars_.push_back({{name + suffix, {rows, cols}, dtype}, [ts, rows, axis, dtype] {
+                                 std::vector<std::uint8_t> out;
+                                 auto elem_bytes = [&](const TensorView* t, std::size_t i0, std::size_t n) {
+                                     const std::size_t at = out.size();
+                                     out.resize(at + n * 4 / (dtype == Ct2Dtype::F16 ? 2 : 1));
+                                     if (dtype == Ct2Dtype::I32 || t->type == TensorType::F16) {
+                                         std::memcpy(out.data() + at, t->data.data() + i0 * (dtype == Ct2Dtype::F16 ? 2 : 4), out.size() - at);
+                                         return;
+                                     }
+                                     for (std::size_t i = 0; i < n; ++i) {  // bfloat16 scales as float16
+                                         std::uint16_t b;
+                                         std::memcpy(&b, t->data.data() + 2 * (i0 + i), 2);
+                                         const std::uint16_t h = fp32_to_fp16(bf16_to_fp32(b));
+                                         std::memcpy(out.data() + at + 2 * i, &h, 2);
+                                     }
+                                 };
+                                 if (axis == 0) {
+                                     for (const TensorView* t : ts) elem_bytes(t, 0, static_cast<std::size_t>(t->n_elements()));
+                                 } else {
+                                     for (std::uint32_t r = 0; r < rows; ++r)
+                                         for (const TensorView* t : ts)
+                                             elem_bytes(t, static_cast<std::size_t>(r * t->ne[0]), static_cast<std::size_t>(t->ne[0]));
+                                 }
+                                 return out;
+                             }});
+        }
+        for (const std::string& m : modules) {
+            const TensorView* w = ck.find(m + ".qweight");
+            parameters_ += static_cast<std::uint64_t>(w->n_elements()) * 8;
+        }
+    }
+
     std::vector<Variable>& variables() { return vars_; }
     std::uint64_t parameters() const { return parameters_; }
     std::uint64_t dequantized() const { return dequantized_; }
@@ -172,8 +231,16 @@ void ct2_quantize_row_int8(const float* w, std::int64_t n, std::int8_t* q, float
     *scale = s;
 }
 
-Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::string& dir, const Ct2ExportOptions& options) {
-    const Quantization quant = parse_quantization(options.quantization);
+Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::string& dir, const Ct2ExportOptions& options,
+                                            const HfCheckpoint* awq) {
+    std::optional<QuantizationConfig> awq_config;
+    if (awq != nullptr) {
+        awq_config = read_quantization_config(awq->config(), awq->dir());
+        if (!awq_config || awq_config->method != QuantMethod::Awq || awq_config->bits != 4)
+            fail("{}: not a 4-bit AWQ checkpoint", awq->dir());
+    }
+    // an AWQ checkpoint keeps its weights; its other floats are float16, as CTranslate2's kernels for it want
+    const Quantization quant = awq ? Quantization{false, Ct2Dtype::F16} : parse_quantization(options.quantization);
     HfModelFiles files = hf_model_files(gguf);
     const ModelFamily& family = *files.family;
     const nlohmann::json& cfg = files.config;
@@ -218,13 +285,24 @@ Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::str
         const std::string p = fmt::format("decoder/layer_{}/", l), b = fmt::format("blk.{}.", l);
         auto heads = [&](LayerRole r) { return qk_permute_heads(family, r, hp.n_head, hp.n_head_kv); };
         plan.tensor(p + "self_attention/layer_norm/gamma", {&need(gguf, b + "attn_norm.weight")}, {0}, false);
-        plan.tensor(p + "self_attention/linear_0/weight",
-                    {&need(gguf, b + "attn_q.weight"), &need(gguf, b + "attn_k.weight"), &need(gguf, b + "attn_v.weight")},
-                    {heads(LayerRole::Wq), heads(LayerRole::Wk), 0}, true);
+        const std::string hf = fmt::format("model.layers.{}.", l);
+        const int axis = awq_config && awq_config->awq_version == "gemv" ? 0 : 1;
+        auto linear = [&](const std::string& name, std::vector<const TensorView*> parts, std::vector<std::int64_t> hs,
+                          std::vector<std::string> modules) {
+            if (awq) {
+                for (std::string& m : modules) m = hf + m;
+                plan.awq_linear(name, *awq, modules, axis);
+            } else {
+                plan.tensor(name, std::move(parts), std::move(hs), true);
+            }
+        };
+        linear(p + "self_attention/linear_0/weight",
+               {&need(gguf, b + "attn_q.weight"), &need(gguf, b + "attn_k.weight"), &need(gguf, b + "attn_v.weight")},
+               {heads(LayerRole::Wq), heads(LayerRole::Wk), 0}, {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"});
         if (gguf.find(b + "attn_q.bias") != nullptr)
             plan.tensor(p + "self_attention/linear_0/bias", {&need(gguf, b + "attn_q.bias"), &need(gguf, b + "attn_k.bias"), &need(gguf, b + "attn_v.bias")},
                         {heads(LayerRole::Bq), heads(LayerRole::Bk), 0}, false);
-        plan.tensor(p + "self_attention/linear_1/weight", {&need(gguf, b + "attn_output.weight")}, {0}, true);
+        linear(p + "self_attention/linear_1/weight", {&need(gguf, b + "attn_output.weight")}, {0}, {"self_attn.o_proj"});
         plan.scalar(p + "self_attention/rotary_dim", std::int32_t{0});
         plan.scalar(p + "self_attention/rotary_interleave", std::int8_t{0});
         plan.scalar(p + "self_attention/rotary_base", rope_base);
@@ -237,9 +315,9 @@ Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::str
         if (cfg.contains("sliding_window") && cfg["sliding_window"].is_number_integer())
             plan.scalar(p + "self_attention/sliding_window", cfg["sliding_window"].get<std::int32_t>());
         plan.tensor(p + "ffn/layer_norm/gamma", {&need(gguf, b + "ffn_norm.weight")}, {0}, false);
-        plan.tensor(p + "ffn/linear_0/weight", {&need(gguf, b + "ffn_gate.weight")}, {0}, true);
-        plan.tensor(p + "ffn/linear_0_noact/weight", {&need(gguf, b + "ffn_up.weight")}, {0}, true);
-        plan.tensor(p + "ffn/linear_1/weight", {&need(gguf, b + "ffn_down.weight")}, {0}, true);
+        linear(p + "ffn/linear_0/weight", {&need(gguf, b + "ffn_gate.weight")}, {0}, {"mlp.gate_proj"});
+        linear(p + "ffn/linear_0_noact/weight", {&need(gguf, b + "ffn_up.weight")}, {0}, {"mlp.up_proj"});
+        linear(p + "ffn/linear_1/weight", {&need(gguf, b + "ffn_down.weight")}, {0}, {"mlp.down_proj"});
     }
 
     // in name order, as CTranslate2's converter writes them; a tied output projection is an alias
@@ -261,6 +339,11 @@ Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::str
                              // as its converter sets it (read for tensor parallelism): grouped K/V heads
                              {"multi_query_attention", hp.n_head_kv != hp.n_head}};
     if (config["bos_token"] == "") config["bos_token"] = config["eos_token"];  // as its Qwen2 loader (bos or pad)
+    if (awq_config) {
+        config["quantization_type"] = awq_config->awq_version == "gemv" ? 2 : 1;  // Quantization.AWQ_GEMM, AWQ_GEMV
+        config["quantization_bits"] = awq_config->bits;
+        config["quantization_group_size"] = awq_config->group_size;
+    }
 
     HfDirectoryWriter writer(dir);
     std::vector<Ct2VariableInfo> infos;
@@ -288,6 +371,7 @@ Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::str
     s.bytes = total;
     s.parameters = plan.parameters();
     s.dequantized = plan.dequantized();
+    s.weights = awq_config ? awq_config->describe() + " kept, other floats float16" : options.quantization;
     return s;
 }
 

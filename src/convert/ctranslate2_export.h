@@ -11,6 +11,7 @@
 #include <string>
 
 #include "formats/gguf/gguf_file.h"
+#include "formats/hf/hf_checkpoint.h"
 
 namespace qforge {
 
@@ -23,9 +24,15 @@ struct Ct2ExportOptions {
 struct Ct2ExportSummary {
     std::size_t variables = 0, aliases = 0;
     std::uint64_t bytes = 0, parameters = 0, dequantized = 0;
+    std::string weights;  // "int8_float16", or the AWQ checkpoint's grid ("AWQ GEMM INT4 g128")
 };
 
-Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::string& dir, const Ct2ExportOptions& options);
+// awq: an AutoAWQ checkpoint (GEMM or GEMV, 4-bit) whose linears are written as CTranslate2's AWQ weights, as its
+// converter does (qweight int32, scales float16, qzeros int32 under weight, weight_scale, weight_zero; q, k and v
+// concatenated on the output axis: 1 for GEMM's [in, out / 8], 0 for GEMV), config.json's quantization_type (1
+// GEMM, 2 GEMV), _bits and _group_size, the other floats float16; `gguf` (the checkpoint converted) gives the rest.
+Ct2ExportSummary export_gguf_to_ctranslate2(const GgufFile& gguf, const std::string& dir, const Ct2ExportOptions& options,
+                                            const HfCheckpoint* awq = nullptr);
 
 // Row-wise int8 as CTranslate2's converter computes it: scale = 127 / max |w| (127 for a zero row), q = rint(w * scale).
 void ct2_quantize_row_int8(const float* w, std::int64_t n, std::int8_t* q, float* scale);

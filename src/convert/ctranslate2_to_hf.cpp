@@ -139,14 +139,22 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
     expect(a0 + "rotary_dim", 0, 0, "RoPE over the whole head");
     const Ct2Variable& gate0 = d.need("decoder/layer_0/ffn/linear_0/weight");
     d.need("decoder/layer_0/ffn/linear_0_noact/weight");
-    const std::int64_t n_ff = gate0.info.shape.at(0);
+    const nlohmann::json ct2_config = fs::exists(dir / "config.json") ? read_json(dir / "config.json") : nlohmann::json::object();
+    if (!ct2_config.is_object()) fail("{}/config.json: not a JSON object", ct2_dir);
+    const nlohmann::json& qt = ct2_config.contains("quantization_type") ? ct2_config["quantization_type"] : nlohmann::json(0);
+    if (!qt.is_number_integer() || qt.get<int>() < 0 || qt.get<int>() > 2)
+        fail("{}/config.json: quantization_type {} (0, 1 AWQ GEMM or 2 AWQ GEMV is read)", ct2_dir, qt.dump());
+    const int awq_type = qt.get<int>();
+    // AWQ GEMM: qweight [in, out / 8], scales [in / group, out]; GEMV: rows are outputs
+    const std::int64_t n_ff = awq_type == 1   ? d.need("decoder/layer_0/ffn/linear_0/weight_scale").info.shape.at(1)
+                              : awq_type == 2 ? d.need("decoder/layer_0/ffn/linear_0/weight_scale").info.shape.at(0)
+                                              : gate0.info.shape.at(0);
     const bool biases = d.find(a0 + "linear_0/bias") != nullptr;
     const bool window = d.find(a0 + "sliding_window") != nullptr;
     const Ct2Variable* proj = d.find("decoder/projection/weight");
     if (proj == nullptr) fail("{}: 'decoder/projection/weight' is missing", where);
     const bool tied = proj->data.data() == emb.data.data();
 
-    nlohmann::json ct2_config = fs::exists(dir / "config.json") ? read_json(dir / "config.json") : nlohmann::json::object();
     const nlohmann::json vocab = fs::exists(dir / "vocabulary.json") ? read_json(dir / "vocabulary.json") : nlohmann::json::array();
     auto token_id = [&](const char* key) -> nlohmann::json {
         if (!ct2_config.contains(key) || !ct2_config[key].is_string()) return nullptr;
@@ -171,6 +179,10 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
                              {"eos_token_id", token_id("eos_token")},
                              {"torch_dtype", "float32"}};
     if (head_dim * n_head != n_embd) config["head_dim"] = head_dim;
+    if (awq_type != 0)
+        config["quantization_config"] = {{"quant_method", "awq"}, {"zero_point", true}, {"bits", ct2_config.value("quantization_bits", 4)},
+                                         {"group_size", ct2_config.value("quantization_group_size", 128)},
+                                         {"version", awq_type == 1 ? "gemm" : "gemv"}, {"modules_to_not_convert", nullptr}};
     if (window) config["sliding_window"] = static_cast<std::int64_t>(d.scalar(a0 + "sliding_window", 0));
     if (d.find(a0 + "rotary_scaling_type") != nullptr) {
         if (d.scalar(a0 + "rotary_scaling_type", 0) != 0) fail("{}: RoPE scaling type {} (linear, 0, is read)", where, d.scalar(a0 + "rotary_scaling_type", 0));
@@ -188,6 +200,7 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
         SafetensorsEntry entry;
         const Ct2Variable* var;
         std::int64_t row0 = 0;
+        std::int64_t col0 = -1;  // >= 0: an AWQ part's bytes as they are, columns [col0, col0 + ne[0]) of every row
     };
     std::vector<Piece> pieces;
     auto whole = [&](const std::string& hf, const Ct2Variable& v) { pieces.push_back({{hf, TensorType::F32, ne_of(v)}, &v, 0}); };
@@ -197,6 +210,35 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
         if (ne.size() == 1) ne[0] = n;
         pieces.push_back({{hf, TensorType::F32, ne}, &v, row0});
     };
+    // AWQ (config quantization_type 1 GEMM, 2 GEMV): weight, weight_scale, weight_zero are the checkpoint's qweight,
+    // scales, qzeros, q/k/v concatenated on axis 1 (GEMM) or 0 (GEMV): split back, bytes kept
+    auto awq_linear = [&](const std::string& var, const std::vector<std::pair<std::string, std::int64_t>>& modules) {
+        // modules: (Hugging Face prefix, output features)
+        const std::int64_t total = [&] { std::int64_t t = 0; for (const auto& m : modules) t += m.second; return t; }();
+        const std::pair<const char*, const char*> parts[] = {{"", "qweight"}, {"_scale", "scales"}, {"_zero", "qzeros"}};
+        for (const auto& [suffix, hf] : parts) {
+            const Ct2Variable& v = d.need(var + suffix);
+            const Ct2Dtype want = std::string_view(hf) == "scales" ? Ct2Dtype::F16 : Ct2Dtype::I32;
+            if (v.info.dtype != want || v.info.shape.size() != 2)
+                fail("{}: AWQ variable '{}' is {} of rank {} (expected a {} matrix)", where, v.info.name, ct2_dtype_name(v.info.dtype),
+                     v.info.shape.size(), ct2_dtype_name(want));
+            const std::int64_t along = awq_type == 1 ? v.info.shape[1] : v.info.shape[0];
+            if (along * modules.front().second % total != 0) fail("{}: AWQ variable '{}' does not split into its {} outputs", where, v.info.name, total);
+            std::int64_t at = 0;
+            for (const auto& [prefix, outs] : modules) {
+                const std::int64_t n = along * outs / total;
+                std::vector<std::int64_t> ne = ne_of(v);
+                if (awq_type == 1) {
+                    ne[0] = n;
+                    pieces.push_back({{prefix + "." + hf, want == Ct2Dtype::F16 ? TensorType::F16 : TensorType::I32, ne}, &v, 0, at});
+                } else {
+                    ne[1] = n;
+                    pieces.push_back({{prefix + "." + hf, want == Ct2Dtype::F16 ? TensorType::F16 : TensorType::I32, ne}, &v, at, 0});
+                }
+                at += n;
+            }
+        }
+    };
     whole("model.embed_tokens.weight", emb);
     whole("model.norm.weight", d.need("decoder/layer_norm/gamma"));
     if (!tied) whole("lm_head.weight", *proj);
@@ -205,23 +247,34 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
         const std::string p = fmt::format("decoder/layer_{}/", l), h = fmt::format("model.layers.{}.", l);
         whole(h + "input_layernorm.weight", d.need(p + "self_attention/layer_norm/gamma"));
         const Ct2Variable& qkv = d.need(p + "self_attention/linear_0/weight");
-        if (qkv.info.shape.size() != 2 || qkv.info.shape[0] != q_rows + 2 * kv_rows || qkv.info.shape[1] != n_embd)
+        if (awq_type == 0 && (qkv.info.shape.size() != 2 || qkv.info.shape[0] != q_rows + 2 * kv_rows || qkv.info.shape[1] != n_embd))
             fail("{}: '{}' has shape [{}] (expected [{}, {}]: q, k and v of {} and {} heads)", where, qkv.info.name,
                  fmt::join(qkv.info.shape, ", "), q_rows + 2 * kv_rows, n_embd, n_head, n_head_kv);
-        rows(h + "self_attn.q_proj.weight", qkv, 0, q_rows);
-        rows(h + "self_attn.k_proj.weight", qkv, q_rows, kv_rows);
-        rows(h + "self_attn.v_proj.weight", qkv, q_rows + kv_rows, kv_rows);
+        if (awq_type != 0) {
+            awq_linear(p + "self_attention/linear_0/weight", {{h + "self_attn.q_proj", q_rows}, {h + "self_attn.k_proj", kv_rows}, {h + "self_attn.v_proj", kv_rows}});
+        } else {
+            rows(h + "self_attn.q_proj.weight", qkv, 0, q_rows);
+            rows(h + "self_attn.k_proj.weight", qkv, q_rows, kv_rows);
+            rows(h + "self_attn.v_proj.weight", qkv, q_rows + kv_rows, kv_rows);
+        }
         if (biases) {
             const Ct2Variable& b = d.need(p + "self_attention/linear_0/bias");
             rows(h + "self_attn.q_proj.bias", b, 0, q_rows);
             rows(h + "self_attn.k_proj.bias", b, q_rows, kv_rows);
             rows(h + "self_attn.v_proj.bias", b, q_rows + kv_rows, kv_rows);
         }
-        whole(h + "self_attn.o_proj.weight", d.need(p + "self_attention/linear_1/weight"));
         whole(h + "post_attention_layernorm.weight", d.need(p + "ffn/layer_norm/gamma"));
-        whole(h + "mlp.gate_proj.weight", d.need(p + "ffn/linear_0/weight"));
-        whole(h + "mlp.up_proj.weight", d.need(p + "ffn/linear_0_noact/weight"));
-        whole(h + "mlp.down_proj.weight", d.need(p + "ffn/linear_1/weight"));
+        if (awq_type != 0) {
+            awq_linear(p + "self_attention/linear_1/weight", {{h + "self_attn.o_proj", n_embd}});
+            awq_linear(p + "ffn/linear_0/weight", {{h + "mlp.gate_proj", n_ff}});
+            awq_linear(p + "ffn/linear_0_noact/weight", {{h + "mlp.up_proj", n_ff}});
+            awq_linear(p + "ffn/linear_1/weight", {{h + "mlp.down_proj", n_embd}});
+        } else {
+            whole(h + "self_attn.o_proj.weight", d.need(p + "self_attention/linear_1/weight"));
+            whole(h + "mlp.gate_proj.weight", d.need(p + "ffn/linear_0/weight"));
+            whole(h + "mlp.up_proj.weight", d.need(p + "ffn/linear_0_noact/weight"));
+            whole(h + "mlp.down_proj.weight", d.need(p + "ffn/linear_1/weight"));
+        }
     }
 
     HfDirectoryWriter writer(out_dir);
@@ -229,6 +282,15 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
     for (const Piece& x : pieces) entries.push_back(x.entry);
     ShardedSafetensorsWriter st(writer, std::move(entries), 0);
     for (const Piece& x : pieces) {
+        if (x.col0 >= 0) {  // AWQ bytes as they are
+            const std::size_t es = ct2_dtype_size(x.var->info.dtype), width = x.var->info.shape[1];
+            const std::size_t cols = static_cast<std::size_t>(x.entry.ne[0]), rows_n = static_cast<std::size_t>(x.entry.ne[1]);
+            std::vector<std::uint8_t> b(cols * rows_n * es);
+            for (std::size_t r = 0; r < rows_n; ++r)
+                std::memcpy(b.data() + r * cols * es, x.var->data.data() + ((static_cast<std::size_t>(x.row0) + r) * width + static_cast<std::size_t>(x.col0)) * es, cols * es);
+            st.write(b);
+            continue;
+        }
         const std::vector<float> v = d.values(*x.var);
         const std::int64_t cols = x.entry.ne.size() > 1 ? x.entry.ne[0] : 1;
         const std::size_t begin = static_cast<std::size_t>(x.row0 * cols), n = static_cast<std::size_t>(x.entry.nbytes() / 4);

@@ -184,6 +184,55 @@ TEST(Ctranslate2Export, Qwen2BiasesAndTiedProjection) {
     EXPECT_EQ(greedy(f32_back), greedy(gguf));
 }
 
+// An AutoAWQ checkpoint: its qweight, scales and qzeros are CTranslate2's weight, weight_scale and weight_zero
+// byte for byte (q, k and v concatenated on GEMM's output axis, as its converter's fuse_linear_prequant);
+// read back, the linears are the checkpoint's.
+TEST(Ctranslate2Export, AwqWeightsKeptAndReadBack) {
+    const test::TempDir dir;
+    QuantizeRequest q;
+    q.input = test::fixture("models/pydoc6m");
+    q.output = dir.file("awq");
+    q.format = "awq";
+    q.method = "awq";
+    q.bits = 4;
+    q.group_size = 128;
+    q.calib = test::fixture("text/pydoc-valid.txt");
+    q.calib_samples = 4;
+    q.calib_ctx = 64;
+    q.progress = false;
+    quantize(q);
+    const std::string out = ct2_of(dir.file("awq"), dir.file("awq-ct2"), "int8_float16");
+    const nlohmann::json config = json_file(out + "/config.json");
+    EXPECT_EQ(config["quantization_type"], 1);  // AWQ_GEMM
+    EXPECT_EQ(config["quantization_bits"], 4);
+    EXPECT_EQ(config["quantization_group_size"], 128);
+    const Ct2ModelBin bin(out + "/model.bin");
+    const HfCheckpoint ck(dir.file("awq"));
+    const std::pair<const char*, Ct2Dtype> parts[] = {{"qweight", Ct2Dtype::I32}, {"scales", Ct2Dtype::F16}, {"qzeros", Ct2Dtype::I32}};
+    const char* suffixes[] = {"", "_scale", "_zero"};
+    for (int i = 0; i < 3; ++i) {
+        const Ct2Variable* v = bin.find(std::string("decoder/layer_1/self_attention/linear_0/weight") + suffixes[i]);
+        ASSERT_NE(v, nullptr) << suffixes[i];
+        EXPECT_EQ(v->info.dtype, parts[i].second);
+        std::vector<const TensorView*> ts;
+        for (const char* m : {"q_proj", "k_proj", "v_proj"}) ts.push_back(ck.find(std::string("model.layers.1.self_attn.") + m + "." + parts[i].first));
+        std::vector<std::uint8_t> want;  // concatenated on axis 1: each row, then the next
+        const std::size_t es = ct2_dtype_size(parts[i].second);
+        for (std::int64_t r = 0; r < ts[0]->ne[1]; ++r)
+            for (const TensorView* t : ts)
+                want.insert(want.end(), t->data.begin() + r * t->ne[0] * es, t->data.begin() + (r + 1) * t->ne[0] * es);
+        EXPECT_EQ(std::vector<std::uint8_t>(v->data.begin(), v->data.end()), want) << parts[i].first;
+    }
+    const Ct2Variable* down = bin.find("decoder/layer_0/ffn/linear_1/weight");
+    const TensorView* qw = ck.find("model.layers.0.mlp.down_proj.qweight");
+    EXPECT_EQ(std::vector<std::uint8_t>(down->data.begin(), down->data.end()), bytes_of(*qw));
+    EXPECT_EQ(bin.find("decoder/embeddings/weight")->info.dtype, Ct2Dtype::F16);
+    // read back: the same dequantized linears as the checkpoint itself gives
+    const GgufFile back(to_gguf(out, dir.file("back.gguf"))), direct(to_gguf(dir.file("awq"), dir.file("direct.gguf")));
+    for (const char* name : {"blk.0.attn_q.weight", "blk.1.attn_v.weight", "blk.1.ffn_down.weight", "blk.0.attn_output.weight"})
+        EXPECT_TRUE(bytes_of(*back.find(name)) == bytes_of(*direct.find(name))) << name;
+}
+
 TEST(Ctranslate2Export, RefusesWhatItCannotWriteOrRead) {
     const test::TempDir dir;
     SyntheticShape s;
