@@ -1,4 +1,4 @@
-// qforge report -m BASE --types Q8_0,Q6_K,Q4_K_M,... [--methods rtn,imatrix] [--formats mlx4,mlx8,fp8] -f EVAL_TEXT [--calib TEXT] -o DIR
+// qforge report -m BASE --types Q8_0,Q6_K,Q4_K_M,... [--methods rtn,imatrix] [--formats mlx4,mlx8,fp8,ct2-int8] -f EVAL_TEXT [--calib TEXT] -o DIR
 // Quantizes BASE into every type x method, measures each, and writes DIR/report.md, DIR/report.json and
 // DIR/size-vs-kld.svg. Finished cells are kept, so running it again resumes.
 #include <memory>
@@ -18,9 +18,9 @@ void add_report_command(CLI::App& app) {
     cmd->add_option("--types", req->types, "Comma-separated types (Q8_0,Q6_K,Q5_K_M,Q4_K_M,...) and budget plans (3.5bpw: quantize --target-bpw 3.5)")->delimiter(',')->required();
     cmd->add_option("--methods", req->methods, "Comma-separated methods: rtn, imatrix, gptq, awq")->delimiter(',');
     cmd->add_option("--formats", req->formats,
-                    "Checkpoint formats measured beside the GGUF types: mlx4, mlx8 (mlx-lm's layout, groups of 64), fp8 (E4M3, per channel)")
+                    "Checkpoint formats measured beside the GGUF types: mlx4, mlx8 (mlx-lm's layout, groups of 64), fp8 (E4M3, per channel), ct2-int8 (CTranslate2 int8_float16)")
         ->delimiter(',')
-        ->check(CLI::IsMember({"mlx4", "mlx8", "fp8"}));
+        ->check(CLI::IsMember({"mlx4", "mlx8", "fp8", "ct2-int8"}));
     cmd->add_option("-f,--file", req->eval_file, "Evaluation text")->required();
     cmd->add_option("--calib", req->calib_file, "Calibration text (for imatrix, gptq and awq)");
     cmd->add_option("-o,--output", req->out_dir, "Output directory")->required();

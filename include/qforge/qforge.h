@@ -264,7 +264,8 @@ struct ReportRequest {
     std::string base;                  // GGUF (float) or Hugging Face checkpoint directory
     std::vector<std::string> types;    // Q8_0, Q6_K, Q4_K_M, ...
     std::vector<std::string> methods;  // rtn, imatrix, gptq, awq (the last two calibrated layer by layer)
-    // checkpoint formats measured beside them: mlx4, mlx8 (mlx-lm's layout, groups of 64), fp8 (E4M3, per channel)
+    // checkpoint formats measured beside them: mlx4, mlx8 (mlx-lm's layout, groups of 64), fp8 (E4M3, per channel),
+    // ct2-int8 (CTranslate2 int8_float16)
     std::vector<std::string> formats;
     std::string eval_file, calib_file, out_dir;
     std::int64_t n_ctx = 512, chunks = -1;

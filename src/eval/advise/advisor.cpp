@@ -36,6 +36,8 @@ std::vector<FormatSize> candidate_formats(const ModelShape& s, const AdviseOptio
     }
     if (o.device == "apple")  // mlx-lm's layouts (qforge quantize --format mlx), beside llama.cpp's Metal files
         for (int bits : {8, 6, 4, 3}) f.push_back(mlx_size(s, bits, 64));
+    else  // CTranslate2's int8 (qforge convert --format ctranslate2), beside llama.cpp's files
+        f.push_back(ctranslate2_int8_size(s));
     for (const char* mix : {"F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "IQ4_XS", "Q3_K_M", "Q2_K", "IQ2_XS", "IQ2_XXS"})
         f.push_back(gguf_format_size(s, mix));
     return f;

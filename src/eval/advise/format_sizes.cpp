@@ -95,6 +95,16 @@ FormatSize fp8_size(const ModelShape& s) {
     return finish(s, "FP8 (e4m3)", "fp8", bytes);
 }
 
+FormatSize ctranslate2_int8_size(const ModelShape& s) {
+    double bytes = 0;
+    for (const auto& t : s.tensors) {
+        const double n = static_cast<double>(elements(t));
+        const bool int8 = (block_linear(t) || t.name == "token_embd.weight" || t.name == "output.weight") && t.ne.size() == 2;
+        bytes += int8 ? n + static_cast<double>(t.ne[1]) * 4 : n * 2;
+    }
+    return finish(s, "CTranslate2 int8_float16", "ctranslate2", bytes);
+}
+
 FormatSize mlx_size(const ModelShape& s, int bits, int group_size) {
     if (bits < 2 || bits > 8 || group_size <= 0) fail("advise: MLX INT{} g{} is not an MLX grid", bits, group_size);
     double bytes = 0;

@@ -27,5 +27,8 @@ FormatSize fp8_size(const ModelShape& shape);
 // qforge quantize --format mlx (mlx-lm's layout): the blocks' linears, the embeddings and lm_head whose input the
 // group divides at `bits`, with an f16 scale and bias per group; the rest in f16.
 FormatSize mlx_size(const ModelShape& shape, int bits, int group_size);
+// qforge convert --format ctranslate2 --quantization int8_float16: the blocks' linears, the embeddings and the
+// output projection as int8 rows with an f32 scale each, the rest in f16.
+FormatSize ctranslate2_int8_size(const ModelShape& shape);
 
 }  // namespace qforge

@@ -292,12 +292,22 @@ ReportSummary run_quality_report(const ReportOptions& o) {
                 Fp8Config fc;
                 write_fp8_checkpoint(dir, base_file, files, fc, 5'000'000'000ull, false);
                 c.type = "FP8 E4M3 per-channel";
+            } else if (format == "ct2-int8") {
+                Ct2ExportOptions co;
+                co.quantization = "int8_float16";
+                co.progress = false;
+                export_gguf_to_ctranslate2(base_file, dir, co);
+                c.type = "CTranslate2 int8_float16";
             } else {
-                fail("report: unknown format '{}' (mlx4, mlx8 or fp8)", format);
+                fail("report: unknown format '{}' (mlx4, mlx8, fp8 or ct2-int8)", format);
             }
             c.seconds_quantize = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            const HfCheckpoint written(dir);
-            for (const auto& t : written.tensors()) c.bytes += t.data.size();
+            if (format == "ct2-int8") {
+                c.bytes = fs::file_size(dir + "/model.bin");
+            } else {
+                const HfCheckpoint written(dir);
+                for (const auto& t : written.tensors()) c.bytes += t.data.size();
+            }
             c.bits_per_weight = 8.0 * static_cast<double>(c.bytes) / static_cast<double>(elements);
             say(step + ": KL-divergence against the base");
             const std::unique_ptr<LlamaModel> model = open_model(dir);

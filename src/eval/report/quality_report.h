@@ -17,7 +17,8 @@ struct ReportOptions {
     std::vector<std::string> types;    // llama-quantize names: Q8_0, Q6_K, Q4_K_M, ...
     std::vector<std::string> methods;  // rtn, imatrix, gptq, awq (the last two calibrated layer by layer)
     // checkpoint formats written by qforge quantize --format and run through the engine: mlx4, mlx8 (MLX's
-    // rounding, groups of 64), fp8 (E4M3, per-channel scales); their cells' method is "rtn"
+    // rounding, groups of 64), fp8 (E4M3, per-channel scales), ct2-int8 (qforge convert --format ctranslate2,
+    // int8_float16); their cells' method is "rtn"
     std::vector<std::string> formats;
     std::string eval_path;             // evaluation text
     std::string calib_path;            // calibration text (needed by imatrix)
