@@ -14,6 +14,21 @@
 namespace qforge {
 namespace {
 
+void refuse_overwriting(const std::string& src, const std::string& out) {
+    std::error_code ec;
+    if (std::filesystem::exists(src, ec) && std::filesystem::exists(out, ec) && std::filesystem::equivalent(src, out, ec))
+        fail("{}: output would overwrite the input", out);
+}
+
+// Any input as an F32 GGUF at `path`, a GPTQ/AWQ checkpoint's layers dequantized (the values its loaders compute).
+void f32_gguf(const std::string& src, const std::string& path, bool progress) {
+    ConvertOptions f32;
+    f32.outtype = TensorType::F32;
+    f32.progress = progress;
+    f32.dequantize_all = true;
+    convert_to_gguf(src, path, f32);
+}
+
 ConvertSummary write(const GgufPlan& plan, const std::string& kind, const std::string& out, bool progress) {
     write_gguf_plan(out, plan.metadata, plan.tensors, progress);
     const auto totals = plan_totals(plan.tensors);
@@ -24,10 +39,7 @@ ConvertSummary write(const GgufPlan& plan, const std::string& kind, const std::s
 
 ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, const ConvertOptions& options) {
     file_type_for(options.outtype);  // rejects unsupported output types before any work
-    std::error_code ec;
-    if (std::filesystem::exists(src, ec) && std::filesystem::exists(out, ec) &&
-        std::filesystem::equivalent(src, out, ec))
-        fail("{}: output would overwrite the input", out);
+    refuse_overwriting(src, out);
     const InputKind kind = detect_input_kind(src);
     const std::string kind_name(input_kind_name(kind));
     switch (kind) {
@@ -61,16 +73,10 @@ ConvertSummary convert_to_gguf(const std::string& src, const std::string& out, c
 }
 
 HfExportSummary convert_to_hf(const std::string& src, const std::string& out_dir, const HfExportOptions& options) {
-    std::error_code ec;
-    if (std::filesystem::exists(src, ec) && std::filesystem::exists(out_dir, ec) && std::filesystem::equivalent(src, out_dir, ec))
-        fail("{}: output would overwrite the input", out_dir);
+    refuse_overwriting(src, out_dir);
     if (detect_input_kind(src) == InputKind::Gguf) return export_gguf_to_hf(GgufFile(src), out_dir, options);
     ScratchPath scratch(".gguf");
-    ConvertOptions f32;
-    f32.outtype = TensorType::F32;
-    f32.progress = options.progress;
-    f32.dequantize_all = true;  // a GPTQ/AWQ checkpoint: the values its loaders compute
-    convert_to_gguf(src, scratch.path(), f32);
+    f32_gguf(src, scratch.path(), options.progress);
     HfExportOptions o = options;
     // float inputs keep their precision through the F32 scratch file only when asked for; default: F16
     if (!o.outtype) o.outtype = TensorType::F16;
@@ -78,17 +84,11 @@ HfExportSummary convert_to_hf(const std::string& src, const std::string& out_dir
 }
 
 Ct2ExportSummary convert_to_ctranslate2(const std::string& src, const std::string& out_dir, const Ct2ExportOptions& options) {
-    std::error_code ec;
-    if (std::filesystem::exists(src, ec) && std::filesystem::exists(out_dir, ec) && std::filesystem::equivalent(src, out_dir, ec))
-        fail("{}: output would overwrite the input", out_dir);
+    refuse_overwriting(src, out_dir);
     const InputKind kind = detect_input_kind(src);
     if (kind == InputKind::Gguf) return export_gguf_to_ctranslate2(GgufFile(src), out_dir, options);
     ScratchPath scratch(".gguf");
-    ConvertOptions f32;
-    f32.outtype = TensorType::F32;
-    f32.progress = options.progress;
-    f32.dequantize_all = true;
-    convert_to_gguf(src, scratch.path(), f32);
+    f32_gguf(src, scratch.path(), options.progress);
     // an AWQ checkpoint's linears go over as they are (CTranslate2 runs AWQ's layouts); GPTQ's are requantized
     if (kind == InputKind::HfDirectory) {
         const HfCheckpoint ck(src);
