@@ -227,7 +227,10 @@ void ct2_quantize_row_int8(const float* w, std::int64_t n, std::int8_t* q, float
     for (std::int64_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(w[i]));
     if (amax == 0.0f) amax = 127.0f;
     const float s = 127.0f / amax;
-    for (std::int64_t i = 0; i < n; ++i) q[i] = static_cast<std::int8_t>(std::nearbyint(w[i] * s));
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float x = std::nearbyint(w[i] * s);  // within [-127, 127] for finite rows; NaN and inf rows give 0
+        q[i] = static_cast<std::int8_t>(std::isfinite(x) ? std::clamp(x, -127.0f, 127.0f) : 0.0f);
+    }
     *scale = s;
 }
 

@@ -49,6 +49,15 @@ public:
         return absent;
     }
 
+    // An integer attribute (int8, int16 or int32 scalar), or the default when absent.
+    std::int64_t int_scalar(const std::string& name, std::int64_t absent) const {
+        const Ct2Variable* v = find(name);
+        if (v == nullptr) return absent;
+        if (v->info.dtype != Ct2Dtype::I8 && v->info.dtype != Ct2Dtype::I16 && v->info.dtype != Ct2Dtype::I32)
+            fail("{}: '{}' is {} (expected an integer)", bin_.path(), name, ct2_dtype_name(v->info.dtype));
+        return static_cast<std::int64_t>(scalar(name, 0));
+    }
+
     // A float vector or matrix as float32, int8 rows divided by their `_scale` (CTranslate2's Dequantize).
     std::vector<float> values(const Ct2Variable& v) const {
         const std::uint64_t n = v.info.elements();
@@ -130,11 +139,13 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
     std::int64_t n_layer = 0;
     while (d.find(fmt::format("decoder/layer_{}/self_attention/linear_0/weight", n_layer)) != nullptr) ++n_layer;
     if (n_layer == 0) fail("{}: no 'decoder/layer_0/self_attention/linear_0/weight'", where);
-    const auto n_head = static_cast<std::int64_t>(d.scalar("decoder/num_heads", 0));
+    const std::int64_t n_head = d.int_scalar("decoder/num_heads", 0);
     if (n_head <= 0) fail("{}: 'decoder/num_heads' is missing or not positive", where);
     const std::string a0 = "decoder/layer_0/self_attention/";
-    const auto n_head_kv = static_cast<std::int64_t>(d.scalar(a0 + "num_heads_kv", static_cast<double>(n_head)));
-    const auto head_dim = static_cast<std::int64_t>(d.scalar(a0 + "head_dim", static_cast<double>(n_embd / n_head)));
+    const std::int64_t n_head_kv = d.int_scalar(a0 + "num_heads_kv", n_head);
+    const std::int64_t head_dim = d.int_scalar(a0 + "head_dim", n_embd / n_head);
+    if (n_head_kv <= 0 || n_head % n_head_kv != 0 || head_dim <= 0)
+        fail("{}: {} heads, {} key/value heads of {} values: not a grouped attention", where, n_head, n_head_kv, head_dim);
     expect(a0 + "rotary_interleave", 0, 0, "RoPE over halves");
     expect(a0 + "rotary_dim", 0, 0, "RoPE over the whole head");
     const Ct2Variable& gate0 = d.need("decoder/layer_0/ffn/linear_0/weight");
@@ -183,7 +194,7 @@ void ctranslate2_to_hf(const std::string& ct2_dir, const std::string& out_dir) {
         config["quantization_config"] = {{"quant_method", "awq"}, {"zero_point", true}, {"bits", ct2_config.value("quantization_bits", 4)},
                                          {"group_size", ct2_config.value("quantization_group_size", 128)},
                                          {"version", awq_type == 1 ? "gemm" : "gemv"}, {"modules_to_not_convert", nullptr}};
-    if (window) config["sliding_window"] = static_cast<std::int64_t>(d.scalar(a0 + "sliding_window", 0));
+    if (window) config["sliding_window"] = d.int_scalar(a0 + "sliding_window", 0);
     if (d.find(a0 + "rotary_scaling_type") != nullptr) {
         if (d.scalar(a0 + "rotary_scaling_type", 0) != 0) fail("{}: RoPE scaling type {} (linear, 0, is read)", where, d.scalar(a0 + "rotary_scaling_type", 0));
         config["rope_scaling"] = {{"type", "linear"}, {"factor", d.scalar(a0 + "rotary_scaling_factor", 1.0)}};
