@@ -28,9 +28,17 @@ bool avx2() {
     return cpu;
 }
 
-// The f16 dot product in eight lanes (the AVX2 kernel gives the reference's bits).
+// The f16 dot product as tinyBLAS computes it: element i fused into lane i % 8, the lanes summed in its order,
+// the elements past the last whole group of eight after (the AVX2 kernel's bits).
 float dot_f16(const std::uint16_t* k, const std::uint16_t* q, std::int64_t hd) {
-    return avx2() ? vec_dot_avx2(TensorType::F16, k, q, hd) : vec_dot_scalar(TensorType::F16, k, q, hd);
+    if (avx2()) return vec_dot_avx2(TensorType::F16, k, q, hd);
+    float lanes[kLanes8] = {};
+    std::int64_t i = 0;
+    for (; i + kLanes8 <= hd; i += kLanes8)
+        for (int l = 0; l < kLanes8; ++l) lanes[l] = std::fma(fp16_to_fp32(k[i + l]), fp16_to_fp32(q[i + l]), lanes[l]);
+    float tail = 0.0f;
+    for (; i < hd; ++i) tail = std::fma(fp16_to_fp32(k[i]), fp16_to_fp32(q[i]), tail);
+    return sum_lanes8(lanes) + tail;
 }
 
 // lane += p * v over one value row

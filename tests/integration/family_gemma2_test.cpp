@@ -104,8 +104,8 @@ TEST(Gemma2Family, MixesQuantizeAsLlamaQuantize) {
 // The 182 entries (7 matrices of 26 layers) in llama-imatrix's order (the sha256 of their names, one per line),
 // 4 calls each, and the sums of means of the first eight.
 // llama.cpp's own builds differ past the 1e-5 below (its AVX-512 build sums F32 and F16 products in 16 lanes, its
-// AVX2 build in 8): the figures are those of the build for the CPU the test runs on. The engine's AVX2 and scalar
-// paths give the AVX2 build's imatrix byte for byte (the first table: llama-imatrix built with -DGGML_NATIVE=OFF
+// AVX2 build in 8): the figures are those of the build for the CPU the test runs on. The engine's AVX2 path gives
+// the AVX2 build's imatrix byte for byte (the first table: llama-imatrix built with -DGGML_NATIVE=OFF
 // -DGGML_AVX2=ON -DGGML_AVX512=OFF), its AVX-512 path the AVX-512 build's figures (the second: GGML_NATIVE on an
 // AVX-512 CPU).
 TEST(Gemma2Family, ImatrixAsLlamaImatrix) {

@@ -1,5 +1,5 @@
-// The AVX2 dot products give the scalar reference's bits, the AVX-512 ones agree with it up to float reassociation, on
-// odd shapes (row lengths that are not multiples of the vector width, single blocks, many blocks).
+// The AVX2 and AVX-512 dot products agree with the scalar reference on odd shapes (row lengths that are not multiples of
+// the vector width, single blocks, many blocks), up to float reassociation.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -43,10 +43,11 @@ TEST_P(VecDot, Avx2MatchesScalarReference) {
         prepare_activations(type, x.data(), xb.data(), n);
         const float ref = vec_dot_scalar(type, wb.data(), xb.data(), n);
         const float simd = vec_dot_avx2(type, wb.data(), xb.data(), n);
-        // the reference accumulates in the AVX2 kernels' eight lanes and sums them in their order (float and
-        // 32-element block types); super-block types sum integers exactly and finish with the same float
-        // expression: bit-identical for every type
-        EXPECT_EQ(simd, ref) << type_name(type) << " n=" << n;
+        EXPECT_NEAR(simd, ref, 1e-5 * magnitude + 1e-6) << type_name(type) << " n=" << n;
+        // super-block types sum integers exactly and finish with the same float expression: bit-identical
+        if (is_super_block_type(type)) {
+            EXPECT_EQ(simd, ref) << type_name(type) << " n=" << n;
+        }
         const float widest = vec_dot_isa() == "avx512" ? vec_dot_avx512(type, wb.data(), xb.data(), n) : simd;
         EXPECT_EQ(vec_dot(type, wb.data(), xb.data(), n), widest);  // the dispatcher picks the widest path
         if (cpu_has_avx512()) {

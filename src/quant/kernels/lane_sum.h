@@ -1,7 +1,7 @@
 #pragma once
 // Eight float lanes, summed as llama.cpp's AVX2 build sums a __m256 (tinyBLAS's hsum, ggml's hsum_float_8):
-// (hi + lo) lane by lane, then (0 + 2) + (1 + 3). The scalar references that accumulate in eight lanes end
-// with it, so they give the AVX2 kernels' bits.
+// (hi + lo) lane by lane, then (0 + 2) + (1 + 3). The scalar references that accumulate in eight lanes
+// (softmax, attention's products) end with it, so they give the AVX2 code's bits.
 
 namespace qforge {
 
